@@ -1,0 +1,45 @@
+//! `varna`: the headless command line over `varna-core`.
+//!
+//! Every subcommand parses its arguments, calls one core function and prints the result.
+//! No domain logic lives here; if a command needs more than that, the logic belongs in the core.
+
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+
+// Command groups, one module each.
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "varna",
+    version,
+    about = "Värna: structured screening for violence in close relationships (headless tools)"
+)]
+struct Cli {
+    #[command(subcommand)]
+    command: Option<Command>,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Print the version of the core library.
+    Version,
+    // Further command groups are added below, one line each.
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let result: Result<ExitCode, varna_core::Error> = match cli.command {
+        None | Some(Command::Version) => {
+            println!("varna {}", varna_core::VERSION);
+            Ok(ExitCode::SUCCESS)
+        }
+    };
+    match result {
+        Ok(code) => code,
+        Err(e) => {
+            eprintln!("varna: {e}");
+            ExitCode::from(2)
+        }
+    }
+}

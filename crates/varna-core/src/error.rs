@@ -1,0 +1,120 @@
+//! The core's error type.
+//!
+//! Every error carries a stable machine-readable [`ErrorCode`] so that the shell can map it
+//! to a translated message for the user, and never has to show a Rust panic text or a
+//! library's internal message.
+
+use serde::Serialize;
+
+/// A stable code for each class of error. The UI translates these; they never change meaning.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ErrorCode {
+    /// Input from the user or a caller did not fit (wrong type, unknown item, empty name…).
+    InvalidInput,
+    /// An instrument definition file could not be loaded.
+    InvalidInstrument,
+    /// The passphrase or recovery key did not unlock the store.
+    WrongPassphrase,
+    /// Too many failed attempts; the caller must wait.
+    RateLimited,
+    /// The store is locked; unlock first.
+    Locked,
+    /// The signed-in account's role does not allow this.
+    Forbidden,
+    /// The object does not exist.
+    NotFound,
+    /// The operation conflicts with the object's state (e.g. editing a completed screening).
+    Conflict,
+    /// The data folder or database is damaged or not a Värna file.
+    Corrupt,
+    /// The operating system refused a file operation (disk full, read-only folder…).
+    Io,
+    /// Something the program did not expect; a bug.
+    Internal,
+}
+
+/// The core's error. `code()` gives the stable class, `Display` an English explanation
+/// meant for logs and the CLI (never containing answer content).
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    #[error("{0}")]
+    InvalidInput(String),
+    #[error("{0}")]
+    InvalidInstrument(String),
+    #[error("wrong passphrase or recovery key")]
+    WrongPassphrase,
+    #[error("too many failed attempts; try again in {wait_seconds} s")]
+    RateLimited { wait_seconds: u64 },
+    #[error("the store is locked")]
+    Locked,
+    #[error("not allowed: {0}")]
+    Forbidden(String),
+    #[error("not found: {0}")]
+    NotFound(String),
+    #[error("{0}")]
+    Conflict(String),
+    #[error("{0}")]
+    Corrupt(String),
+    #[error("{context}: {source}")]
+    Io {
+        context: String,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error("internal error: {0}")]
+    Internal(String),
+}
+
+impl Error {
+    /// The stable class of this error.
+    pub fn code(&self) -> ErrorCode {
+        match self {
+            Error::InvalidInput(_) => ErrorCode::InvalidInput,
+            Error::InvalidInstrument(_) => ErrorCode::InvalidInstrument,
+            Error::WrongPassphrase => ErrorCode::WrongPassphrase,
+            Error::RateLimited { .. } => ErrorCode::RateLimited,
+            Error::Locked => ErrorCode::Locked,
+            Error::Forbidden(_) => ErrorCode::Forbidden,
+            Error::NotFound(_) => ErrorCode::NotFound,
+            Error::Conflict(_) => ErrorCode::Conflict,
+            Error::Corrupt(_) => ErrorCode::Corrupt,
+            Error::Io { .. } => ErrorCode::Io,
+            Error::Internal(_) => ErrorCode::Internal,
+        }
+    }
+
+    /// Wraps an I/O error with what was being done when it happened.
+    pub fn io(context: impl Into<String>, source: std::io::Error) -> Self {
+        Error::Io {
+            context: context.into(),
+            source,
+        }
+    }
+}
+
+/// The core's result type.
+pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn codes_serialize_as_stable_snake_case_strings() {
+        let json = serde_json::to_string(&Error::WrongPassphrase.code()).unwrap();
+        assert_eq!(json, "\"wrong_passphrase\"");
+        let json = serde_json::to_string(&Error::RateLimited { wait_seconds: 3 }.code()).unwrap();
+        assert_eq!(json, "\"rate_limited\"");
+    }
+
+    #[test]
+    fn io_errors_keep_their_context() {
+        let e = Error::io(
+            "writing key file",
+            std::io::Error::new(std::io::ErrorKind::StorageFull, "no space"),
+        );
+        assert_eq!(e.code(), ErrorCode::Io);
+        assert!(e.to_string().starts_with("writing key file: "));
+    }
+}

@@ -1,0 +1,1 @@
+//! The aggregate-only export: count rows, small-cell suppression, signed files, verify and merge.

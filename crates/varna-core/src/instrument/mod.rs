@@ -1,0 +1,1 @@
+//! Instrument definitions: the versioned data files in `instruments/`, their validation and scoring.

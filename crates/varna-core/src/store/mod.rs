@@ -1,0 +1,1 @@
+//! The encrypted store: the SQLCipher database, key slots, accounts, units and backups.

@@ -1,0 +1,35 @@
+// The one door to the Rust side. Commands reject with `{code, message}`; we turn that into
+// an `AppError` whose code the UI translates (`errors.<code>`). Raw messages are never shown.
+import { invoke } from '@tauri-apps/api/core';
+
+export class AppError extends Error {
+  constructor(
+    public readonly code: string,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+export function toAppError(raw: unknown): AppError {
+  if (raw && typeof raw === 'object' && 'code' in raw && typeof raw.code === 'string') {
+    const message = 'message' in raw && typeof raw.message === 'string' ? raw.message : raw.code;
+    return new AppError(raw.code, message);
+  }
+  return new AppError('unknown', String(raw));
+}
+
+export async function call<T>(command: string, args?: Record<string, unknown>): Promise<T> {
+  try {
+    return await invoke<T>(command, args);
+  } catch (raw) {
+    throw toAppError(raw);
+  }
+}
+
+export interface AppInfo {
+  version: string;
+  dataDir: string;
+}
+
+export const appInfo = () => call<AppInfo>('app_info');

@@ -1,0 +1,45 @@
+import { describe, expect, it, beforeEach } from 'vitest';
+import sv from '../locales/sv.json';
+import en from '../locales/en.json';
+import { currentLang, setLang, t } from './i18n.svelte';
+
+function keys(obj: Record<string, unknown>, prefix = ''): string[] {
+  return Object.entries(obj).flatMap(([k, v]) =>
+    v && typeof v === 'object' ? keys(v as Record<string, unknown>, `${prefix}${k}.`) : [`${prefix}${k}`],
+  );
+}
+
+describe('i18n', () => {
+  beforeEach(() => setLang('sv'));
+
+  it('starts in Swedish', () => {
+    expect(currentLang()).toBe('sv');
+    expect(t('firstRun.title')).toBe('Välkommen till Värna');
+  });
+
+  it('switches to English and back', () => {
+    setLang('en');
+    expect(t('firstRun.title')).toBe('Welcome to Värna');
+    expect(document.documentElement.lang).toBe('en');
+    setLang('sv');
+    expect(t('firstRun.title')).toBe('Välkommen till Värna');
+  });
+
+  it('interpolates values without HTML escaping them twice', () => {
+    expect(t('firstRun.dataDir', { dir: '/tmp/a&b' })).toBe('Data sparas i: /tmp/a&b');
+  });
+
+  it('has an English text for every Swedish key and no English-only keys', () => {
+    expect(keys(en).sort()).toEqual(keys(sv).sort());
+  });
+
+  it('has a translation for every core error code', () => {
+    const codes = [
+      'invalid_input', 'invalid_instrument', 'wrong_passphrase', 'rate_limited', 'locked',
+      'forbidden', 'not_found', 'conflict', 'corrupt', 'io', 'internal',
+    ];
+    for (const code of codes) {
+      expect(t(`errors.${code}`)).not.toBe(`errors.${code}`);
+    }
+  });
+});
