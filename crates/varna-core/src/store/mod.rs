@@ -1,1 +1,636 @@
-//! The encrypted store: the SQLCipher database, key slots, accounts, units and backups.
+//! The encrypted store: the SQLCipher database, key slots, accounts, units, settings and
+//! backups. Nothing Värna keeps is ever written in plaintext.
+//!
+//! A data folder holds:
+//!
+//! | file | what |
+//! | --- | --- |
+//! | `varna.db` (+ `-wal`, `-shm`) | SQLCipher database, raw 256-bit key, WAL mode |
+//! | `varna.keys`, `varna.keys.bak` | key slots wrapping the database key (see [`keyfile`]) |
+//! | `varna.unlock-state` | failed-unlock counter (not secret) |
+//!
+//! A [`Store`] is an unlocked database with a signed-in account (its *actor*). Dropping it or
+//! calling [`Store::lock`] closes the database and wipes the key from memory; the shell holds
+//! `None` while locked. Roles are checked here, in the core, on every operation.
+//!
+//! Other core modules run their statements through [`Store::with_tx`] and add their tables by
+//! appending to [`migrations::MIGRATIONS`].
+
+mod accounts;
+mod backup;
+mod fsutil;
+mod keyfile;
+mod migrations;
+mod recovery;
+mod settings;
+mod throttle;
+
+#[cfg(test)]
+mod fault_tests;
+
+use std::fs;
+use std::path::{Path, PathBuf};
+
+use rusqlite::{Connection, OpenFlags, TransactionBehavior};
+use zeroize::Zeroizing;
+
+pub use accounts::{Account, NewAccount, Role, Unit};
+pub use backup::BackupInfo;
+pub use keyfile::KdfParams;
+pub use recovery::RecoveryKey;
+pub use settings::Settings;
+pub use throttle::{UnlockDelay, FREE_ATTEMPTS};
+
+use crate::error::{Error, Result};
+use keyfile::{DbKey, KeyFile, ReadFrom};
+
+/// The database's file name inside the data folder.
+pub const DB_FILE: &str = "varna.db";
+/// A database being created by first-time setup; renamed to [`DB_FILE`] once the key file
+/// is safely written.
+const INIT_DB_FILE: &str = "varna.db.init";
+/// Shortest passphrase accepted, in characters.
+pub const MIN_PASSPHRASE_CHARS: usize = 10;
+
+/// What first-time setup needs.
+#[derive(Debug, Clone, Copy)]
+pub struct FirstRun<'a> {
+    /// Sign-in name of the first administrator (letters, digits, `.`, `_`, `-`).
+    pub admin_username: &'a str,
+    /// The administrator's name as shown in the app.
+    pub admin_display_name: &'a str,
+    pub passphrase: &'a str,
+    /// Short code of the first unit (enhet), e.g. `IFO-VUX`.
+    pub unit_code: &'a str,
+    pub unit_name: &'a str,
+}
+
+/// An unlocked store with a signed-in account.
+pub struct Store {
+    data_dir: PathBuf,
+    conn: Connection,
+    db_key: DbKey,
+    store_id: String,
+    actor: Account,
+}
+
+impl std::fmt::Debug for Store {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Store")
+            .field("data_dir", &self.data_dir)
+            .field("actor", &self.actor.username)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Store {
+    /// Whether `data_dir` has been set up (it has a key file, or a restore to finish).
+    pub fn is_initialized(data_dir: &Path) -> bool {
+        KeyFile::exists(data_dir) || backup::restore_pending(data_dir)
+    }
+
+    /// First-time setup: creates the database, the first unit and the first administrator,
+    /// and returns the unlocked store with the recovery key, which must be shown exactly once.
+    pub fn create_first_run(data_dir: &Path, first: FirstRun<'_>) -> Result<(Store, RecoveryKey)> {
+        let username = accounts::normalize_username(first.admin_username)?;
+        let display_name = accounts::check_display_name(first.admin_display_name)?;
+        check_new_passphrase(first.passphrase, &username)?;
+        let unit_code = accounts::check_unit_code(first.unit_code)?;
+        let unit_name = accounts::check_unit_name(first.unit_name)?;
+
+        create_data_dir(data_dir)?;
+        if Self::is_initialized(data_dir) {
+            return Err(Error::Conflict(
+                "this data folder is already set up; unlock it instead".into(),
+            ));
+        }
+        if data_dir.join(DB_FILE).exists() {
+            return Err(Error::Conflict(
+                "this data folder has a database but no key file; restore a backup or choose \
+                 another folder (nothing was changed)"
+                    .into(),
+            ));
+        }
+        // A database left by an interrupted setup cannot be opened (its key was never
+        // written), so it is safe to remove.
+        let init_path = data_dir.join(INIT_DB_FILE);
+        remove_db_files(&init_path)?;
+
+        let db_key = keyfile::new_db_key()?;
+        let store_id = uuid::Uuid::new_v4().to_string();
+        let admin_id = uuid::Uuid::new_v4().to_string();
+        {
+            let mut conn = open_db(&init_path, &db_key, OpenMode::Create).map_err(|e| e.into_error(true))?;
+            migrations::migrate(&mut conn)?;
+            let tx = conn
+                .transaction()
+                .map_err(|e| db_error("setting up the database", e))?;
+            let now = now_text();
+            let unit_id = uuid::Uuid::new_v4().to_string();
+            tx.execute(
+                "INSERT INTO meta (key, value) VALUES ('store_id', ?1), ('created_at', ?2)",
+                (&store_id, &now),
+            )
+            .and_then(|_| {
+                tx.execute(
+                    "INSERT INTO units (id, code, name, active, created_at) VALUES (?1, ?2, ?3, 1, ?4)",
+                    (&unit_id, &unit_code, &unit_name, &now),
+                )
+            })
+            .and_then(|_| {
+                tx.execute(
+                    "INSERT INTO accounts (id, username, display_name, role, active, created_at)
+                     VALUES (?1, ?2, ?3, 'administrator', 1, ?4)",
+                    (&admin_id, &username, &display_name, &now),
+                )
+            })
+            .and_then(|_| {
+                tx.execute(
+                    "INSERT INTO account_units (account_id, unit_id) VALUES (?1, ?2)",
+                    (&admin_id, &unit_id),
+                )
+            })
+            .and_then(|_| tx.commit())
+            .map_err(|e| db_error("setting up the database", e))?;
+            // Leave WAL mode so that the whole database is in the one file we rename.
+            let mode: String = conn
+                .query_row("PRAGMA journal_mode = DELETE", [], |r| r.get(0))
+                .map_err(|e| db_error("setting up the database", e))?;
+            if !mode.eq_ignore_ascii_case("delete") {
+                return Err(Error::Internal("could not leave WAL mode after setup".into()));
+            }
+            conn.close()
+                .map_err(|(_, e)| db_error("setting up the database", e))?;
+        }
+
+        let recovery = RecoveryKey::generate()?;
+        let mut kf = KeyFile::new(store_id)?;
+        kf.set_passphrase_slot(
+            &admin_id,
+            &username,
+            first.passphrase,
+            KdfParams::OWASP_MINIMUM,
+            &db_key,
+        )?;
+        kf.set_recovery_slot(recovery.bytes(), &db_key)?;
+        kf.write(data_dir)?;
+        finish_first_run(data_dir)?;
+
+        let store = Store::open(data_dir, db_key, &kf, &admin_id)?;
+        Ok((store, recovery))
+    }
+
+    /// Unlocks with a username and passphrase. Wrong credentials count towards the unlock
+    /// delay; while a delay runs every attempt gets [`Error::RateLimited`].
+    pub fn unlock(data_dir: &Path, username: &str, passphrase: &str) -> Result<Store> {
+        prepare_folder(data_dir)?;
+        throttle::check(data_dir)?;
+        let (kf, read_from) = KeyFile::read(data_dir)?;
+        let username = match accounts::normalize_username(username) {
+            Ok(u) => u,
+            Err(_) => String::new(),
+        };
+        let Some(slot) = kf.slot_for_user(&username) else {
+            keyfile::dummy_derivation(passphrase);
+            throttle::record_failure(data_dir);
+            return Err(Error::WrongPassphrase);
+        };
+        let db_key = match kf.open_with_passphrase(slot, passphrase) {
+            Ok(k) => k,
+            Err(Error::WrongPassphrase) => {
+                throttle::record_failure(data_dir);
+                return Err(Error::WrongPassphrase);
+            }
+            Err(e) => return Err(e),
+        };
+        let account_id = slot.id.clone();
+        let store = match Store::open(data_dir, db_key, &kf, &account_id) {
+            Ok(s) if s.actor.username == username => s,
+            Ok(_) | Err(Error::NotFound(_)) => {
+                throttle::record_failure(data_dir);
+                return Err(Error::WrongPassphrase);
+            }
+            Err(e) => return Err(e),
+        };
+        throttle::reset(data_dir);
+        if read_from == ReadFrom::Backup {
+            // The primary key file was missing or damaged: put it back from the copy.
+            kf.write(data_dir)?;
+        }
+        Ok(store)
+    }
+
+    /// Unlocks with the recovery key and sets a new passphrase for `username`, who must have
+    /// an active account. Wrong keys count towards the unlock delay like wrong passphrases.
+    pub fn unlock_with_recovery(
+        data_dir: &Path,
+        recovery_key: &RecoveryKey,
+        username: &str,
+        new_passphrase: &str,
+    ) -> Result<Store> {
+        prepare_folder(data_dir)?;
+        throttle::check(data_dir)?;
+        let username = accounts::normalize_username(username)?;
+        check_new_passphrase(new_passphrase, &username)?;
+        let (kf, _) = KeyFile::read(data_dir)?;
+        let db_key = match kf.open_with_recovery(recovery_key.bytes()) {
+            Ok(k) => k,
+            Err(Error::WrongPassphrase) => {
+                throttle::record_failure(data_dir);
+                return Err(Error::WrongPassphrase);
+            }
+            Err(e) => return Err(e),
+        };
+        let mut conn = open_db(&data_dir.join(DB_FILE), &db_key, OpenMode::Existing)
+            .map_err(|e| e.into_error(true))?;
+        migrations::migrate(&mut conn)?;
+        check_store_id(&conn, &kf)?;
+        let account = accounts::load_account_by_username(&conn, &username)?
+            .filter(|a| a.active)
+            .ok_or_else(|| Error::NotFound("no active account with that username".into()))?;
+        drop(conn);
+        let mut kf = kf;
+        kf.set_passphrase_slot(
+            &account.id,
+            &username,
+            new_passphrase,
+            KdfParams::OWASP_MINIMUM,
+            &db_key,
+        )?;
+        kf.write(data_dir)?;
+        throttle::reset(data_dir);
+        Store::open(data_dir, db_key, &kf, &account.id)
+    }
+
+    /// The current failed-unlock count and how long the lock screen must wait.
+    pub fn unlock_delay(data_dir: &Path) -> UnlockDelay {
+        throttle::current(data_dir)
+    }
+
+    /// Opens the database with an unwrapped key and signs in `account_id`.
+    fn open(data_dir: &Path, db_key: DbKey, kf: &KeyFile, account_id: &str) -> Result<Store> {
+        let mut conn = open_db(&data_dir.join(DB_FILE), &db_key, OpenMode::Existing)
+            .map_err(|e| e.into_error(true))?;
+        migrations::migrate(&mut conn)?;
+        check_store_id(&conn, kf)?;
+        let actor = accounts::load_account(&conn, account_id)?
+            .filter(|a| a.active)
+            .ok_or_else(|| Error::NotFound("account".into()))?;
+        Ok(Store {
+            data_dir: data_dir.to_path_buf(),
+            conn,
+            db_key,
+            store_id: kf.store_id.clone(),
+            actor,
+        })
+    }
+
+    /// Locks: closes the database and wipes the key from memory.
+    pub fn lock(self) {
+        let Store { conn, db_key, .. } = self;
+        let _ = conn.close();
+        drop(db_key);
+    }
+
+    /// The signed-in account.
+    pub fn actor(&self) -> &Account {
+        &self.actor
+    }
+
+    /// The data folder this store lives in.
+    pub fn data_dir(&self) -> &Path {
+        &self.data_dir
+    }
+
+    /// The database connection, for reads by other core modules.
+    #[allow(dead_code)]
+    pub(crate) fn conn(&self) -> &Connection {
+        &self.conn
+    }
+
+    /// Runs `f` in an immediate transaction and commits it durably (`synchronous=FULL`).
+    /// When `f` fails, or the commit does, nothing of it is kept.
+    pub(crate) fn with_tx<T>(
+        &mut self,
+        f: impl FnOnce(&rusqlite::Transaction<'_>) -> Result<T>,
+    ) -> Result<T> {
+        let tx = self
+            .conn
+            .transaction_with_behavior(TransactionBehavior::Immediate)
+            .map_err(|e| db_error("starting to save", e))?;
+        let out = f(&tx)?;
+        tx.commit().map_err(|e| db_error("saving", e))?;
+        Ok(out)
+    }
+
+    /// Refuses the operation unless the signed-in account is still active and has one of
+    /// `allowed`. The role is read afresh, so a change by another administrator applies at once.
+    pub(crate) fn require(&self, allowed: &[Role], what: &str) -> Result<()> {
+        let current = accounts::load_account(&self.conn, &self.actor.id)?;
+        match current {
+            Some(a) if a.active && allowed.contains(&a.role) => Ok(()),
+            Some(a) if a.active => Err(Error::Forbidden(format!(
+                "{what} needs the role {}",
+                allowed
+                    .iter()
+                    .map(|r| r.label())
+                    .collect::<Vec<_>>()
+                    .join(" or ")
+            ))),
+            _ => Err(Error::Forbidden("the account is no longer active".into())),
+        }
+    }
+
+    /// Re-reads and updates the key file with `f`, then writes it atomically.
+    fn update_key_file(&self, f: impl FnOnce(&mut KeyFile) -> Result<()>) -> Result<()> {
+        let (mut kf, _) = KeyFile::read(&self.data_dir)?;
+        if kf.store_id != self.store_id {
+            return Err(Error::Corrupt(
+                "the key file does not belong to the open database".into(),
+            ));
+        }
+        f(&mut kf)?;
+        kf.write(&self.data_dir)
+    }
+}
+
+/// Checks a new passphrase against the policy. The message never repeats the passphrase.
+pub(crate) fn check_new_passphrase(passphrase: &str, username: &str) -> Result<()> {
+    let chars = passphrase.chars().count();
+    if chars < MIN_PASSPHRASE_CHARS {
+        return Err(Error::InvalidInput(format!(
+            "a passphrase needs at least {MIN_PASSPHRASE_CHARS} characters"
+        )));
+    }
+    if passphrase.len() > 1024 {
+        return Err(Error::InvalidInput("the passphrase is too long".into()));
+    }
+    if passphrase.trim().to_lowercase() == username {
+        return Err(Error::InvalidInput(
+            "the passphrase must not be the username".into(),
+        ));
+    }
+    Ok(())
+}
+
+fn now_text() -> String {
+    chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
+}
+
+fn create_data_dir(data_dir: &Path) -> Result<()> {
+    if !data_dir.exists() {
+        fs::create_dir_all(data_dir)
+            .map_err(|e| fsutil::io_error("creating the data folder", e))?;
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            fs::set_permissions(data_dir, fs::Permissions::from_mode(0o700))
+                .map_err(|e| fsutil::io_error("creating the data folder", e))?;
+        }
+    }
+    Ok(())
+}
+
+/// Finishes work that a crash may have interrupted: a restore, or the rename at the end of
+/// first-time setup.
+fn prepare_folder(data_dir: &Path) -> Result<()> {
+    backup::finish_restore(data_dir)?;
+    if KeyFile::exists(data_dir) {
+        finish_first_run(data_dir)?;
+    }
+    Ok(())
+}
+
+fn finish_first_run(data_dir: &Path) -> Result<()> {
+    let init_path = data_dir.join(INIT_DB_FILE);
+    let db_path = data_dir.join(DB_FILE);
+    if init_path.exists() && !db_path.exists() {
+        fs::rename(&init_path, &db_path)
+            .and_then(|_| fsutil::sync_dir(data_dir))
+            .map_err(|e| fsutil::io_error("finishing setup", e))?;
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            let _ = fs::set_permissions(&db_path, fs::Permissions::from_mode(0o600));
+        }
+    }
+    Ok(())
+}
+
+/// Removes a database file with its `-wal`, `-shm` and `-journal` companions.
+fn remove_db_files(path: &Path) -> Result<()> {
+    for suffix in ["", "-wal", "-shm", "-journal"] {
+        let mut p = path.as_os_str().to_owned();
+        p.push(suffix);
+        fsutil::remove_if_exists(Path::new(&p))
+            .map_err(|e| fsutil::io_error("removing an unfinished database", e))?;
+    }
+    Ok(())
+}
+
+fn check_store_id(conn: &Connection, kf: &KeyFile) -> Result<()> {
+    let id: Option<String> = conn
+        .query_row("SELECT value FROM meta WHERE key = 'store_id'", [], |r| {
+            r.get(0)
+        })
+        .map(Some)
+        .or_else(|e| match e {
+            rusqlite::Error::QueryReturnedNoRows => Ok(None),
+            e => Err(db_error("reading the database", e)),
+        })?;
+    if id.as_deref() != Some(kf.store_id.as_str()) {
+        return Err(Error::Corrupt(
+            "the database and the key file do not belong together (nothing was changed)".into(),
+        ));
+    }
+    Ok(())
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum OpenMode {
+    /// Create the file; WAL mode.
+    Create,
+    /// An existing database of the data folder; WAL mode.
+    Existing,
+    /// An existing file that is only checked (a backup being restored); its journal mode is
+    /// left alone so no `-wal` file appears beside it.
+    Check,
+}
+
+/// Why a database did not open.
+#[derive(Debug)]
+pub(crate) enum OpenError {
+    /// SQLCipher could not read the file with the key ("file is not a database").
+    WrongKey,
+    Other(Error),
+}
+
+impl OpenError {
+    /// Maps the error for a caller. `key_authenticated`: the key came out of an authenticated
+    /// key slot, so it is the store's key and the file itself does not match it.
+    pub(crate) fn into_error(self, key_authenticated: bool) -> Error {
+        match self {
+            OpenError::WrongKey if key_authenticated => Error::Corrupt(
+                "the database does not open with the key from the key file: wrong key for this \
+                 database file (the key file and the database do not belong together, or the \
+                 database file was replaced or damaged). Nothing was changed."
+                    .into(),
+            ),
+            OpenError::WrongKey => Error::WrongPassphrase,
+            OpenError::Other(e) => e,
+        }
+    }
+}
+
+impl From<Error> for OpenError {
+    fn from(e: Error) -> Self {
+        OpenError::Other(e)
+    }
+}
+
+/// Opens a SQLCipher database with a raw 256-bit key and sets the store's pragmas.
+///
+/// The key is checked by a first read; "file is not a database" becomes
+/// [`OpenError::WrongKey`] and the file is never written before that check passes.
+pub(crate) fn open_db(
+    path: &Path,
+    key: &DbKey,
+    mode: OpenMode,
+) -> std::result::Result<Connection, OpenError> {
+    if mode != OpenMode::Create {
+        check_db_file(path)?;
+    }
+    let mut flags = OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_NO_MUTEX;
+    if mode == OpenMode::Create {
+        flags |= OpenFlags::SQLITE_OPEN_CREATE;
+    }
+    let conn =
+        Connection::open_with_flags(path, flags).map_err(|e| db_error("opening the database", e))?;
+    let key_sql = Zeroizing::new(format!(
+        "PRAGMA key = \"x'{}'\";",
+        Zeroizing::new(hex::encode_upper(key.as_ref())).as_str()
+    ));
+    conn.execute_batch(&key_sql)
+        .map_err(|e| db_error("opening the database", e))?;
+    drop(key_sql);
+    let cipher: Option<String> = conn
+        .query_row("PRAGMA cipher_version", [], |r| r.get(0))
+        .ok();
+    if cipher.as_deref().unwrap_or("").is_empty() {
+        return Err(OpenError::Other(Error::Internal(
+            "SQLCipher is not linked; refusing to store anything".into(),
+        )));
+    }
+    // The first read verifies the key.
+    match conn.query_row("SELECT count(*) FROM sqlite_master", [], |r| r.get::<_, i64>(0)) {
+        Ok(_) => {}
+        Err(rusqlite::Error::SqliteFailure(f, _))
+            if f.code == rusqlite::ffi::ErrorCode::NotADatabase =>
+        {
+            return Err(OpenError::WrongKey)
+        }
+        Err(e) => return Err(OpenError::Other(db_error("opening the database", e))),
+    }
+    conn.busy_timeout(std::time::Duration::from_secs(5))
+        .map_err(|e| db_error("opening the database", e))?;
+    if mode != OpenMode::Check {
+        let journal: String = conn
+            .query_row("PRAGMA journal_mode = WAL", [], |r| r.get(0))
+            .map_err(|e| db_error("opening the database", e))?;
+        if !journal.eq_ignore_ascii_case("wal") {
+            return Err(OpenError::Other(fsutil::io_error(
+                "opening the database",
+                std::io::Error::from(std::io::ErrorKind::PermissionDenied),
+            )));
+        }
+    }
+    conn.execute_batch(
+        "PRAGMA synchronous = FULL;
+         PRAGMA temp_store = MEMORY;
+         PRAGMA secure_delete = ON;
+         PRAGMA foreign_keys = ON;",
+    )
+    .map_err(|e| db_error("opening the database", e))?;
+    if mode != OpenMode::Create {
+        let check: String = conn
+            .query_row("PRAGMA quick_check", [], |r| r.get(0))
+            .map_err(|e| db_error("checking the database", e))?;
+        if check != "ok" {
+            return Err(OpenError::Other(Error::Corrupt(
+                "the database file is damaged (quick check failed); nothing was changed".into(),
+            )));
+        }
+    }
+    Ok(conn)
+}
+
+/// Cheap checks on the raw file, without opening it for writing.
+fn check_db_file(path: &Path) -> Result<()> {
+    use std::io::Read;
+    let meta = match fs::metadata(path) {
+        Ok(m) => m,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+            return Err(Error::Corrupt(
+                "the database file is missing from the data folder".into(),
+            ))
+        }
+        Err(e) => return Err(fsutil::io_error("opening the database", e)),
+    };
+    if meta.len() == 0 {
+        return Err(Error::Corrupt("the database file is empty".into()));
+    }
+    let mut head = [0u8; 16];
+    let n = fs::File::open(path)
+        .and_then(|mut f| f.read(&mut head))
+        .map_err(|e| fsutil::io_error("opening the database", e))?;
+    if n == 16 && &head == b"SQLite format 3\0" {
+        return Err(Error::Corrupt(
+            "the database file is not encrypted; Värna refuses to use it".into(),
+        ));
+    }
+    if meta.len() % 512 != 0 {
+        return Err(Error::Corrupt(
+            "the database file is truncated or damaged; nothing was changed".into(),
+        ));
+    }
+    Ok(())
+}
+
+/// Maps a SQLite error to the core's error without passing on any of the library's text
+/// (which could, for a constraint, name a value).
+pub(crate) fn db_error(context: &str, e: rusqlite::Error) -> Error {
+    use rusqlite::ffi::ErrorCode as C;
+    use std::io::ErrorKind as K;
+    match &e {
+        rusqlite::Error::SqliteFailure(f, _) => match f.code {
+            C::DiskFull => Error::io(
+                context,
+                std::io::Error::new(K::StorageFull, "the disk is full or the file cannot grow"),
+            ),
+            C::ReadOnly | C::CannotOpen | C::PermissionDenied => Error::io(
+                context,
+                std::io::Error::new(
+                    K::PermissionDenied,
+                    "the data folder is read-only or not accessible",
+                ),
+            ),
+            C::SystemIoFailure => Error::io(
+                context,
+                std::io::Error::new(
+                    K::Other,
+                    "the operating system refused a read or write (disk full or failing?)",
+                ),
+            ),
+            C::DatabaseCorrupt | C::NotADatabase => {
+                Error::Corrupt(format!("{context}: the database file is damaged"))
+            }
+            C::DatabaseBusy | C::DatabaseLocked => {
+                Error::Conflict("the database is busy in another program; try again".into())
+            }
+            C::ConstraintViolation => Error::Conflict(format!("{context}: conflicts with existing data")),
+            other => Error::Internal(format!("{context}: database error {other:?}")),
+        },
+        rusqlite::Error::QueryReturnedNoRows => Error::NotFound(context.to_string()),
+        _ => Error::Internal(format!("{context}: database error")),
+    }
+}

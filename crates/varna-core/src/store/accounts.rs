@@ -1,0 +1,481 @@
+//! Accounts, roles and units (enheter), with the role checks that guard them.
+//!
+//! Only an administratör manages accounts and units. Every account has exactly one role and
+//! belongs to one or more units; an arbetsledare reviews within their own units.
+
+use rusqlite::{Connection, OptionalExtension, Row};
+use serde::{Deserialize, Serialize};
+
+use super::keyfile::KdfParams;
+use super::{check_new_passphrase, db_error, now_text, Store};
+use crate::error::{Error, Result};
+
+/// What an account may do.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Role {
+    /// Handläggare: conducts screenings.
+    Handlaggare,
+    /// Arbetsledare: reviews screenings in their own units.
+    Arbetsledare,
+    /// Administratör: accounts, units, instruments, retention, backups.
+    Administrator,
+}
+
+impl Role {
+    /// The stable identifier stored in the database and used on the command line.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Role::Handlaggare => "handlaggare",
+            Role::Arbetsledare => "arbetsledare",
+            Role::Administrator => "administrator",
+        }
+    }
+
+    /// The Swedish name shown to users.
+    pub fn label(self) -> &'static str {
+        match self {
+            Role::Handlaggare => "handläggare",
+            Role::Arbetsledare => "arbetsledare",
+            Role::Administrator => "administratör",
+        }
+    }
+
+    /// Parses the identifier or the Swedish name (with or without diacritics).
+    pub fn parse(s: &str) -> Result<Role> {
+        match s.trim().to_lowercase().as_str() {
+            "handlaggare" | "handläggare" => Ok(Role::Handlaggare),
+            "arbetsledare" => Ok(Role::Arbetsledare),
+            "administrator" | "administratör" | "admin" => Ok(Role::Administrator),
+            _ => Err(Error::InvalidInput(
+                "role must be handläggare, arbetsledare or administratör".into(),
+            )),
+        }
+    }
+}
+
+/// An account, as shown to administrators and as the signed-in actor.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Account {
+    pub id: String,
+    pub username: String,
+    pub display_name: String,
+    pub role: Role,
+    /// Ids of the units the account belongs to.
+    pub unit_ids: Vec<String>,
+    pub active: bool,
+    pub created_at: String,
+}
+
+/// A unit (enhet).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Unit {
+    pub id: String,
+    /// Short code, unique regardless of case, e.g. `IFO-VUX`.
+    pub code: String,
+    pub name: String,
+    pub active: bool,
+}
+
+/// What an administrator fills in to add an account.
+#[derive(Debug, Clone)]
+pub struct NewAccount<'a> {
+    pub username: &'a str,
+    pub display_name: &'a str,
+    pub role: Role,
+    /// Ids of existing units; at least one.
+    pub unit_ids: Vec<String>,
+    pub passphrase: &'a str,
+}
+
+pub(crate) fn normalize_username(s: &str) -> Result<String> {
+    let u = s.trim().to_lowercase();
+    let ok = (2..=64).contains(&u.len())
+        && u
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '-'));
+    if ok {
+        Ok(u)
+    } else {
+        Err(Error::InvalidInput(
+            "a username has 2–64 characters: letters a–z, digits, '.', '_' or '-'".into(),
+        ))
+    }
+}
+
+fn check_text(s: &str, what: &str, max: usize) -> Result<String> {
+    let t = s.trim();
+    if t.is_empty() || t.chars().count() > max || t.chars().any(char::is_control) {
+        return Err(Error::InvalidInput(format!(
+            "{what} must have 1–{max} characters and no control characters"
+        )));
+    }
+    Ok(t.to_string())
+}
+
+pub(crate) fn check_display_name(s: &str) -> Result<String> {
+    check_text(s, "a display name", 100)
+}
+
+pub(crate) fn check_unit_name(s: &str) -> Result<String> {
+    check_text(s, "a unit name", 100)
+}
+
+pub(crate) fn check_unit_code(s: &str) -> Result<String> {
+    let c = s.trim();
+    let ok = (1..=16).contains(&c.len())
+        && c
+            .chars()
+            .all(|ch| ch.is_ascii_alphanumeric() || matches!(ch, '-' | '_'));
+    if ok {
+        Ok(c.to_string())
+    } else {
+        Err(Error::InvalidInput(
+            "a unit code has 1–16 characters: letters A–Z, digits, '-' or '_'".into(),
+        ))
+    }
+}
+
+const ACCOUNT_COLUMNS: &str = "id, username, display_name, role, active, created_at";
+
+fn account_from_row(conn: &Connection, row: &Row<'_>) -> rusqlite::Result<Account> {
+    let id: String = row.get(0)?;
+    let role: String = row.get(3)?;
+    let role = Role::parse(&role).map_err(|_| {
+        rusqlite::Error::FromSqlConversionFailure(3, rusqlite::types::Type::Text, "role".into())
+    })?;
+    let mut stmt =
+        conn.prepare_cached("SELECT unit_id FROM account_units WHERE account_id = ?1 ORDER BY unit_id")?;
+    let unit_ids = stmt
+        .query_map([&id], |r| r.get(0))?
+        .collect::<rusqlite::Result<Vec<String>>>()?;
+    Ok(Account {
+        id,
+        username: row.get(1)?,
+        display_name: row.get(2)?,
+        role,
+        unit_ids,
+        active: row.get(4)?,
+        created_at: row.get(5)?,
+    })
+}
+
+pub(crate) fn load_account(conn: &Connection, id: &str) -> Result<Option<Account>> {
+    conn.query_row(
+        &format!("SELECT {ACCOUNT_COLUMNS} FROM accounts WHERE id = ?1"),
+        [id],
+        |r| account_from_row(conn, r),
+    )
+    .optional()
+    .map_err(|e| db_error("reading an account", e))
+}
+
+pub(crate) fn load_account_by_username(conn: &Connection, username: &str) -> Result<Option<Account>> {
+    conn.query_row(
+        &format!("SELECT {ACCOUNT_COLUMNS} FROM accounts WHERE username = ?1"),
+        [username],
+        |r| account_from_row(conn, r),
+    )
+    .optional()
+    .map_err(|e| db_error("reading an account", e))
+}
+
+fn unit_from_row(row: &Row<'_>) -> rusqlite::Result<Unit> {
+    Ok(Unit {
+        id: row.get(0)?,
+        code: row.get(1)?,
+        name: row.get(2)?,
+        active: row.get(3)?,
+    })
+}
+
+impl Store {
+    /// Adds an account with its own key slot. Administrators only.
+    pub fn add_account(&mut self, new: NewAccount<'_>) -> Result<Account> {
+        self.require(&[Role::Administrator], "adding an account")?;
+        let username = normalize_username(new.username)?;
+        let display_name = check_display_name(new.display_name)?;
+        check_new_passphrase(new.passphrase, &username)?;
+        if new.unit_ids.is_empty() {
+            return Err(Error::InvalidInput("an account belongs to at least one unit".into()));
+        }
+        if load_account_by_username(&self.conn, &username)?.is_some() {
+            return Err(Error::Conflict("that username is already taken".into()));
+        }
+        let id = uuid::Uuid::new_v4().to_string();
+        let now = now_text();
+        let data_dir = self.data_dir.clone();
+        let store_id = self.store_id.clone();
+        let db_key = self.db_key.clone();
+        self.with_tx(|tx| {
+            tx.execute(
+                "INSERT INTO accounts (id, username, display_name, role, active, created_at)
+                 VALUES (?1, ?2, ?3, ?4, 1, ?5)",
+                (&id, &username, &display_name, new.role.as_str(), &now),
+            )
+            .map_err(|e| db_error("adding the account", e))?;
+            for unit_id in &new.unit_ids {
+                insert_membership(tx, &id, unit_id)?;
+            }
+            // The key slot is written before the commit: if writing it fails, the account
+            // is rolled back; if the commit fails, the slot is orphaned and harmless.
+            let (mut kf, _) = super::keyfile::KeyFile::read(&data_dir)?;
+            if kf.store_id != store_id {
+                return Err(Error::Corrupt(
+                    "the key file does not belong to the open database".into(),
+                ));
+            }
+            kf.set_passphrase_slot(&id, &username, new.passphrase, KdfParams::OWASP_MINIMUM, &db_key)?;
+            kf.write(&data_dir)
+        })?;
+        load_account(&self.conn, &id)?.ok_or_else(|| Error::Internal("account vanished".into()))
+    }
+
+    /// All accounts, active or not. Administrators only.
+    pub fn list_accounts(&self) -> Result<Vec<Account>> {
+        self.require(&[Role::Administrator], "listing accounts")?;
+        let mut stmt = self
+            .conn
+            .prepare(&format!("SELECT {ACCOUNT_COLUMNS} FROM accounts ORDER BY username"))
+            .map_err(|e| db_error("listing accounts", e))?;
+        let rows = stmt
+            .query_map([], |r| account_from_row(&self.conn, r))
+            .and_then(|rows| rows.collect::<rusqlite::Result<Vec<_>>>())
+            .map_err(|e| db_error("listing accounts", e))?;
+        Ok(rows)
+    }
+
+    /// Looks up an account by username. Administrators only.
+    pub fn account_by_username(&self, username: &str) -> Result<Account> {
+        self.require(&[Role::Administrator], "looking up an account")?;
+        let username = normalize_username(username)?;
+        load_account_by_username(&self.conn, &username)?
+            .ok_or_else(|| Error::NotFound("account".into()))
+    }
+
+    /// Changes an account's role. The last active administrator cannot be demoted.
+    pub fn set_role(&mut self, account_id: &str, role: Role) -> Result<Account> {
+        self.require(&[Role::Administrator], "changing a role")?;
+        let account = self.existing_account(account_id)?;
+        if account.role == Role::Administrator && role != Role::Administrator {
+            self.ensure_another_admin(account_id)?;
+        }
+        self.with_tx(|tx| {
+            tx.execute(
+                "UPDATE accounts SET role = ?2 WHERE id = ?1",
+                (account_id, role.as_str()),
+            )
+            .map_err(|e| db_error("changing the role", e))
+            .map(|_| ())
+        })?;
+        self.refresh_actor()?;
+        self.existing_account(account_id)
+    }
+
+    /// Replaces the units an account belongs to (at least one).
+    pub fn set_account_units(&mut self, account_id: &str, unit_ids: &[String]) -> Result<Account> {
+        self.require(&[Role::Administrator], "changing an account's units")?;
+        self.existing_account(account_id)?;
+        if unit_ids.is_empty() {
+            return Err(Error::InvalidInput("an account belongs to at least one unit".into()));
+        }
+        self.with_tx(|tx| {
+            tx.execute("DELETE FROM account_units WHERE account_id = ?1", [account_id])
+                .map_err(|e| db_error("changing units", e))?;
+            for unit_id in unit_ids {
+                insert_membership(tx, account_id, unit_id)?;
+            }
+            Ok(())
+        })?;
+        self.refresh_actor()?;
+        self.existing_account(account_id)
+    }
+
+    /// Deactivates an account and removes its key slot, so its passphrase no longer opens
+    /// anything. An administrator cannot deactivate themselves or the last administrator.
+    pub fn deactivate_account(&mut self, account_id: &str) -> Result<()> {
+        self.require(&[Role::Administrator], "deactivating an account")?;
+        let account = self.existing_account(account_id)?;
+        if account.id == self.actor.id {
+            return Err(Error::Conflict("you cannot deactivate your own account".into()));
+        }
+        if account.role == Role::Administrator {
+            self.ensure_another_admin(account_id)?;
+        }
+        self.update_key_file(|kf| {
+            kf.remove_slot(account_id);
+            Ok(())
+        })?;
+        self.with_tx(|tx| {
+            tx.execute("UPDATE accounts SET active = 0 WHERE id = ?1", [account_id])
+                .map_err(|e| db_error("deactivating the account", e))
+                .map(|_| ())
+        })
+    }
+
+    /// Sets a new passphrase for another account (it forgot it). Administrators only.
+    pub fn reset_passphrase(&mut self, account_id: &str, new_passphrase: &str) -> Result<()> {
+        self.require(&[Role::Administrator], "resetting a passphrase")?;
+        let account = self.existing_account(account_id)?;
+        if !account.active {
+            return Err(Error::Conflict("the account is deactivated".into()));
+        }
+        check_new_passphrase(new_passphrase, &account.username)?;
+        let key = self.db_key.clone();
+        self.update_key_file(|kf| {
+            kf.set_passphrase_slot(
+                &account.id,
+                &account.username,
+                new_passphrase,
+                KdfParams::OWASP_MINIMUM,
+                &key,
+            )
+        })
+    }
+
+    /// Changes the signed-in account's own passphrase. Only its slot is re-wrapped.
+    pub fn change_passphrase(&mut self, old_passphrase: &str, new_passphrase: &str) -> Result<()> {
+        let me = self.actor.clone();
+        check_new_passphrase(new_passphrase, &me.username)?;
+        let (kf, _) = super::keyfile::KeyFile::read(&self.data_dir)?;
+        let slot = kf.slot(&me.id).ok_or(Error::WrongPassphrase)?;
+        let old_key = kf.open_with_passphrase(slot, old_passphrase)?;
+        if *old_key != *self.db_key {
+            return Err(Error::WrongPassphrase);
+        }
+        let key = self.db_key.clone();
+        self.update_key_file(|kf| {
+            kf.set_passphrase_slot(&me.id, &me.username, new_passphrase, KdfParams::OWASP_MINIMUM, &key)
+        })
+    }
+
+    /// Makes a new recovery key; the old one stops working. Administrators only.
+    pub fn rotate_recovery_key(&mut self) -> Result<super::RecoveryKey> {
+        self.require(&[Role::Administrator], "making a new recovery key")?;
+        let recovery = super::RecoveryKey::generate()?;
+        let key = self.db_key.clone();
+        self.update_key_file(|kf| kf.set_recovery_slot(recovery.bytes(), &key))?;
+        Ok(recovery)
+    }
+
+    /// Adds a unit. Administrators only.
+    pub fn add_unit(&mut self, code: &str, name: &str) -> Result<Unit> {
+        self.require(&[Role::Administrator], "adding a unit")?;
+        let code = check_unit_code(code)?;
+        let name = check_unit_name(name)?;
+        let id = uuid::Uuid::new_v4().to_string();
+        let now = now_text();
+        self.with_tx(|tx| {
+            let taken: bool = tx
+                .query_row("SELECT count(*) > 0 FROM units WHERE code = ?1", [&code], |r| r.get(0))
+                .map_err(|e| db_error("adding the unit", e))?;
+            if taken {
+                return Err(Error::Conflict("a unit with that code already exists".into()));
+            }
+            tx.execute(
+                "INSERT INTO units (id, code, name, active, created_at) VALUES (?1, ?2, ?3, 1, ?4)",
+                (&id, &code, &name, &now),
+            )
+            .map_err(|e| db_error("adding the unit", e))?;
+            Ok(())
+        })?;
+        self.unit(&id)
+    }
+
+    /// Renames a unit. Administrators only.
+    pub fn rename_unit(&mut self, unit_id: &str, name: &str) -> Result<Unit> {
+        self.require(&[Role::Administrator], "renaming a unit")?;
+        let name = check_unit_name(name)?;
+        let changed = self.with_tx(|tx| {
+            tx.execute("UPDATE units SET name = ?2 WHERE id = ?1", (unit_id, &name))
+                .map_err(|e| db_error("renaming the unit", e))
+        })?;
+        if changed == 0 {
+            return Err(Error::NotFound("unit".into()));
+        }
+        self.unit(unit_id)
+    }
+
+    /// All units, for every signed-in account (screenings are filed under a unit).
+    pub fn list_units(&self) -> Result<Vec<Unit>> {
+        let mut stmt = self
+            .conn
+            .prepare("SELECT id, code, name, active FROM units ORDER BY code")
+            .map_err(|e| db_error("listing units", e))?;
+        let units = stmt
+            .query_map([], unit_from_row)
+            .and_then(|rows| rows.collect::<rusqlite::Result<Vec<_>>>())
+            .map_err(|e| db_error("listing units", e))?;
+        Ok(units)
+    }
+
+    /// One unit by id.
+    pub fn unit(&self, unit_id: &str) -> Result<Unit> {
+        self.conn
+            .query_row(
+                "SELECT id, code, name, active FROM units WHERE id = ?1",
+                [unit_id],
+                unit_from_row,
+            )
+            .optional()
+            .map_err(|e| db_error("reading a unit", e))?
+            .ok_or_else(|| Error::NotFound("unit".into()))
+    }
+
+    /// One unit by its code (any case).
+    pub fn unit_by_code(&self, code: &str) -> Result<Unit> {
+        self.conn
+            .query_row(
+                "SELECT id, code, name, active FROM units WHERE code = ?1",
+                [code.trim()],
+                unit_from_row,
+            )
+            .optional()
+            .map_err(|e| db_error("reading a unit", e))?
+            .ok_or_else(|| Error::NotFound(format!("no unit with code {}", code.trim())))
+    }
+
+    fn existing_account(&self, account_id: &str) -> Result<Account> {
+        load_account(&self.conn, account_id)?.ok_or_else(|| Error::NotFound("account".into()))
+    }
+
+    fn ensure_another_admin(&self, account_id: &str) -> Result<()> {
+        let others: i64 = self
+            .conn
+            .query_row(
+                "SELECT count(*) FROM accounts
+                 WHERE role = 'administrator' AND active = 1 AND id <> ?1",
+                [account_id],
+                |r| r.get(0),
+            )
+            .map_err(|e| db_error("counting administrators", e))?;
+        if others == 0 {
+            return Err(Error::Conflict(
+                "there must always be at least one active administratör".into(),
+            ));
+        }
+        Ok(())
+    }
+
+    fn refresh_actor(&mut self) -> Result<()> {
+        if let Some(a) = load_account(&self.conn, &self.actor.id)? {
+            self.actor = a;
+        }
+        Ok(())
+    }
+}
+
+fn insert_membership(tx: &rusqlite::Transaction<'_>, account_id: &str, unit_id: &str) -> Result<()> {
+    let exists: bool = tx
+        .query_row("SELECT count(*) > 0 FROM units WHERE id = ?1", [unit_id], |r| r.get(0))
+        .map_err(|e| db_error("checking a unit", e))?;
+    if !exists {
+        return Err(Error::NotFound("unit".into()));
+    }
+    tx.execute(
+        "INSERT OR IGNORE INTO account_units (account_id, unit_id) VALUES (?1, ?2)",
+        (account_id, unit_id),
+    )
+    .map_err(|e| db_error("adding the account to a unit", e))?;
+    Ok(())
+}

@@ -1,0 +1,392 @@
+//! Backups: one file with an encrypted copy of the database and the key slots.
+//!
+//! Layout of a backup file:
+//!
+//! ```text
+//! "VARNA-BACKUP-1\n"          magic
+//! u32 little-endian           length of the header
+//! header (JSON)               format, created_at, store_id, schema_version, db_len,
+//!                             db_sha256, key_file (the key file's text: slots only)
+//! db_len bytes                the database, exported with `sqlcipher_export` under the
+//!                             same key (the SQLite backup API does not work on encrypted
+//!                             databases)
+//! ```
+//!
+//! Nothing in it is plaintext content: the database pages are encrypted, and the key file
+//! holds only wrapped keys and username tags. A restore needs the credentials of an
+//! administratör *as they were when the backup was made*; it checks the whole file, opens
+//! the copy and runs `integrity_check` before anything in the data folder is touched. The
+//! swap is journaled by a marker file and finished on the next start if interrupted.
+
+use std::fs::{self, File, OpenOptions};
+use std::io::{BufReader, Read, Write};
+use std::path::{Path, PathBuf};
+
+use ring::digest;
+use serde::{Deserialize, Serialize};
+use zeroize::Zeroizing;
+
+use super::keyfile::{self, KeyFile};
+use super::{
+    accounts, db_error, fsutil, migrations, open_db, throttle, OpenMode, Role, Store, DB_FILE,
+};
+use crate::error::{Error, Result};
+
+const MAGIC: &[u8] = b"VARNA-BACKUP-1\n";
+const MAX_HEADER: u32 = 1024 * 1024;
+const RESTORE_DB: &str = "varna.db.restore";
+const RESTORE_KEYS: &str = "varna.keys.restore";
+const RESTORE_MARKER: &str = "varna.restore-pending";
+
+/// What a backup file says about itself (checked structurally, not yet decrypted).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct BackupInfo {
+    pub created_at: String,
+    pub schema_version: u32,
+    /// Size of the encrypted database inside, in bytes.
+    pub db_bytes: u64,
+}
+
+#[derive(Debug, Serialize, Deserialize)]
+struct Header {
+    format: String,
+    created_at: String,
+    store_id: String,
+    schema_version: u32,
+    db_len: u64,
+    db_sha256: String,
+    key_file: String,
+}
+
+fn not_a_backup() -> Error {
+    Error::Corrupt("the file is not a Värna backup, or it is damaged; nothing was changed".into())
+}
+
+impl Store {
+    /// Writes a backup of the whole store to `out` (atomically: a temporary file beside it,
+    /// renamed when complete). Administrators only.
+    pub fn backup_to(&self, out: &Path) -> Result<BackupInfo> {
+        self.require(&[Role::Administrator], "making a backup")?;
+        let export = fsutil::temp_sibling(out);
+        let result = self.export_to(&export).and_then(|schema_version| {
+            let (kf, _) = KeyFile::read(&self.data_dir)?;
+            write_container(&export, out, &kf, &self.store_id, schema_version)
+        });
+        let _ = super::remove_db_files(&export);
+        result
+    }
+
+    fn export_to(&self, export: &Path) -> Result<u32> {
+        let key = Zeroizing::new(format!(
+            "x'{}'",
+            Zeroizing::new(hex::encode_upper(self.db_key.as_ref())).as_str()
+        ));
+        let path = export
+            .to_str()
+            .ok_or_else(|| Error::InvalidInput("the backup path must be valid UTF-8".into()))?;
+        let schema_version = migrations::schema_version(&self.conn)?;
+        self.conn
+            .execute("ATTACH DATABASE ?1 AS backup KEY ?2", (path, key.as_str()))
+            .map_err(|e| db_error("making the backup", e))?;
+        let result = (|| {
+            // The attached file gets the key above: every page SQLCipher writes to it is
+            // encrypted. A rollback journal (not WAL) keeps the copy a single file.
+            let _: String = self
+                .conn
+                .query_row("PRAGMA backup.journal_mode = DELETE", [], |r| r.get(0))?;
+            let _: Option<String> = self
+                .conn
+                .query_row("SELECT sqlcipher_export('backup')", [], |r| r.get(0))?;
+            self.conn
+                .pragma_update(Some("backup"), "user_version", schema_version)
+        })();
+        let detach = self.conn.execute("DETACH DATABASE backup", []);
+        result.map_err(|e| db_error("making the backup", e))?;
+        detach.map_err(|e| db_error("making the backup", e))?;
+        Ok(schema_version)
+    }
+
+    /// Checks a backup file's structure and checksum and tells what it holds.
+    pub fn inspect_backup(file: &Path) -> Result<BackupInfo> {
+        let (header, start) = read_header(file)?;
+        let mut reader = open_reader(file, start)?;
+        let sha = hash_copy(&mut reader, header.db_len, None)?;
+        if sha != header.db_sha256 {
+            return Err(not_a_backup());
+        }
+        Ok(info(&header))
+    }
+
+    /// Restores a backup into `data_dir`, replacing what is there, and unlocks it as
+    /// `username`, who must be an active administratör in the backup and sign in with the
+    /// passphrase valid when the backup was made. The file is checked completely before the
+    /// data folder is changed; a broken or foreign file is refused.
+    pub fn restore_from(
+        data_dir: &Path,
+        file: &Path,
+        username: &str,
+        passphrase: &str,
+    ) -> Result<Store> {
+        super::create_data_dir(data_dir)?;
+        finish_restore(data_dir)?;
+        throttle::check(data_dir)?;
+        let (header, start) = read_header(file)?;
+        let kf = KeyFile::from_bytes(header.key_file.as_bytes()).map_err(|_| not_a_backup())?;
+        if kf.store_id != header.store_id {
+            return Err(not_a_backup());
+        }
+        if header.schema_version > migrations::latest_version() {
+            return Err(Error::Conflict(
+                "the backup comes from a newer Värna; update Värna before restoring it".into(),
+            ));
+        }
+
+        // Copy the database out of the backup into the data folder and check its checksum.
+        let staging_db = data_dir.join(RESTORE_DB);
+        super::remove_db_files(&staging_db)?;
+        fsutil::remove_if_exists(&data_dir.join(RESTORE_KEYS))
+            .map_err(|e| fsutil::io_error("preparing the restore", e))?;
+        let copy = (|| -> Result<String> {
+            let mut reader = open_reader(file, start)?;
+            let mut out = OpenOptions::new()
+                .write(true)
+                .create_new(true)
+                .open(&staging_db)
+                .map_err(|e| fsutil::io_error("restoring the backup", e))?;
+            let sha = hash_copy(&mut reader, header.db_len, Some(&mut out))?;
+            out.sync_all()
+                .map_err(|e| fsutil::io_error("restoring the backup", e))?;
+            Ok(sha)
+        })();
+        let outcome = copy.and_then(|sha| {
+            if sha != header.db_sha256 {
+                return Err(not_a_backup());
+            }
+            verify_staged(data_dir, &staging_db, &kf, username, passphrase)
+        });
+        let (db_key, account_id) = match outcome {
+            Ok(v) => v,
+            Err(e) => {
+                let _ = super::remove_db_files(&staging_db);
+                return Err(e);
+            }
+        };
+
+        // Stage the key file, then mark the restore as ready: from here on it is finished
+        // even if the process dies (see `finish_restore`).
+        let staged = fsutil::atomic_write(&data_dir.join(RESTORE_KEYS), &kf.to_bytes(), "key file")
+            .and_then(|_| fsutil::atomic_write(&data_dir.join(RESTORE_MARKER), b"1\n", "restore marker"));
+        if let Err(e) = staged {
+            let _ = super::remove_db_files(&staging_db);
+            let _ = fsutil::remove_if_exists(&data_dir.join(RESTORE_KEYS));
+            return Err(e);
+        }
+        finish_restore(data_dir)?;
+        throttle::reset(data_dir);
+        Store::open(data_dir, db_key, &kf, &account_id)
+    }
+}
+
+/// Unwraps the key with the backup's slot and checks the staged copy: integrity, that it
+/// belongs to the key file, and that the account is an active administratör.
+fn verify_staged(
+    data_dir: &Path,
+    staging_db: &Path,
+    kf: &KeyFile,
+    username: &str,
+    passphrase: &str,
+) -> Result<(keyfile::DbKey, String)> {
+    let username = accounts::normalize_username(username).unwrap_or_default();
+    let Some(slot) = kf.slot_for_user(&username) else {
+        keyfile::dummy_derivation(passphrase);
+        throttle::record_failure(data_dir);
+        return Err(Error::WrongPassphrase);
+    };
+    let db_key = match kf.open_with_passphrase(slot, passphrase) {
+        Ok(k) => k,
+        Err(Error::WrongPassphrase) => {
+            throttle::record_failure(data_dir);
+            return Err(Error::WrongPassphrase);
+        }
+        Err(e) => return Err(e),
+    };
+    let conn = open_db(staging_db, &db_key, OpenMode::Check).map_err(|e| match e {
+        super::OpenError::WrongKey => not_a_backup(),
+        super::OpenError::Other(Error::Corrupt(_)) => not_a_backup(),
+        super::OpenError::Other(e) => e,
+    })?;
+    let check: String = conn
+        .query_row("PRAGMA integrity_check", [], |r| r.get(0))
+        .map_err(|_| not_a_backup())?;
+    if check != "ok" {
+        return Err(not_a_backup());
+    }
+    super::check_store_id(&conn, kf).map_err(|_| not_a_backup())?;
+    let account = accounts::load_account(&conn, &slot.id)?;
+    drop(conn);
+    match account {
+        Some(a) if a.active && a.username == username && a.role == Role::Administrator => {
+            Ok((db_key, a.id))
+        }
+        Some(a) if a.active && a.username == username => Err(Error::Forbidden(
+            "restoring a backup needs the role administratör".into(),
+        )),
+        _ => {
+            throttle::record_failure(data_dir);
+            Err(Error::WrongPassphrase)
+        }
+    }
+}
+
+/// Whether a restore was staged and not yet swapped in.
+pub(crate) fn restore_pending(data_dir: &Path) -> bool {
+    data_dir.join(RESTORE_MARKER).exists()
+}
+
+/// Swaps a staged restore into place. Every step can be repeated, so a crash at any point
+/// is finished on the next start. Without the marker, leftovers of an unfinished staging are
+/// removed and the current data stays as it is.
+pub(crate) fn finish_restore(data_dir: &Path) -> Result<()> {
+    let staging_db = data_dir.join(RESTORE_DB);
+    let staging_keys = data_dir.join(RESTORE_KEYS);
+    let io = |e| fsutil::io_error("finishing a restore", e);
+    if !restore_pending(data_dir) {
+        if staging_db.exists() || staging_keys.exists() {
+            super::remove_db_files(&staging_db)?;
+            fsutil::remove_if_exists(&staging_keys).map_err(io)?;
+        }
+        return Ok(());
+    }
+    let db = data_dir.join(DB_FILE);
+    if staging_db.exists() {
+        // The old database's WAL must never be replayed onto the restored file.
+        for suffix in ["-wal", "-shm", "-journal"] {
+            fsutil::remove_if_exists(&sibling(&db, suffix)).map_err(io)?;
+            fsutil::remove_if_exists(&sibling(&staging_db, suffix)).map_err(io)?;
+        }
+        fs::rename(&staging_db, &db).map_err(io)?;
+    }
+    if staging_keys.exists() {
+        let bytes = fs::read(&staging_keys).map_err(io)?;
+        fs::rename(&staging_keys, KeyFile::path(data_dir)).map_err(io)?;
+        fsutil::atomic_write(&KeyFile::backup_path(data_dir), &bytes, "key file backup")?;
+    }
+    fsutil::sync_dir(data_dir).map_err(io)?;
+    fsutil::remove_if_exists(&data_dir.join(RESTORE_MARKER)).map_err(io)?;
+    fsutil::sync_dir(data_dir).map_err(io)
+}
+
+fn sibling(path: &Path, suffix: &str) -> PathBuf {
+    let mut p = path.as_os_str().to_owned();
+    p.push(suffix);
+    PathBuf::from(p)
+}
+
+fn info(h: &Header) -> BackupInfo {
+    BackupInfo {
+        created_at: h.created_at.clone(),
+        schema_version: h.schema_version,
+        db_bytes: h.db_len,
+    }
+}
+
+fn write_container(
+    export: &Path,
+    out: &Path,
+    kf: &KeyFile,
+    store_id: &str,
+    schema_version: u32,
+) -> Result<BackupInfo> {
+    let io = |e| fsutil::io_error("writing the backup", e);
+    let db_len = fs::metadata(export).map_err(io)?.len();
+    let sha = hash_copy(
+        &mut BufReader::new(File::open(export).map_err(io)?),
+        db_len,
+        None,
+    )?;
+    let header = Header {
+        format: "varna-backup".into(),
+        created_at: super::now_text(),
+        store_id: store_id.to_string(),
+        schema_version,
+        db_len,
+        db_sha256: sha,
+        key_file: String::from_utf8(kf.to_bytes()).expect("key files are UTF-8"),
+    };
+    let header_bytes = serde_json::to_vec(&header).expect("header serialises");
+    let tmp = fsutil::temp_sibling(out);
+    let written = (|| -> std::io::Result<()> {
+        let mut f = OpenOptions::new().write(true).create_new(true).open(&tmp)?;
+        f.write_all(MAGIC)?;
+        f.write_all(&(header_bytes.len() as u32).to_le_bytes())?;
+        f.write_all(&header_bytes)?;
+        std::io::copy(&mut File::open(export)?, &mut f)?;
+        f.sync_all()?;
+        drop(f);
+        fs::rename(&tmp, out)?;
+        fsutil::sync_dir(fsutil::parent_of(out))
+    })();
+    if let Err(e) = written {
+        let _ = fs::remove_file(&tmp);
+        return Err(io(e));
+    }
+    Ok(info(&header))
+}
+
+/// Reads and checks the magic and header; returns the header and where the database starts.
+fn read_header(file: &Path) -> Result<(Header, u64)> {
+    let mut f = File::open(file).map_err(|e| fsutil::io_error("reading the backup", e))?;
+    let total = f
+        .metadata()
+        .map_err(|e| fsutil::io_error("reading the backup", e))?
+        .len();
+    let mut magic = [0u8; MAGIC.len()];
+    f.read_exact(&mut magic).map_err(|_| not_a_backup())?;
+    if magic != MAGIC {
+        return Err(not_a_backup());
+    }
+    let mut len = [0u8; 4];
+    f.read_exact(&mut len).map_err(|_| not_a_backup())?;
+    let len = u32::from_le_bytes(len);
+    if len > MAX_HEADER {
+        return Err(not_a_backup());
+    }
+    let mut header = vec![0u8; len as usize];
+    f.read_exact(&mut header).map_err(|_| not_a_backup())?;
+    let header: Header = serde_json::from_slice(&header).map_err(|_| not_a_backup())?;
+    let start = (MAGIC.len() + 4) as u64 + u64::from(len);
+    if header.format != "varna-backup" || total != start + header.db_len {
+        return Err(not_a_backup());
+    }
+    Ok((header, start))
+}
+
+fn open_reader(file: &Path, start: u64) -> Result<BufReader<File>> {
+    let mut f = File::open(file).map_err(|e| fsutil::io_error("reading the backup", e))?;
+    std::io::copy(&mut (&mut f).take(start), &mut std::io::sink())
+        .map_err(|e| fsutil::io_error("reading the backup", e))?;
+    Ok(BufReader::new(f))
+}
+
+/// Hashes exactly `len` bytes from `reader`, copying them to `out` when given.
+fn hash_copy(reader: &mut impl Read, len: u64, mut out: Option<&mut File>) -> Result<String> {
+    let mut ctx = digest::Context::new(&digest::SHA256);
+    let mut left = len;
+    let mut buf = vec![0u8; 64 * 1024];
+    while left > 0 {
+        let want = buf.len().min(left as usize);
+        let n = reader
+            .read(&mut buf[..want])
+            .map_err(|e| fsutil::io_error("reading the backup", e))?;
+        if n == 0 {
+            return Err(not_a_backup());
+        }
+        ctx.update(&buf[..n]);
+        if let Some(out) = out.as_mut() {
+            out.write_all(&buf[..n])
+                .map_err(|e| fsutil::io_error("restoring the backup", e))?;
+        }
+        left -= n as u64;
+    }
+    Ok(hex::encode(ctx.finish()))
+}
