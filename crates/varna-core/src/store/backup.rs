@@ -85,6 +85,9 @@ impl Store {
             .to_str()
             .ok_or_else(|| Error::InvalidInput("the backup path must be valid UTF-8".into()))?;
         let schema_version = migrations::schema_version(&self.conn)?;
+        // The connection was opened without SQLITE_OPEN_CREATE (an unlock never creates a
+        // database), so the empty target file is made here; SQLite treats it as empty.
+        new_private_file(export).map_err(|e| fsutil::io_error("making the backup", e))?;
         self.conn
             .execute("ATTACH DATABASE ?1 AS backup KEY ?2", (path, key.as_str()))
             .map_err(|e| db_error("making the backup", e))?;
@@ -148,10 +151,7 @@ impl Store {
             .map_err(|e| fsutil::io_error("preparing the restore", e))?;
         let copy = (|| -> Result<String> {
             let mut reader = open_reader(file, start)?;
-            let mut out = OpenOptions::new()
-                .write(true)
-                .create_new(true)
-                .open(&staging_db)
+            let mut out = new_private_file(&staging_db)
                 .map_err(|e| fsutil::io_error("restoring the backup", e))?;
             let sha = hash_copy(&mut reader, header.db_len, Some(&mut out))?;
             out.sync_all()
@@ -276,6 +276,18 @@ pub(crate) fn finish_restore(data_dir: &Path) -> Result<()> {
     fsutil::sync_dir(data_dir).map_err(io)
 }
 
+/// Creates an empty file readable by its owner only.
+fn new_private_file(path: &Path) -> std::io::Result<File> {
+    let mut options = OpenOptions::new();
+    options.write(true).create_new(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        options.mode(0o600);
+    }
+    options.open(path)
+}
+
 fn sibling(path: &Path, suffix: &str) -> PathBuf {
     let mut p = path.as_os_str().to_owned();
     p.push(suffix);
@@ -316,7 +328,7 @@ fn write_container(
     let header_bytes = serde_json::to_vec(&header).expect("header serialises");
     let tmp = fsutil::temp_sibling(out);
     let written = (|| -> std::io::Result<()> {
-        let mut f = OpenOptions::new().write(true).create_new(true).open(&tmp)?;
+        let mut f = new_private_file(&tmp)?;
         f.write_all(MAGIC)?;
         f.write_all(&(header_bytes.len() as u32).to_le_bytes())?;
         f.write_all(&header_bytes)?;

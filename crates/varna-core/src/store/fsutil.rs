@@ -16,10 +16,14 @@ use crate::error::{Error, Result};
 pub(crate) fn atomic_write(path: &Path, bytes: &[u8], what: &str) -> Result<()> {
     let tmp = temp_sibling(path);
     let result = (|| -> std::io::Result<()> {
-        let mut f = OpenOptions::new()
-            .write(true)
-            .create_new(true)
-            .open(&tmp)?;
+        let mut options = OpenOptions::new();
+        options.write(true).create_new(true);
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::OpenOptionsExt;
+            options.mode(0o600);
+        }
+        let mut f = options.open(&tmp)?;
         f.write_all(bytes)?;
         f.sync_all()?;
         drop(f);

@@ -1,0 +1,148 @@
+//! Backups and restores: an encrypted copy with the key slots in one file; a broken or
+//! foreign file is refused before anything is changed.
+
+use std::path::Path;
+
+use varna_core::store::{FirstRun, Store};
+use varna_core::{Error, ErrorCode};
+
+const PASS: &str = "admin passphrase 1";
+
+fn first_run(dir: &Path) -> Store {
+    Store::create_first_run(
+        dir,
+        FirstRun {
+            admin_username: "admin",
+            admin_display_name: "Admin",
+            passphrase: PASS,
+            unit_code: "IFO",
+            unit_name: "Individ- och familjeomsorg",
+        },
+    )
+    .unwrap()
+    .0
+}
+
+fn unit_codes(store: &Store) -> Vec<String> {
+    store.list_units().unwrap().into_iter().map(|u| u.code).collect()
+}
+
+#[test]
+fn a_backup_restores_the_store_as_it_was() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = tempfile::tempdir().unwrap();
+    let file = out.path().join("varna.backup");
+    let mut store = first_run(dir.path());
+    store.add_unit("VUX", "Vuxen").unwrap();
+    let info = store.backup_to(&file).unwrap();
+    assert!(info.db_bytes > 0);
+    assert_eq!(Store::inspect_backup(&file).unwrap(), info);
+
+    // Changes after the backup are undone by the restore.
+    store.add_unit("LATER", "Added after the backup").unwrap();
+    store.lock();
+    let restored = Store::restore_from(dir.path(), &file, "admin", PASS).unwrap();
+    assert_eq!(unit_codes(&restored), ["IFO", "VUX"]);
+    restored.lock();
+    let again = Store::unlock(dir.path(), "admin", PASS).unwrap();
+    assert_eq!(unit_codes(&again), ["IFO", "VUX"]);
+    let ok: Vec<String> = std::fs::read_dir(dir.path())
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .filter(|n| n.contains("restore"))
+        .collect();
+    assert!(ok.is_empty(), "staging files left behind: {ok:?}");
+}
+
+#[test]
+fn a_backup_restores_into_an_empty_folder_on_a_new_machine() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("copy.backup");
+    let store = first_run(&dir.path().join("data"));
+    store.backup_to(&file).unwrap();
+    store.lock();
+    let fresh = dir.path().join("new-machine");
+    assert!(!Store::is_initialized(&fresh));
+    let s = Store::restore_from(&fresh, &file, "admin", PASS).unwrap();
+    assert_eq!(unit_codes(&s), ["IFO"]);
+    assert!(Store::is_initialized(&fresh));
+}
+
+#[test]
+fn broken_or_foreign_backups_are_refused_and_the_data_stays() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = tempfile::tempdir().unwrap();
+    let file = out.path().join("varna.backup");
+    let mut store = first_run(dir.path());
+    store.backup_to(&file).unwrap();
+    store.add_unit("KEEP", "Must survive").unwrap();
+    store.lock();
+    let good = std::fs::read(&file).unwrap();
+
+    let cases: Vec<(&str, Vec<u8>)> = vec![
+        ("empty", Vec::new()),
+        ("garbage", b"this is not a backup at all".repeat(100)),
+        ("truncated", good[..good.len() - 100].to_vec()),
+        ("flipped byte in the database", {
+            let mut b = good.clone();
+            let i = b.len() - 5000;
+            b[i] ^= 0x40;
+            b
+        }),
+        ("plain sqlite file", {
+            let mut b = b"SQLite format 3\0".to_vec();
+            b.resize(8192, 0);
+            b
+        }),
+    ];
+    for (name, bytes) in cases {
+        let bad = out.path().join(format!("{name}.backup"));
+        std::fs::write(&bad, &bytes).unwrap();
+        let err = Store::restore_from(dir.path(), &bad, "admin", PASS).unwrap_err();
+        assert_eq!(err.code(), ErrorCode::Corrupt, "{name}: {err}");
+        assert!(err.to_string().contains("not a Värna backup"), "{name}: {err}");
+        assert!(Store::inspect_backup(&bad).is_err(), "{name}");
+    }
+
+    // A backup of another installation, with a passphrase valid there, is also a Värna
+    // backup; but the other installation's admin credentials are needed, not ours.
+    let other_dir = tempfile::tempdir().unwrap();
+    let other = Store::create_first_run(
+        other_dir.path(),
+        FirstRun {
+            admin_username: "admin",
+            admin_display_name: "Other",
+            passphrase: "other installation pass",
+            unit_code: "OTHER",
+            unit_name: "Other",
+        },
+    )
+    .unwrap()
+    .0;
+    let foreign = out.path().join("foreign.backup");
+    other.backup_to(&foreign).unwrap();
+    assert!(matches!(
+        Store::restore_from(dir.path(), &foreign, "admin", PASS),
+        Err(Error::WrongPassphrase)
+    ));
+
+    let store = Store::unlock(dir.path(), "admin", PASS).unwrap();
+    assert_eq!(unit_codes(&store), ["IFO", "KEEP"]);
+}
+
+#[test]
+fn a_restore_with_a_wrong_passphrase_changes_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("b.backup");
+    let data = dir.path().join("data");
+    let mut store = first_run(&data);
+    store.backup_to(&file).unwrap();
+    store.add_unit("KEEP", "Must survive").unwrap();
+    store.lock();
+    assert!(matches!(
+        Store::restore_from(&data, &file, "admin", "wrong passphrase"),
+        Err(Error::WrongPassphrase)
+    ));
+    let store = Store::unlock(&data, "admin", PASS).unwrap();
+    assert_eq!(unit_codes(&store), ["IFO", "KEEP"]);
+}
