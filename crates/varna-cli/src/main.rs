@@ -8,6 +8,7 @@ use std::process::ExitCode;
 use clap::{Parser, Subcommand};
 
 // Command groups, one module each.
+mod instrument_cmd;
 
 #[derive(Debug, Parser)]
 #[command(
@@ -25,6 +26,9 @@ enum Command {
     /// Print the version of the core library.
     Version,
     // Further command groups are added below, one line each.
+    /// Check, list and describe instrument files.
+    #[command(subcommand)]
+    Instrument(instrument_cmd::InstrumentCmd),
 }
 
 fn main() -> ExitCode {
@@ -34,6 +38,7 @@ fn main() -> ExitCode {
             println!("varna {}", varna_core::VERSION);
             Ok(ExitCode::SUCCESS)
         }
+        Some(Command::Instrument(cmd)) => instrument_cmd::run(cmd),
     };
     match result {
         Ok(code) => code,
