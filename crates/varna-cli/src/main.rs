@@ -8,6 +8,7 @@ use std::process::ExitCode;
 use clap::{Parser, Subcommand};
 
 // Command groups, one module each.
+mod store_cmd;
 mod instrument_cmd;
 
 #[derive(Debug, Parser)]
@@ -26,6 +27,9 @@ enum Command {
     /// Print the version of the core library.
     Version,
     // Further command groups are added below, one line each.
+    /// Set up, accounts, backup and restore of the encrypted store.
+    #[command(flatten)]
+    Store(store_cmd::StoreCmd),
     /// Check, list and describe instrument files.
     #[command(subcommand)]
     Instrument(instrument_cmd::InstrumentCmd),
@@ -38,6 +42,7 @@ fn main() -> ExitCode {
             println!("varna {}", varna_core::VERSION);
             Ok(ExitCode::SUCCESS)
         }
+        Some(Command::Store(cmd)) => store_cmd::run(cmd),
         Some(Command::Instrument(cmd)) => instrument_cmd::run(cmd),
     };
     match result {

@@ -1,0 +1,302 @@
+//! Setup and scripting commands for the encrypted store: `init`, `user add|passwd|list`,
+//! `backup`, `restore`.
+//!
+//! Passphrases never come from arguments (they would end up in shell history and the
+//! process list). With a terminal they are prompted for without echo; otherwise they are
+//! read from standard input, one per line, in the order each command documents.
+
+use std::io::{BufRead, IsTerminal};
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::{Args, Subcommand};
+use varna_core::store::{FirstRun, NewAccount, RecoveryKey, Role, Store};
+use varna_core::Error;
+use zeroize::Zeroizing;
+
+#[derive(Debug, Subcommand)]
+pub enum StoreCmd {
+    /// Set up a new data folder: the first administratör and the first unit. Prints the
+    /// recovery key once. Reads the new passphrase (stdin: one line).
+    Init(InitArgs),
+    /// Manage accounts.
+    #[command(subcommand)]
+    User(UserCmd),
+    /// Write an encrypted backup (database and key slots in one file). Administrators only.
+    /// Reads the passphrase of --as (stdin: one line).
+    Backup(BackupArgs),
+    /// Replace the data folder's contents with a backup, after checking it completely.
+    /// Reads the passphrase --as had when the backup was made (stdin: one line).
+    Restore(RestoreArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct DataDir {
+    /// The data folder.
+    #[arg(long, value_name = "DIR")]
+    data_dir: PathBuf,
+}
+
+#[derive(Debug, Args)]
+pub struct InitArgs {
+    #[command(flatten)]
+    dir: DataDir,
+    /// Username of the first administratör.
+    #[arg(long, value_name = "USERNAME")]
+    admin: String,
+    /// The administratör's display name (default: the username).
+    #[arg(long, value_name = "NAME")]
+    admin_name: Option<String>,
+    /// The first unit, as CODE:NAME (e.g. "IFO:Individ- och familjeomsorg").
+    #[arg(long, value_name = "CODE:NAME")]
+    unit: String,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum UserCmd {
+    /// Add an account. Reads the passphrase of --as, then the new account's passphrase.
+    Add(UserAddArgs),
+    /// Set a new passphrase. Alone: reads the old passphrase, then the new one. With --as
+    /// ADMIN: reads the administratör's passphrase, then the new one. With --recovery: reads
+    /// the recovery key, then the new passphrase.
+    Passwd(UserPasswdArgs),
+    /// List accounts. Administrators only; reads the passphrase of --as.
+    List(UserListArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct UserAddArgs {
+    #[command(flatten)]
+    dir: DataDir,
+    /// The administratör doing this.
+    #[arg(long = "as", value_name = "ADMIN")]
+    actor: String,
+    #[arg(long)]
+    username: String,
+    /// Display name (default: the username).
+    #[arg(long, value_name = "NAME")]
+    name: Option<String>,
+    /// handlaggare, arbetsledare or administrator.
+    #[arg(long)]
+    role: String,
+    /// Unit code; repeat for several units.
+    #[arg(long = "unit", value_name = "CODE", required = true)]
+    units: Vec<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct UserPasswdArgs {
+    #[command(flatten)]
+    dir: DataDir,
+    /// The account whose passphrase changes.
+    username: String,
+    /// An administratör resetting someone else's passphrase.
+    #[arg(long = "as", value_name = "ADMIN", conflicts_with = "recovery")]
+    actor: Option<String>,
+    /// Use the recovery key instead of a passphrase.
+    #[arg(long)]
+    recovery: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct UserListArgs {
+    #[command(flatten)]
+    dir: DataDir,
+    #[arg(long = "as", value_name = "ADMIN")]
+    actor: String,
+    /// Print JSON instead of a table.
+    #[arg(long)]
+    json: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct BackupArgs {
+    #[command(flatten)]
+    dir: DataDir,
+    #[arg(long = "as", value_name = "ADMIN")]
+    actor: String,
+    /// Where to write the backup.
+    #[arg(long, value_name = "FILE")]
+    out: PathBuf,
+}
+
+#[derive(Debug, Args)]
+pub struct RestoreArgs {
+    #[command(flatten)]
+    dir: DataDir,
+    #[arg(long = "as", value_name = "ADMIN")]
+    actor: String,
+    /// The backup file.
+    #[arg(long, value_name = "FILE")]
+    from: PathBuf,
+}
+
+pub fn run(cmd: StoreCmd) -> Result<ExitCode, Error> {
+    let mut secrets = Secrets::new();
+    match cmd {
+        StoreCmd::Init(a) => {
+            let (code, name) = a.unit.split_once(':').ok_or_else(|| {
+                Error::InvalidInput("--unit takes CODE:NAME, e.g. IFO:Individ- och familjeomsorg".into())
+            })?;
+            let pass = secrets.new_passphrase("New passphrase for the administratör")?;
+            let (store, recovery) = Store::create_first_run(
+                &a.dir.data_dir,
+                FirstRun {
+                    admin_username: &a.admin,
+                    admin_display_name: a.admin_name.as_deref().unwrap_or(&a.admin),
+                    passphrase: &pass,
+                    unit_code: code,
+                    unit_name: name,
+                },
+            )?;
+            store.lock();
+            println!("Set up {}.", a.dir.data_dir.display());
+            println!("Recovery key (återställningsnyckel). Write it down and keep it safe;");
+            println!("it is shown only this once and can unlock the data and set a new passphrase:");
+            println!();
+            println!("{}", recovery.to_grouped_string().as_str());
+        }
+        StoreCmd::User(UserCmd::Add(a)) => {
+            let mut store = secrets.unlock(&a.dir.data_dir, &a.actor)?;
+            let role = Role::parse(&a.role)?;
+            let unit_ids = a
+                .units
+                .iter()
+                .map(|c| store.unit_by_code(c).map(|u| u.id))
+                .collect::<Result<Vec<_>, _>>()?;
+            let pass = secrets.new_passphrase(&format!("New passphrase for {}", a.username))?;
+            let account = store.add_account(NewAccount {
+                username: &a.username,
+                display_name: a.name.as_deref().unwrap_or(&a.username),
+                role,
+                unit_ids,
+                passphrase: &pass,
+            })?;
+            store.lock();
+            println!("Added {} ({}).", account.username, account.role.label());
+        }
+        StoreCmd::User(UserCmd::Passwd(a)) => {
+            if a.recovery {
+                let key = secrets.secret("Recovery key")?;
+                let key = RecoveryKey::parse(&key)?;
+                let pass = secrets.new_passphrase(&format!("New passphrase for {}", a.username))?;
+                Store::unlock_with_recovery(&a.dir.data_dir, &key, &a.username, &pass)?.lock();
+            } else if let Some(admin) = a.actor {
+                let mut store = secrets.unlock(&a.dir.data_dir, &admin)?;
+                let id = store.account_by_username(&a.username)?.id;
+                let pass = secrets.new_passphrase(&format!("New passphrase for {}", a.username))?;
+                store.reset_passphrase(&id, &pass)?;
+                store.lock();
+            } else {
+                let old = secrets.secret(&format!("Current passphrase for {}", a.username))?;
+                let mut store = Store::unlock(&a.dir.data_dir, &a.username, &old)?;
+                let pass = secrets.new_passphrase("New passphrase")?;
+                store.change_passphrase(&old, &pass)?;
+                store.lock();
+            }
+            println!("Passphrase changed for {}.", a.username.trim().to_lowercase());
+        }
+        StoreCmd::User(UserCmd::List(a)) => {
+            let store = secrets.unlock(&a.dir.data_dir, &a.actor)?;
+            let accounts = store.list_accounts()?;
+            let units = store.list_units()?;
+            store.lock();
+            if a.json {
+                let json = serde_json::to_string_pretty(&accounts)
+                    .map_err(|e| Error::Internal(e.to_string()))?;
+                println!("{json}");
+            } else {
+                for acc in accounts {
+                    let codes: Vec<&str> = acc
+                        .unit_ids
+                        .iter()
+                        .filter_map(|id| units.iter().find(|u| &u.id == id))
+                        .map(|u| u.code.as_str())
+                        .collect();
+                    println!(
+                        "{}\t{}\t{}\t{}\t{}",
+                        acc.username,
+                        acc.role.label(),
+                        codes.join(","),
+                        if acc.active { "aktiv" } else { "inaktiv" },
+                        acc.display_name
+                    );
+                }
+            }
+        }
+        StoreCmd::Backup(a) => {
+            let store = secrets.unlock(&a.dir.data_dir, &a.actor)?;
+            let info = store.backup_to(&a.out);
+            store.lock();
+            let info = info?;
+            println!(
+                "Backup written to {} ({} bytes of encrypted database, schema {}).",
+                a.out.display(),
+                info.db_bytes,
+                info.schema_version
+            );
+        }
+        StoreCmd::Restore(a) => {
+            let pass = secrets.secret(&format!("Passphrase of {} when the backup was made", a.actor))?;
+            Store::restore_from(&a.dir.data_dir, &a.from, &a.actor, &pass)?.lock();
+            println!("Restored {} into {}.", a.from.display(), a.dir.data_dir.display());
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+/// Reads passphrases: prompted without echo on a terminal, else line by line from stdin.
+struct Secrets {
+    tty: bool,
+}
+
+impl Secrets {
+    fn new() -> Self {
+        Secrets {
+            tty: std::io::stdin().is_terminal(),
+        }
+    }
+
+    fn secret(&mut self, prompt: &str) -> Result<Zeroizing<String>, Error> {
+        if self.tty {
+            let s = rpassword::prompt_password(format!("{prompt}: "))
+                .map_err(|e| Error::io("reading a passphrase", e))?;
+            return Ok(Zeroizing::new(s));
+        }
+        let mut line = Zeroizing::new(String::new());
+        let n = std::io::stdin()
+            .lock()
+            .read_line(&mut line)
+            .map_err(|e| Error::io("reading a passphrase from standard input", e))?;
+        if n == 0 {
+            return Err(Error::InvalidInput(format!(
+                "expected a line on standard input: {prompt}"
+            )));
+        }
+        let trimmed = Zeroizing::new(line.trim_end_matches(['\r', '\n']).to_string());
+        Ok(trimmed)
+    }
+
+    /// A new passphrase; on a terminal it is asked for twice.
+    fn new_passphrase(&mut self, prompt: &str) -> Result<Zeroizing<String>, Error> {
+        let first = self.secret(prompt)?;
+        if self.tty {
+            let again = self.secret("Repeat it")?;
+            if *again != *first {
+                return Err(Error::InvalidInput("the two passphrases differ".into()));
+            }
+        }
+        Ok(first)
+    }
+
+    fn unlock(&mut self, data_dir: &std::path::Path, username: &str) -> Result<Store, Error> {
+        let delay = Store::unlock_delay(data_dir);
+        if delay.wait_seconds > 0 {
+            return Err(Error::RateLimited {
+                wait_seconds: delay.wait_seconds,
+            });
+        }
+        let pass = self.secret(&format!("Passphrase for {username}"))?;
+        Store::unlock(data_dir, username, &pass)
+    }
+}

@@ -1,0 +1,135 @@
+//! The store's command line: `varna init`, `varna user add|passwd|list`, `varna backup`,
+//! `varna restore`, run as a real process with passphrases on standard input.
+
+use std::io::Write;
+use std::path::Path;
+use std::process::{Command, Output, Stdio};
+
+const ADMIN_PASS: &str = "admin passphrase 1";
+
+fn varna(args: &[&str], stdin_lines: &[&str]) -> Output {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_varna"))
+        .args(args)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    {
+        let mut stdin = child.stdin.take().unwrap();
+        for line in stdin_lines {
+            writeln!(stdin, "{line}").unwrap();
+        }
+    }
+    child.wait_with_output().unwrap()
+}
+
+fn ok(out: &Output) -> String {
+    assert!(
+        out.status.success(),
+        "failed: {}\n{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8(out.stdout.clone()).unwrap()
+}
+
+fn fails(out: &Output) -> String {
+    assert_eq!(out.status.code(), Some(2), "expected failure: {out:?}");
+    String::from_utf8(out.stderr.clone()).unwrap()
+}
+
+fn init(dir: &Path) -> String {
+    let d = dir.to_str().unwrap();
+    let stdout = ok(&varna(
+        &["init", "--data-dir", d, "--admin", "admin", "--admin-name", "Ada Admin", "--unit", "IFO:Individ- och familjeomsorg"],
+        &[ADMIN_PASS],
+    ));
+    // The recovery key is the last line: 16 groups of 6 digits.
+    let key = stdout.lines().last().unwrap().to_string();
+    assert_eq!(key.split('-').count(), 16, "{stdout}");
+    assert!(key.split('-').all(|g| g.len() == 6 && g.bytes().all(|b| b.is_ascii_digit())));
+    key
+}
+
+#[test]
+fn init_then_add_list_and_change_passphrases() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path().to_str().unwrap();
+    let recovery = init(dir.path());
+
+    let out = varna(
+        &["user", "add", "--data-dir", d, "--as", "admin", "--username", "wanda", "--name", "Wanda W", "--role", "handläggare", "--unit", "ifo"],
+        &[ADMIN_PASS, "wanda passphrase"],
+    );
+    assert!(ok(&out).contains("Added wanda (handläggare)"));
+
+    let list = ok(&varna(&["user", "list", "--data-dir", d, "--as", "admin"], &[ADMIN_PASS]));
+    assert!(list.contains("admin\tadministratör\tIFO\taktiv\tAda Admin"), "{list}");
+    assert!(list.contains("wanda\thandläggare\tIFO\taktiv\tWanda W"), "{list}");
+    let json = ok(&varna(&["user", "list", "--data-dir", d, "--as", "admin", "--json"], &[ADMIN_PASS]));
+    let v: serde_json::Value = serde_json::from_str(&json).unwrap();
+    assert_eq!(v.as_array().unwrap().len(), 2);
+
+    // A handläggare may not list accounts.
+    let err = fails(&varna(&["user", "list", "--data-dir", d, "--as", "wanda"], &["wanda passphrase"]));
+    assert!(err.contains("not allowed"), "{err}");
+
+    // Own change, admin reset, recovery.
+    ok(&varna(&["user", "passwd", "--data-dir", d, "wanda"], &["wanda passphrase", "wanda second pass"]));
+    ok(&varna(&["user", "passwd", "--data-dir", d, "wanda", "--as", "admin"], &[ADMIN_PASS, "wanda third pass"]));
+    ok(&varna(&["user", "list", "--data-dir", d, "--as", "admin"], &[ADMIN_PASS]));
+    ok(&varna(&["user", "passwd", "--data-dir", d, "admin", "--recovery"], &[&recovery, "admin new passphrase"]));
+    let err = fails(&varna(&["user", "list", "--data-dir", d, "--as", "admin"], &[ADMIN_PASS]));
+    assert!(err.contains("wrong passphrase"), "{err}");
+    ok(&varna(&["user", "list", "--data-dir", d, "--as", "admin"], &["admin new passphrase"]));
+}
+
+#[test]
+fn clear_errors_for_bad_input_and_wrong_secrets() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path().to_str().unwrap();
+    let err = fails(&varna(&["init", "--data-dir", d, "--admin", "admin", "--unit", "IFO"], &[ADMIN_PASS]));
+    assert!(err.contains("CODE:NAME"), "{err}");
+    let err = fails(&varna(&["init", "--data-dir", d, "--admin", "admin", "--unit", "IFO:x"], &["short"]));
+    assert!(err.contains("at least 10 characters"), "{err}");
+    assert!(!err.contains("short"), "the passphrase leaked into the message: {err}");
+    let err = fails(&varna(&["init", "--data-dir", d, "--admin", "admin", "--unit", "IFO:x"], &[]));
+    assert!(err.contains("standard input"), "{err}");
+
+    let recovery = init(dir.path());
+    let err = fails(&varna(&["user", "list", "--data-dir", d, "--as", "admin"], &["wrong passphrase!"]));
+    assert!(err.contains("wrong passphrase or recovery key"), "{err}");
+    let mut typo = recovery.clone();
+    typo.replace_range(0..1, if typo.starts_with('9') { "0" } else { "9" });
+    let err = fails(&varna(&["user", "passwd", "--data-dir", d, "admin", "--recovery"], &[&typo, "whatever passphrase"]));
+    assert!(err.contains("group 1"), "{err}");
+    let err = fails(&varna(&["init", "--data-dir", d, "--admin", "x2", "--unit", "A:B"], &[ADMIN_PASS]));
+    assert!(err.contains("already set up"), "{err}");
+}
+
+#[test]
+fn backup_and_restore_from_the_command_line() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    let d = data.to_str().unwrap();
+    let file = dir.path().join("varna.backup");
+    let f = file.to_str().unwrap();
+    init(&data);
+    let out = ok(&varna(&["backup", "--data-dir", d, "--as", "admin", "--out", f], &[ADMIN_PASS]));
+    assert!(out.contains("Backup written"), "{out}");
+    ok(&varna(
+        &["user", "add", "--data-dir", d, "--as", "admin", "--username", "later", "--role", "arbetsledare", "--unit", "IFO"],
+        &[ADMIN_PASS, "later passphrase"],
+    ));
+    let out = ok(&varna(&["restore", "--data-dir", d, "--as", "admin", "--from", f], &[ADMIN_PASS]));
+    assert!(out.contains("Restored"), "{out}");
+    let list = ok(&varna(&["user", "list", "--data-dir", d, "--as", "admin"], &[ADMIN_PASS]));
+    assert!(!list.contains("later"), "{list}");
+
+    let junk = dir.path().join("junk.backup");
+    std::fs::write(&junk, b"definitely not a backup").unwrap();
+    let err = fails(&varna(&["restore", "--data-dir", d, "--as", "admin", "--from", junk.to_str().unwrap()], &[ADMIN_PASS]));
+    assert!(err.contains("not a Värna backup"), "{err}");
+    ok(&varna(&["user", "list", "--data-dir", d, "--as", "admin"], &[ADMIN_PASS]));
+}
