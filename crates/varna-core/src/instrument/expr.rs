@@ -648,13 +648,15 @@ fn check_option<'a>(
     if let Some(item) = lookup(item_id) {
         if !item.choices().iter().any(|c| c.id == option) {
             let ids: Vec<&str> = item.choices().iter().map(|c| c.id.as_str()).collect();
-            errors.push(ExprError {
-                pos,
-                message: format!(
+            let message = if ids.is_empty() {
+                format!("'{option}' is not a choice of item `{item_id}`, which has no choices")
+            } else {
+                format!(
                     "'{option}' is not a choice of item `{item_id}`; expected one of: {}",
                     ids.join(", ")
-                ),
-            });
+                )
+            };
+            errors.push(ExprError { pos, message });
         }
     }
 }
