@@ -9,6 +9,7 @@ use clap::{Parser, Subcommand};
 
 // Command groups, one module each.
 mod store_cmd;
+mod export_cmd;
 mod instrument_cmd;
 
 #[derive(Debug, Parser)]
@@ -30,6 +31,9 @@ enum Command {
     /// Set up, accounts, backup and restore of the encrypted store.
     #[command(flatten)]
     Store(store_cmd::StoreCmd),
+    /// Check signed export files of aggregate counts.
+    #[command(subcommand)]
+    Export(export_cmd::ExportCmd),
     /// Check, list and describe instrument files.
     #[command(subcommand)]
     Instrument(instrument_cmd::InstrumentCmd),
@@ -43,6 +47,7 @@ fn main() -> ExitCode {
             Ok(ExitCode::SUCCESS)
         }
         Some(Command::Store(cmd)) => store_cmd::run(cmd),
+        Some(Command::Export(cmd)) => export_cmd::run(cmd),
         Some(Command::Instrument(cmd)) => instrument_cmd::run(cmd),
     };
     match result {
