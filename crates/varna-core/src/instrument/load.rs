@@ -457,9 +457,9 @@ fn section(
     pending: &mut Vec<Pending>,
     index: usize,
 ) -> Section {
-    st.allow(ctx, &["id", "title", "help", "show_if", "items"]);
     let id = st.id(ctx, is_ident, IDENT_RULE);
     let st = st.with_name(id.get_ref());
+    st.allow(ctx, &["id", "title", "help", "show_if", "items"]);
     if !id.get_ref().is_empty() {
         if let Some(first) = section_ids.get(id.get_ref()) {
             let (l, _) = super::diagnostic::line_col(ctx.src, first.start);
@@ -666,7 +666,8 @@ fn axis(ctx: &mut Ctx, t: &Tab, key: &str, what: &str, declared: &[Label]) -> Ve
     let list = list.into_inner();
     for p in list {
         if !declared.iter().any(|d| &d.id == p.get_ref()) {
-            let known: Vec<&str> = declared.iter().map(|d| d.id.as_str()).collect();
+            let mut known: Vec<&str> = declared.iter().map(|d| d.id.as_str()).collect();
+            known.dedup();
             ctx.err(
                 p.span().start,
                 if known.is_empty() {
