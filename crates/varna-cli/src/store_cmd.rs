@@ -136,7 +136,9 @@ pub fn run(cmd: StoreCmd) -> Result<ExitCode, Error> {
     match cmd {
         StoreCmd::Init(a) => {
             let (code, name) = a.unit.split_once(':').ok_or_else(|| {
-                Error::InvalidInput("--unit takes CODE:NAME, e.g. IFO:Individ- och familjeomsorg".into())
+                Error::InvalidInput(
+                    "--unit takes CODE:NAME, e.g. IFO:Individ- och familjeomsorg".into(),
+                )
             })?;
             let pass = secrets.new_passphrase("New passphrase for the administratör")?;
             let (store, recovery) = Store::create_first_run(
@@ -152,7 +154,9 @@ pub fn run(cmd: StoreCmd) -> Result<ExitCode, Error> {
             store.lock();
             println!("Set up {}.", a.dir.data_dir.display());
             println!("Recovery key (återställningsnyckel). Write it down and keep it safe;");
-            println!("it is shown only this once and can unlock the data and set a new passphrase:");
+            println!(
+                "it is shown only this once and can unlock the data and set a new passphrase:"
+            );
             println!();
             println!("{}", recovery.to_grouped_string().as_str());
         }
@@ -194,7 +198,10 @@ pub fn run(cmd: StoreCmd) -> Result<ExitCode, Error> {
                 store.change_passphrase(&old, &pass)?;
                 store.lock();
             }
-            println!("Passphrase changed for {}.", a.username.trim().to_lowercase());
+            println!(
+                "Passphrase changed for {}.",
+                a.username.trim().to_lowercase()
+            );
         }
         StoreCmd::User(UserCmd::List(a)) => {
             let store = secrets.unlock(&a.dir.data_dir, &a.actor)?;
@@ -237,9 +244,16 @@ pub fn run(cmd: StoreCmd) -> Result<ExitCode, Error> {
             );
         }
         StoreCmd::Restore(a) => {
-            let pass = secrets.secret(&format!("Passphrase of {} when the backup was made", a.actor))?;
+            let pass = secrets.secret(&format!(
+                "Passphrase of {} when the backup was made",
+                a.actor
+            ))?;
             Store::restore_from(&a.dir.data_dir, &a.from, &a.actor, &pass)?.lock();
-            println!("Restored {} into {}.", a.from.display(), a.dir.data_dir.display());
+            println!(
+                "Restored {} into {}.",
+                a.from.display(),
+                a.dir.data_dir.display()
+            );
         }
     }
     Ok(ExitCode::SUCCESS)

@@ -24,7 +24,12 @@ fn first_run(dir: &Path) -> Store {
 }
 
 fn unit_codes(store: &Store) -> Vec<String> {
-    store.list_units().unwrap().into_iter().map(|u| u.code).collect()
+    store
+        .list_units()
+        .unwrap()
+        .into_iter()
+        .map(|u| u.code)
+        .collect()
 }
 
 #[test]
@@ -100,7 +105,10 @@ fn broken_or_foreign_backups_are_refused_and_the_data_stays() {
         std::fs::write(&bad, &bytes).unwrap();
         let err = Store::restore_from(dir.path(), &bad, "admin", PASS).unwrap_err();
         assert_eq!(err.code(), ErrorCode::Corrupt, "{name}: {err}");
-        assert!(err.to_string().contains("not a Värna backup"), "{name}: {err}");
+        assert!(
+            err.to_string().contains("not a Värna backup"),
+            "{name}: {err}"
+        );
         assert!(Store::inspect_backup(&bad).is_err(), "{name}");
     }
 

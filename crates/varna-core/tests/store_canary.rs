@@ -37,7 +37,11 @@ fn files_under(dir: &Path) -> Vec<PathBuf> {
 /// Every canary in UTF-8, lower case and UTF-16LE, and the recovery key's digits.
 fn needles(extra: &[String]) -> Vec<(String, Vec<u8>)> {
     let mut out = Vec::new();
-    for c in CANARIES.iter().map(|s| s.to_string()).chain(extra.iter().cloned()) {
+    for c in CANARIES
+        .iter()
+        .map(|s| s.to_string())
+        .chain(extra.iter().cloned())
+    {
         out.push((c.clone(), c.as_bytes().to_vec()));
         out.push((format!("{c} (lower)"), c.to_lowercase().into_bytes()));
         let utf16: Vec<u8> = c.encode_utf16().flat_map(|u| u.to_le_bytes()).collect();
@@ -53,7 +57,11 @@ fn assert_clean(files: &[PathBuf], extra: &[String], moment: &str) {
         let bytes = std::fs::read(file).unwrap();
         for (name, needle) in &needles {
             let found = bytes.windows(needle.len()).any(|w| w == needle.as_slice());
-            assert!(!found, "{moment}: canary {name:?} found in {}", file.display());
+            assert!(
+                !found,
+                "{moment}: canary {name:?} found in {}",
+                file.display()
+            );
         }
         assert!(
             !bytes.windows(16).any(|w| w == b"SQLite format 3\0"),
@@ -101,7 +109,9 @@ fn no_planted_string_appears_in_any_file_of_the_data_folder_or_a_backup() {
     // While open: the WAL holds the latest pages and -shm exists.
     let open_files = files_under(&data);
     assert!(
-        open_files.iter().any(|p| p.to_string_lossy().ends_with("-wal")),
+        open_files
+            .iter()
+            .any(|p| p.to_string_lossy().ends_with("-wal")),
         "expected a WAL file while the store is open: {open_files:?}"
     );
     assert_clean(&files_under(dir.path()), &extra, "while open");
@@ -122,5 +132,9 @@ fn no_planted_string_appears_in_any_file_of_the_data_folder_or_a_backup() {
 
     let mut extra = extra;
     extra.push("CanaryWrongPassQz-1".into());
-    assert_clean(&files_under(dir.path()), &extra, "after lock, backup and restore");
+    assert_clean(
+        &files_under(dir.path()),
+        &extra,
+        "after lock, backup and restore",
+    );
 }

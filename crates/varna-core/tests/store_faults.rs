@@ -30,7 +30,11 @@ fn db(dir: &Path) -> PathBuf {
 }
 
 fn unit_count(dir: &Path) -> usize {
-    Store::unlock(dir, "admin", PASS).unwrap().list_units().unwrap().len()
+    Store::unlock(dir, "admin", PASS)
+        .unwrap()
+        .list_units()
+        .unwrap()
+        .len()
 }
 
 #[test]
@@ -42,7 +46,11 @@ fn a_truncated_database_is_reported_as_damaged_and_left_untouched() {
         std::fs::write(db(dir.path()), &original[..cut]).unwrap();
         let err = Store::unlock(dir.path(), "admin", PASS).unwrap_err();
         assert_eq!(err.code(), ErrorCode::Corrupt, "cut at {cut}: {err}");
-        assert_eq!(std::fs::read(db(dir.path())).unwrap(), &original[..cut], "file was touched");
+        assert_eq!(
+            std::fs::read(db(dir.path())).unwrap(),
+            &original[..cut],
+            "file was touched"
+        );
     }
     std::fs::write(db(dir.path()), &original).unwrap();
     assert_eq!(unit_count(dir.path()), 2);
@@ -60,7 +68,10 @@ fn a_garbage_or_foreign_database_is_refused_without_being_touched() {
     std::fs::write(db(dir.path()), &garbage).unwrap();
     let err = Store::unlock(dir.path(), "admin", PASS).unwrap_err();
     assert_eq!(err.code(), ErrorCode::Corrupt);
-    assert!(err.to_string().contains("wrong key for this database"), "{err}");
+    assert!(
+        err.to_string().contains("wrong key for this database"),
+        "{err}"
+    );
     assert_eq!(std::fs::read(db(dir.path())).unwrap(), garbage);
 
     // The database of another installation, with our key file.
@@ -89,7 +100,11 @@ fn a_truncated_key_file_falls_back_to_its_backup_copy_and_is_repaired() {
     let original = std::fs::read(&keys).unwrap();
     std::fs::write(&keys, &original[..original.len() / 2]).unwrap();
     assert_eq!(unit_count(dir.path()), 2);
-    assert_eq!(std::fs::read(&keys).unwrap(), original, "primary key file not repaired");
+    assert_eq!(
+        std::fs::read(&keys).unwrap(),
+        original,
+        "primary key file not repaired"
+    );
 
     // With both copies damaged: a clear error, not "wrong passphrase".
     let bak = dir.path().join("varna.keys.bak");
@@ -123,12 +138,19 @@ impl ReadOnly {
         std::fs::set_permissions(dir, std::fs::Permissions::from_mode(0o555)).unwrap();
         let probe = dir.join("probe");
         if std::fs::write(&probe, b"x").is_err() {
-            return ReadOnly { dir: dir.into(), mounted: false };
+            return ReadOnly {
+                dir: dir.into(),
+                mounted: false,
+            };
         }
         // Root: permissions are not enforced.
         std::fs::remove_file(&probe).unwrap();
         let d = dir.to_str().unwrap();
-        let ok = Command::new("mount").args(["--bind", d, d]).status().map(|s| s.success()).unwrap_or(false)
+        let ok = Command::new("mount")
+            .args(["--bind", d, d])
+            .status()
+            .map(|s| s.success())
+            .unwrap_or(false)
             && Command::new("mount")
                 .args(["-o", "remount,bind,ro", d])
                 .status()
@@ -138,8 +160,14 @@ impl ReadOnly {
             ok,
             "running as root without the right to mount: cannot make a folder read-only here"
         );
-        assert!(std::fs::write(&probe, b"x").is_err(), "the bind mount is still writable");
-        ReadOnly { dir: dir.into(), mounted: true }
+        assert!(
+            std::fs::write(&probe, b"x").is_err(),
+            "the bind mount is still writable"
+        );
+        ReadOnly {
+            dir: dir.into(),
+            mounted: true,
+        }
     }
 }
 

@@ -22,7 +22,12 @@ fn first_run(dir: &Path) -> (Store, RecoveryKey) {
     .unwrap()
 }
 
-fn add_worker(store: &mut Store, username: &str, role: Role, pass: &str) -> varna_core::store::Account {
+fn add_worker(
+    store: &mut Store,
+    username: &str,
+    role: Role,
+    pass: &str,
+) -> varna_core::store::Account {
     let unit = store.unit_by_code("ifo").unwrap();
     store
         .add_account(NewAccount {
@@ -108,7 +113,9 @@ fn wrong_passphrase_and_unknown_user_give_the_same_clear_error() {
     assert_eq!(e1.to_string(), "wrong passphrase or recovery key");
     assert_eq!(Store::unlock_delay(dir.path()).failures, 2);
     // A success resets the count.
-    Store::unlock(dir.path(), "admin", ADMIN_PASS).unwrap().lock();
+    Store::unlock(dir.path(), "admin", ADMIN_PASS)
+        .unwrap()
+        .lock();
     assert_eq!(Store::unlock_delay(dir.path()).failures, 0);
 }
 
@@ -139,9 +146,14 @@ fn after_five_failures_a_growing_delay_applies_and_survives_a_restart() {
         Err(Error::WrongPassphrase)
     ));
     let delay = Store::unlock_delay(dir.path());
-    assert!(delay.wait_seconds > 30 && delay.wait_seconds <= 60, "{delay:?}");
+    assert!(
+        delay.wait_seconds > 30 && delay.wait_seconds <= 60,
+        "{delay:?}"
+    );
     age_unlock_state(dir.path(), 61);
-    Store::unlock(dir.path(), "admin", ADMIN_PASS).unwrap().lock();
+    Store::unlock(dir.path(), "admin", ADMIN_PASS)
+        .unwrap()
+        .lock();
     assert_eq!(Store::unlock_delay(dir.path()).failures, 0);
 }
 
@@ -176,7 +188,9 @@ fn a_wrong_recovery_key_is_refused_and_counted() {
     assert!(matches!(err, Error::WrongPassphrase));
     assert_eq!(Store::unlock_delay(dir.path()).failures, 1);
     // The old passphrase still works: nothing was changed.
-    Store::unlock(dir.path(), "admin", ADMIN_PASS).unwrap().lock();
+    Store::unlock(dir.path(), "admin", ADMIN_PASS)
+        .unwrap()
+        .lock();
     drop(recovery);
 }
 
@@ -197,8 +211,12 @@ fn changing_a_passphrase_rewraps_only_that_slot() {
         .unwrap();
     wanda.lock();
     assert!(Store::unlock(dir.path(), "wanda", "wanda passphrase").is_err());
-    Store::unlock(dir.path(), "wanda", "wanda new passphrase").unwrap().lock();
-    Store::unlock(dir.path(), "admin", ADMIN_PASS).unwrap().lock();
+    Store::unlock(dir.path(), "wanda", "wanda new passphrase")
+        .unwrap()
+        .lock();
+    Store::unlock(dir.path(), "admin", ADMIN_PASS)
+        .unwrap()
+        .lock();
 }
 
 #[test]
@@ -211,7 +229,9 @@ fn only_an_administrator_manages_accounts_units_and_settings() {
 
     for (user, pass) in [("wanda", "wanda passphrase"), ("sven", "sven passphrase!")] {
         let mut s = Store::unlock(dir.path(), user, pass).unwrap();
-        let forbidden = |r: Result<_, Error>| assert_eq!(r.map(|_| ()).unwrap_err().code(), ErrorCode::Forbidden);
+        let forbidden = |r: Result<_, Error>| {
+            assert_eq!(r.map(|_| ()).unwrap_err().code(), ErrorCode::Forbidden)
+        };
         forbidden(s.list_accounts().map(|_| ()));
         forbidden(s.add_unit("NEW", "New unit").map(|_| ()));
         forbidden(s.set_auto_lock_minutes(5).map(|_| ()));
@@ -231,12 +251,26 @@ fn a_role_change_applies_at_once_and_the_last_admin_stays() {
     let dir = tempfile::tempdir().unwrap();
     let (mut admin, _) = first_run(dir.path());
     let me = admin.actor().id.clone();
-    assert_eq!(admin.set_role(&me, Role::Handlaggare).unwrap_err().code(), ErrorCode::Conflict);
-    assert_eq!(admin.deactivate_account(&me).unwrap_err().code(), ErrorCode::Conflict);
-    let other = add_worker(&mut admin, "bertil", Role::Administrator, "bertil passphrase");
+    assert_eq!(
+        admin.set_role(&me, Role::Handlaggare).unwrap_err().code(),
+        ErrorCode::Conflict
+    );
+    assert_eq!(
+        admin.deactivate_account(&me).unwrap_err().code(),
+        ErrorCode::Conflict
+    );
+    let other = add_worker(
+        &mut admin,
+        "bertil",
+        Role::Administrator,
+        "bertil passphrase",
+    );
     admin.set_role(&me, Role::Handlaggare).unwrap();
     assert_eq!(admin.actor().role, Role::Handlaggare);
-    assert_eq!(admin.add_unit("B", "B").unwrap_err().code(), ErrorCode::Forbidden);
+    assert_eq!(
+        admin.add_unit("B", "B").unwrap_err().code(),
+        ErrorCode::Forbidden
+    );
     admin.lock();
     let mut bertil = Store::unlock(dir.path(), "bertil", "bertil passphrase").unwrap();
     assert_eq!(bertil.actor().id, other.id);
@@ -248,8 +282,14 @@ fn accounts_and_units_are_managed_by_the_administrator() {
     let dir = tempfile::tempdir().unwrap();
     let (mut admin, _) = first_run(dir.path());
     let unit = admin.add_unit("VUX", "Vuxenenheten").unwrap();
-    assert_eq!(admin.add_unit("vux", "Again").unwrap_err().code(), ErrorCode::Conflict);
-    assert_eq!(admin.add_unit("bad code!", "x").unwrap_err().code(), ErrorCode::InvalidInput);
+    assert_eq!(
+        admin.add_unit("vux", "Again").unwrap_err().code(),
+        ErrorCode::Conflict
+    );
+    assert_eq!(
+        admin.add_unit("bad code!", "x").unwrap_err().code(),
+        ErrorCode::InvalidInput
+    );
     let renamed = admin.rename_unit(&unit.id, "Vuxenenheten Nord").unwrap();
     assert_eq!(renamed.name, "Vuxenenheten Nord");
 
@@ -267,14 +307,26 @@ fn accounts_and_units_are_managed_by_the_administrator() {
             .code(),
         ErrorCode::Conflict
     );
-    let wanda = admin.set_account_units(&wanda.id, &[unit.id.clone()]).unwrap();
+    let wanda = admin
+        .set_account_units(&wanda.id, std::slice::from_ref(&unit.id))
+        .unwrap();
     assert_eq!(wanda.unit_ids, vec![unit.id.clone()]);
-    let names: Vec<_> = admin.list_accounts().unwrap().into_iter().map(|a| a.username).collect();
+    let names: Vec<_> = admin
+        .list_accounts()
+        .unwrap()
+        .into_iter()
+        .map(|a| a.username)
+        .collect();
     assert_eq!(names, ["admin", "wanda"]);
 
-    admin.reset_passphrase(&wanda.id, "reset by admin 123").unwrap();
+    admin
+        .reset_passphrase(&wanda.id, "reset by admin 123")
+        .unwrap();
     admin.set_auto_lock_minutes(3).unwrap();
-    assert_eq!(admin.set_auto_lock_minutes(0).unwrap_err().code(), ErrorCode::InvalidInput);
+    assert_eq!(
+        admin.set_auto_lock_minutes(0).unwrap_err().code(),
+        ErrorCode::InvalidInput
+    );
     admin.lock();
     let w = Store::unlock(dir.path(), "wanda", "reset by admin 123").unwrap();
     assert_eq!(w.settings().unwrap().auto_lock_minutes, 3);

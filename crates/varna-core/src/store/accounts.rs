@@ -91,8 +91,7 @@ pub struct NewAccount<'a> {
 pub(crate) fn normalize_username(s: &str) -> Result<String> {
     let u = s.trim().to_lowercase();
     let ok = (2..=64).contains(&u.len())
-        && u
-            .chars()
+        && u.chars()
             .all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '-'));
     if ok {
         Ok(u)
@@ -124,8 +123,7 @@ pub(crate) fn check_unit_name(s: &str) -> Result<String> {
 pub(crate) fn check_unit_code(s: &str) -> Result<String> {
     let c = s.trim();
     let ok = (1..=16).contains(&c.len())
-        && c
-            .chars()
+        && c.chars()
             .all(|ch| ch.is_ascii_alphanumeric() || matches!(ch, '-' | '_'));
     if ok {
         Ok(c.to_string())
@@ -144,8 +142,9 @@ fn account_from_row(conn: &Connection, row: &Row<'_>) -> rusqlite::Result<Accoun
     let role = Role::parse(&role).map_err(|_| {
         rusqlite::Error::FromSqlConversionFailure(3, rusqlite::types::Type::Text, "role".into())
     })?;
-    let mut stmt =
-        conn.prepare_cached("SELECT unit_id FROM account_units WHERE account_id = ?1 ORDER BY unit_id")?;
+    let mut stmt = conn.prepare_cached(
+        "SELECT unit_id FROM account_units WHERE account_id = ?1 ORDER BY unit_id",
+    )?;
     let unit_ids = stmt
         .query_map([&id], |r| r.get(0))?
         .collect::<rusqlite::Result<Vec<String>>>()?;
@@ -170,7 +169,10 @@ pub(crate) fn load_account(conn: &Connection, id: &str) -> Result<Option<Account
     .map_err(|e| db_error("reading an account", e))
 }
 
-pub(crate) fn load_account_by_username(conn: &Connection, username: &str) -> Result<Option<Account>> {
+pub(crate) fn load_account_by_username(
+    conn: &Connection,
+    username: &str,
+) -> Result<Option<Account>> {
     conn.query_row(
         &format!("SELECT {ACCOUNT_COLUMNS} FROM accounts WHERE username = ?1"),
         [username],
@@ -197,7 +199,9 @@ impl Store {
         let display_name = check_display_name(new.display_name)?;
         check_new_passphrase(new.passphrase, &username)?;
         if new.unit_ids.is_empty() {
-            return Err(Error::InvalidInput("an account belongs to at least one unit".into()));
+            return Err(Error::InvalidInput(
+                "an account belongs to at least one unit".into(),
+            ));
         }
         if load_account_by_username(&self.conn, &username)?.is_some() {
             return Err(Error::Conflict("that username is already taken".into()));
@@ -225,7 +229,13 @@ impl Store {
                     "the key file does not belong to the open database".into(),
                 ));
             }
-            kf.set_passphrase_slot(&id, &username, new.passphrase, KdfParams::OWASP_MINIMUM, &db_key)?;
+            kf.set_passphrase_slot(
+                &id,
+                &username,
+                new.passphrase,
+                KdfParams::OWASP_MINIMUM,
+                &db_key,
+            )?;
             kf.write(&data_dir)
         })?;
         load_account(&self.conn, &id)?.ok_or_else(|| Error::Internal("account vanished".into()))
@@ -236,7 +246,9 @@ impl Store {
         self.require(&[Role::Administrator], "listing accounts")?;
         let mut stmt = self
             .conn
-            .prepare(&format!("SELECT {ACCOUNT_COLUMNS} FROM accounts ORDER BY username"))
+            .prepare(&format!(
+                "SELECT {ACCOUNT_COLUMNS} FROM accounts ORDER BY username"
+            ))
             .map_err(|e| db_error("listing accounts", e))?;
         let rows = stmt
             .query_map([], |r| account_from_row(&self.conn, r))
@@ -277,11 +289,16 @@ impl Store {
         self.require(&[Role::Administrator], "changing an account's units")?;
         self.existing_account(account_id)?;
         if unit_ids.is_empty() {
-            return Err(Error::InvalidInput("an account belongs to at least one unit".into()));
+            return Err(Error::InvalidInput(
+                "an account belongs to at least one unit".into(),
+            ));
         }
         self.with_tx(|tx| {
-            tx.execute("DELETE FROM account_units WHERE account_id = ?1", [account_id])
-                .map_err(|e| db_error("changing units", e))?;
+            tx.execute(
+                "DELETE FROM account_units WHERE account_id = ?1",
+                [account_id],
+            )
+            .map_err(|e| db_error("changing units", e))?;
             for unit_id in unit_ids {
                 insert_membership(tx, account_id, unit_id)?;
             }
@@ -297,7 +314,9 @@ impl Store {
         self.require(&[Role::Administrator], "deactivating an account")?;
         let account = self.existing_account(account_id)?;
         if account.id == self.actor.id {
-            return Err(Error::Conflict("you cannot deactivate your own account".into()));
+            return Err(Error::Conflict(
+                "you cannot deactivate your own account".into(),
+            ));
         }
         if account.role == Role::Administrator {
             self.ensure_another_admin(account_id)?;
@@ -345,7 +364,13 @@ impl Store {
         }
         let key = self.db_key.clone();
         self.update_key_file(|kf| {
-            kf.set_passphrase_slot(&me.id, &me.username, new_passphrase, KdfParams::OWASP_MINIMUM, &key)
+            kf.set_passphrase_slot(
+                &me.id,
+                &me.username,
+                new_passphrase,
+                KdfParams::OWASP_MINIMUM,
+                &key,
+            )
         })
     }
 
@@ -367,10 +392,16 @@ impl Store {
         let now = now_text();
         self.with_tx(|tx| {
             let taken: bool = tx
-                .query_row("SELECT count(*) > 0 FROM units WHERE code = ?1", [&code], |r| r.get(0))
+                .query_row(
+                    "SELECT count(*) > 0 FROM units WHERE code = ?1",
+                    [&code],
+                    |r| r.get(0),
+                )
                 .map_err(|e| db_error("adding the unit", e))?;
             if taken {
-                return Err(Error::Conflict("a unit with that code already exists".into()));
+                return Err(Error::Conflict(
+                    "a unit with that code already exists".into(),
+                ));
             }
             tx.execute(
                 "INSERT INTO units (id, code, name, active, created_at) VALUES (?1, ?2, ?3, 1, ?4)",
@@ -465,9 +496,17 @@ impl Store {
     }
 }
 
-fn insert_membership(tx: &rusqlite::Transaction<'_>, account_id: &str, unit_id: &str) -> Result<()> {
+fn insert_membership(
+    tx: &rusqlite::Transaction<'_>,
+    account_id: &str,
+    unit_id: &str,
+) -> Result<()> {
     let exists: bool = tx
-        .query_row("SELECT count(*) > 0 FROM units WHERE id = ?1", [unit_id], |r| r.get(0))
+        .query_row(
+            "SELECT count(*) > 0 FROM units WHERE id = ?1",
+            [unit_id],
+            |r| r.get(0),
+        )
         .map_err(|e| db_error("checking a unit", e))?;
     if !exists {
         return Err(Error::NotFound("unit".into()));

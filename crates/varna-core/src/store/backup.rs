@@ -94,12 +94,12 @@ impl Store {
         let result = (|| {
             // The attached file gets the key above: every page SQLCipher writes to it is
             // encrypted. A rollback journal (not WAL) keeps the copy a single file.
-            let _: String = self
-                .conn
-                .query_row("PRAGMA backup.journal_mode = DELETE", [], |r| r.get(0))?;
-            let _: Option<String> = self
-                .conn
-                .query_row("SELECT sqlcipher_export('backup')", [], |r| r.get(0))?;
+            let _: String =
+                self.conn
+                    .query_row("PRAGMA backup.journal_mode = DELETE", [], |r| r.get(0))?;
+            let _: Option<String> =
+                self.conn
+                    .query_row("SELECT sqlcipher_export('backup')", [], |r| r.get(0))?;
             self.conn
                 .pragma_update(Some("backup"), "user_version", schema_version)
         })();
@@ -175,7 +175,9 @@ impl Store {
         // Stage the key file, then mark the restore as ready: from here on it is finished
         // even if the process dies (see `finish_restore`).
         let staged = fsutil::atomic_write(&data_dir.join(RESTORE_KEYS), &kf.to_bytes(), "key file")
-            .and_then(|_| fsutil::atomic_write(&data_dir.join(RESTORE_MARKER), b"1\n", "restore marker"));
+            .and_then(|_| {
+                fsutil::atomic_write(&data_dir.join(RESTORE_MARKER), b"1\n", "restore marker")
+            });
         if let Err(e) = staged {
             let _ = super::remove_db_files(&staging_db);
             let _ = fsutil::remove_if_exists(&data_dir.join(RESTORE_KEYS));

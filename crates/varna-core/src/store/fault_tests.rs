@@ -83,14 +83,20 @@ fn write_answer(store: &mut Store, seq: i64) -> Result<()> {
 fn next_seq(store: &Store) -> i64 {
     store
         .conn()
-        .query_row("SELECT coalesce(max(seq), 0) + 1 FROM test_answers", [], |r| r.get(0))
+        .query_row(
+            "SELECT coalesce(max(seq), 0) + 1 FROM test_answers",
+            [],
+            |r| r.get(0),
+        )
         .unwrap()
 }
 
 /// Child: writes answers in a loop, printing `ACK n` after each durable commit.
 #[test]
 fn crash_child_entry() {
-    let Ok(dir) = std::env::var(CHILD_DIR) else { return };
+    let Ok(dir) = std::env::var(CHILD_DIR) else {
+        return;
+    };
     if std::env::var(CHILD_MODE).as_deref() != Ok("crash") {
         return;
     }
@@ -142,7 +148,11 @@ fn verify(dir: &Path, key: &str, account: &str, acked: &[i64]) -> i64 {
     for &seq in acked {
         let answer: String = store
             .conn()
-            .query_row("SELECT answer FROM test_answers WHERE seq = ?1", [seq], |r| r.get(0))
+            .query_row(
+                "SELECT answer FROM test_answers WHERE seq = ?1",
+                [seq],
+                |r| r.get(0),
+            )
             .unwrap_or_else(|e| panic!("acknowledged answer {seq} is missing: {e}"));
         assert_eq!(answer, answer_text(seq), "answer {seq} changed");
     }
@@ -182,12 +192,21 @@ fn kill_9_during_writes_loses_no_acknowledged_answer() {
         reader.join().unwrap();
         if status.signal() != Some(9) {
             let mut err = String::new();
-            child.stderr.take().unwrap().read_to_string(&mut err).unwrap();
+            child
+                .stderr
+                .take()
+                .unwrap()
+                .read_to_string(&mut err)
+                .unwrap();
             panic!("round {round}: the writer failed on its own ({status}): {err}");
         }
     }
     let acked = acked.lock().unwrap().clone();
-    assert!(acked.len() >= 100, "too few writes were acknowledged to prove anything: {}", acked.len());
+    assert!(
+        acked.len() >= 100,
+        "too few writes were acknowledged to prove anything: {}",
+        acked.len()
+    );
     let next = verify(dir.path(), &key, &account, &acked);
     assert!(next > *acked.iter().max().unwrap());
 }
@@ -196,7 +215,9 @@ fn kill_9_during_writes_loses_no_acknowledged_answer() {
 /// even smaller limit. Prints what happened.
 #[test]
 fn full_disk_child_entry() {
-    let Ok(dir) = std::env::var(CHILD_DIR) else { return };
+    let Ok(dir) = std::env::var(CHILD_DIR) else {
+        return;
+    };
     if std::env::var(CHILD_MODE).as_deref() != Ok("full") {
         return;
     }
@@ -252,14 +273,20 @@ fn a_full_disk_gives_a_clear_error_and_keeps_earlier_data() {
     assert!(acked.len() > 5, "{stdout}");
     let db_err = stdout.lines().find(|l| l.starts_with("DB-ERROR")).unwrap();
     assert!(db_err.starts_with("DB-ERROR Io "), "{db_err}");
-    let keys_err = stdout.lines().find(|l| l.starts_with("KEYS-ERROR")).unwrap();
+    let keys_err = stdout
+        .lines()
+        .find(|l| l.starts_with("KEYS-ERROR"))
+        .unwrap();
     assert!(keys_err.starts_with("KEYS-ERROR Io "), "{keys_err}");
     assert!(keys_err.contains("disk is full"), "{keys_err}");
 
     // Everything acknowledged is there; the key file is unchanged and still unlocks; with
     // room again, writing goes on.
     verify(dir.path(), &key, &account, &acked);
-    assert_eq!(std::fs::read(KeyFile::path(dir.path())).unwrap(), keys_before);
+    assert_eq!(
+        std::fs::read(KeyFile::path(dir.path())).unwrap(),
+        keys_before
+    );
     let leftovers: Vec<_> = std::fs::read_dir(dir.path())
         .unwrap()
         .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())

@@ -354,7 +354,7 @@ impl KeyFile {
             .open_in_place(
                 Nonce::assume_unique_for_key(nonce),
                 Aad::from(self.aad(&slot.id)),
-                &mut *in_out,
+                &mut in_out,
             )
             .map_err(|_| Error::WrongPassphrase)?;
         let mut out = Zeroizing::new([0u8; 32]);
@@ -424,7 +424,10 @@ mod tests {
     fn a_passphrase_slot_unwraps_the_key_only_with_its_passphrase() {
         let (kf, db_key) = key_file_with_alice();
         let slot = kf.slot_for_user("alice").unwrap();
-        assert_eq!(*kf.open_with_passphrase(slot, "alice passphrase").unwrap(), *db_key);
+        assert_eq!(
+            *kf.open_with_passphrase(slot, "alice passphrase").unwrap(),
+            *db_key
+        );
         let err = kf.open_with_passphrase(slot, "wrong").unwrap_err();
         assert!(matches!(err, Error::WrongPassphrase));
         assert!(kf.slot_for_user("bob").is_none());
@@ -450,7 +453,10 @@ mod tests {
         let mut broken = bytes.clone();
         let last = broken.len() - 5;
         broken[last] ^= 0x01;
-        assert!(matches!(KeyFile::from_bytes(&broken), Err(Error::Corrupt(_))));
+        assert!(matches!(
+            KeyFile::from_bytes(&broken),
+            Err(Error::Corrupt(_))
+        ));
         assert!(matches!(
             KeyFile::from_bytes(&bytes[..bytes.len() / 2]),
             Err(Error::Corrupt(_))

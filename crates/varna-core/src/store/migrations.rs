@@ -103,7 +103,12 @@ pub(crate) fn migrate_to(conn: &mut Connection, target: u32) -> Result<()> {
         tx.execute_batch(m.sql)
             .and_then(|_| tx.pragma_update(None, "user_version", m.version))
             .and_then(|_| tx.commit())
-            .map_err(|e| db_error(&format!("migrating to version {} ({})", m.version, m.name), e))?;
+            .map_err(|e| {
+                db_error(
+                    &format!("migrating to version {} ({})", m.version, m.name),
+                    e,
+                )
+            })?;
     }
     Ok(())
 }
@@ -135,14 +140,18 @@ mod tests {
             assert_eq!(schema_version(&conn).unwrap(), latest_version());
             if start >= 1 {
                 let n: i64 = conn
-                    .query_row("SELECT count(*) FROM accounts WHERE username = 'admin'", [], |r| {
-                        r.get(0)
-                    })
+                    .query_row(
+                        "SELECT count(*) FROM accounts WHERE username = 'admin'",
+                        [],
+                        |r| r.get(0),
+                    )
                     .unwrap();
                 assert_eq!(n, 1, "sample account lost migrating from {start}");
             }
             let violations: i64 = conn
-                .query_row("SELECT count(*) FROM pragma_foreign_key_check", [], |r| r.get(0))
+                .query_row("SELECT count(*) FROM pragma_foreign_key_check", [], |r| {
+                    r.get(0)
+                })
                 .unwrap();
             assert_eq!(violations, 0);
             let ok: String = conn

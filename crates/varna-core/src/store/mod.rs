@@ -120,7 +120,8 @@ impl Store {
         let store_id = uuid::Uuid::new_v4().to_string();
         let admin_id = uuid::Uuid::new_v4().to_string();
         {
-            let mut conn = open_db(&init_path, &db_key, OpenMode::Create).map_err(|e| e.into_error(true))?;
+            let mut conn =
+                open_db(&init_path, &db_key, OpenMode::Create).map_err(|e| e.into_error(true))?;
             migrations::migrate(&mut conn)?;
             let tx = conn
                 .transaction()
@@ -157,7 +158,9 @@ impl Store {
                 .query_row("PRAGMA journal_mode = DELETE", [], |r| r.get(0))
                 .map_err(|e| db_error("setting up the database", e))?;
             if !mode.eq_ignore_ascii_case("delete") {
-                return Err(Error::Internal("could not leave WAL mode after setup".into()));
+                return Err(Error::Internal(
+                    "could not leave WAL mode after setup".into(),
+                ));
             }
             conn.close()
                 .map_err(|(_, e)| db_error("setting up the database", e))?;
@@ -186,10 +189,7 @@ impl Store {
         prepare_folder(data_dir)?;
         throttle::check(data_dir)?;
         let (kf, read_from) = KeyFile::read(data_dir)?;
-        let username = match accounts::normalize_username(username) {
-            Ok(u) => u,
-            Err(_) => String::new(),
-        };
+        let username = accounts::normalize_username(username).unwrap_or_default();
         let Some(slot) = kf.slot_for_user(&username) else {
             keyfile::dummy_derivation(passphrase);
             throttle::record_failure(data_dir);
@@ -504,8 +504,8 @@ pub(crate) fn open_db(
     if mode == OpenMode::Create {
         flags |= OpenFlags::SQLITE_OPEN_CREATE;
     }
-    let conn =
-        Connection::open_with_flags(path, flags).map_err(|e| db_error("opening the database", e))?;
+    let conn = Connection::open_with_flags(path, flags)
+        .map_err(|e| db_error("opening the database", e))?;
     let key_sql = Zeroizing::new(format!(
         "PRAGMA key = \"x'{}'\";",
         Zeroizing::new(hex::encode_upper(key.as_ref())).as_str()
@@ -522,7 +522,9 @@ pub(crate) fn open_db(
         )));
     }
     // The first read verifies the key.
-    match conn.query_row("SELECT count(*) FROM sqlite_master", [], |r| r.get::<_, i64>(0)) {
+    match conn.query_row("SELECT count(*) FROM sqlite_master", [], |r| {
+        r.get::<_, i64>(0)
+    }) {
         Ok(_) => {}
         Err(rusqlite::Error::SqliteFailure(f, _))
             if f.code == rusqlite::ffi::ErrorCode::NotADatabase =>
@@ -616,8 +618,7 @@ pub(crate) fn db_error(context: &str, e: rusqlite::Error) -> Error {
             ),
             C::SystemIoFailure => Error::io(
                 context,
-                std::io::Error::new(
-                    K::Other,
+                std::io::Error::other(
                     "the operating system refused a read or write (disk full or failing?)",
                 ),
             ),
@@ -627,7 +628,9 @@ pub(crate) fn db_error(context: &str, e: rusqlite::Error) -> Error {
             C::DatabaseBusy | C::DatabaseLocked => {
                 Error::Conflict("the database is busy in another program; try again".into())
             }
-            C::ConstraintViolation => Error::Conflict(format!("{context}: conflicts with existing data")),
+            C::ConstraintViolation => {
+                Error::Conflict(format!("{context}: conflicts with existing data"))
+            }
             other => Error::Internal(format!("{context}: database error {other:?}")),
         },
         rusqlite::Error::QueryReturnedNoRows => Error::NotFound(context.to_string()),
