@@ -132,7 +132,12 @@ fn csv_writes_the_verified_rows() {
     let file = write(&dir, "march.json", FIXTURE.as_bytes());
     let csv = dir.path().join("march.csv");
     let out = varna(&["export", "csv", &file, "--out", csv.to_str().unwrap()]);
-    assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let bytes = std::fs::read(&csv).unwrap();
     let text = std::str::from_utf8(bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap()).unwrap();
     assert_eq!(
@@ -144,9 +149,19 @@ fn csv_writes_the_verified_rows() {
          2025-03,IFO1,freda-kort,1.0.0,outcome:screening,negative,..\r\n"
     );
 
-    let tampered = write(&dir, "bad.json", FIXTURE.replacen("IFO1", "IFO2", 1).as_bytes());
+    let tampered = write(
+        &dir,
+        "bad.json",
+        FIXTURE.replacen("IFO1", "IFO2", 1).as_bytes(),
+    );
     let bad_csv = dir.path().join("bad.csv");
-    let out = varna(&["export", "csv", &tampered, "--out", bad_csv.to_str().unwrap()]);
+    let out = varna(&[
+        "export",
+        "csv",
+        &tampered,
+        "--out",
+        bad_csv.to_str().unwrap(),
+    ]);
     assert_eq!(out.status.code(), Some(1));
     assert!(!bad_csv.exists());
 }

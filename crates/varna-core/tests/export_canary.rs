@@ -68,7 +68,12 @@ fn tally(screenings: &[Screening]) -> Vec<CountRow> {
     for s in screenings {
         let mut add = |measure: &str, category: Option<&str>| {
             *counts
-                .entry((s.month, s.unit, measure.to_string(), category.map(str::to_string)))
+                .entry((
+                    s.month,
+                    s.unit,
+                    measure.to_string(),
+                    category.map(str::to_string),
+                ))
                 .or_default() += 1;
         };
         add("started", None);
@@ -141,7 +146,15 @@ fn assert_strict_schema(json: &Value) {
     for row in json["rows"].as_array().unwrap() {
         assert_eq!(
             keys(row),
-            set(&["month", "unit", "instrument", "version", "measure", "category", "count"])
+            set(&[
+                "month",
+                "unit",
+                "instrument",
+                "version",
+                "measure",
+                "category",
+                "count"
+            ])
         );
         month(&row["month"]);
         assert!(UnitCode::new(row["unit"].as_str().unwrap()).is_ok());

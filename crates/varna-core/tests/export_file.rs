@@ -84,12 +84,23 @@ fn count_of(e: &SignedExport, measure: &str, category: Option<&str>) -> Cell {
 #[test]
 fn totals_stay_exact_and_small_breakdown_cells_are_suppressed() {
     let key = InstallationKey::generate().unwrap();
-    let e = export(march_rows(), period("2025-01", "2025-03"), &key, Uuid::new_v4());
+    let e = export(
+        march_rows(),
+        period("2025-01", "2025-03"),
+        &key,
+        Uuid::new_v4(),
+    );
     assert_eq!(count_of(&e, "started", None), Cell::Exact(14));
     assert_eq!(count_of(&e, "completed", None), Cell::Exact(12));
     // 2 positive of 12: with the total known, the negative cell must go too.
-    assert_eq!(count_of(&e, "outcome:screening", Some("positive")), Cell::Suppressed);
-    assert_eq!(count_of(&e, "outcome:screening", Some("negative")), Cell::Suppressed);
+    assert_eq!(
+        count_of(&e, "outcome:screening", Some("positive")),
+        Cell::Suppressed
+    );
+    assert_eq!(
+        count_of(&e, "outcome:screening", Some("negative")),
+        Cell::Suppressed
+    );
     // Roles 9, 4, 1, 0: the 1 and the 0 are hidden together; 4 and 9 both exceed their sum.
     assert_eq!(count_of(&e, "role", Some("valdsutsatt")), Cell::Exact(9));
     assert_eq!(count_of(&e, "role", Some("valdsutovare")), Cell::Exact(4));
@@ -199,8 +210,14 @@ fn a_file_re_signed_by_another_key_still_verifies_but_shows_that_key() {
     );
     let other = InstallationKey::generate().unwrap();
     let b = export(march_rows(), period("2025-03", "2025-03"), &other, id);
-    assert_ne!(verify(a.to_json_bytes()).unwrap().public_key(), other.public_key());
-    assert_eq!(verify(b.to_json_bytes()).unwrap().public_key(), other.public_key());
+    assert_ne!(
+        verify(a.to_json_bytes()).unwrap().public_key(),
+        other.public_key()
+    );
+    assert_eq!(
+        verify(b.to_json_bytes()).unwrap().public_key(),
+        other.public_key()
+    );
 }
 
 #[test]
@@ -210,7 +227,12 @@ fn verification_explains_what_is_wrong() {
     assert!(err.to_string().contains("not a Värna export"));
 
     let key = InstallationKey::generate().unwrap();
-    let e = export(march_rows(), period("2025-03", "2025-03"), &key, Uuid::new_v4());
+    let e = export(
+        march_rows(),
+        period("2025-03", "2025-03"),
+        &key,
+        Uuid::new_v4(),
+    );
     let text = String::from_utf8(e.to_json_bytes().to_vec()).unwrap();
 
     let newer = text.replace("\"schema_version\": 1", "\"schema_version\": 2");
@@ -218,7 +240,11 @@ fn verification_explains_what_is_wrong() {
     assert_eq!(err.code(), ErrorCode::InvalidInput);
     assert!(err.to_string().contains("schema version 2"));
 
-    let extra = text.replacen("\"unit\": \"IFO1\",", "\"unit\": \"IFO1\", \"name\": \"Anna\",", 1);
+    let extra = text.replacen(
+        "\"unit\": \"IFO1\",",
+        "\"unit\": \"IFO1\", \"name\": \"Anna\",",
+        1,
+    );
     let err = verify(extra.as_bytes()).unwrap_err();
     assert_eq!(err.code(), ErrorCode::Corrupt);
     assert!(err.to_string().contains("does not match the schema"));
@@ -226,7 +252,10 @@ fn verification_explains_what_is_wrong() {
 
     let changed = text.replacen("\"count\": 14", "\"count\": 15", 1);
     let err = verify(changed.as_bytes()).unwrap_err();
-    assert!(err.to_string().contains("signature does not match"), "{err}");
+    assert!(
+        err.to_string().contains("signature does not match"),
+        "{err}"
+    );
 }
 
 #[test]
@@ -238,17 +267,32 @@ fn the_builder_refuses_rows_that_are_not_declared_counts() {
         assert_eq!(err.code(), ErrorCode::InvalidInput);
         assert!(err.to_string().contains(needle), "{err}");
     };
-    refuse(vec![row("2025-04", "IFO1", "started", None, 1)], "outside the period");
     refuse(
-        vec![row("2025-03", "IFO1", "outcome:screening", Some("maybe"), 1)],
+        vec![row("2025-04", "IFO1", "started", None, 1)],
+        "outside the period",
+    );
+    refuse(
+        vec![row(
+            "2025-03",
+            "IFO1",
+            "outcome:screening",
+            Some("maybe"),
+            1,
+        )],
         "not declared",
     );
     refuse(
         vec![row("2025-03", "IFO1", "outcome:band", Some("high"), 1)],
         "not declared",
     );
-    refuse(vec![row("2025-03", "IFO1", "role", Some("granne"), 1)], "not declared");
-    refuse(vec![row("2025-03", "IFO1", "role", None, 1)], "needs a category");
+    refuse(
+        vec![row("2025-03", "IFO1", "role", Some("granne"), 1)],
+        "not declared",
+    );
+    refuse(
+        vec![row("2025-03", "IFO1", "role", None, 1)],
+        "needs a category",
+    );
     refuse(
         vec![row("2025-03", "IFO1", "started", Some("positive"), 1)],
         "cannot have a category",
@@ -265,7 +309,9 @@ fn the_builder_refuses_rows_that_are_not_declared_counts() {
     refuse(vec![other], "not declared");
 
     let mut one_category = request(p, vec![]);
-    one_category.instruments[0].outcome_dimensions[0].categories.pop();
+    one_category.instruments[0].outcome_dimensions[0]
+        .categories
+        .pop();
     let err = build_export(&one_category, &key, Uuid::new_v4()).unwrap_err();
     assert!(err.to_string().contains("at least two categories"), "{err}");
 }
@@ -273,23 +319,38 @@ fn the_builder_refuses_rows_that_are_not_declared_counts() {
 #[test]
 fn csv_is_utf8_with_bom_and_marks_suppressed_cells() {
     let key = InstallationKey::generate().unwrap();
-    let e = export(march_rows(), period("2025-03", "2025-03"), &key, Uuid::new_v4());
+    let e = export(
+        march_rows(),
+        period("2025-03", "2025-03"),
+        &key,
+        Uuid::new_v4(),
+    );
     let csv = e.to_csv().unwrap();
     assert!(csv.starts_with(b"\xEF\xBB\xBF"));
     let text = std::str::from_utf8(&csv[3..]).unwrap();
     let lines: Vec<&str> = text.split("\r\n").collect();
-    assert_eq!(lines[0], "month,unit,instrument,version,measure,category,count");
+    assert_eq!(
+        lines[0],
+        "month,unit,instrument,version,measure,category,count"
+    );
     assert_eq!(lines[1], "2025-03,IFO1,freda-kort,1.0.0,started,,14");
     assert!(lines.contains(&"2025-03,IFO1,freda-kort,1.0.0,outcome:screening,positive,.."));
     assert!(lines.contains(&"2025-03,IFO1,freda-kort,1.0.0,role,valdsutsatt,9"));
-    assert_eq!(lines.len(), e.rows().len() + 2, "header, rows, final empty line");
+    assert_eq!(
+        lines.len(),
+        e.rows().len() + 2,
+        "header, rows, final empty line"
+    );
 }
 
 #[test]
 fn merging_two_laptops_adds_totals_and_keeps_suppression() {
     let unit_key = InstallationKey::generate().unwrap();
     let unit_id = Uuid::new_v4();
-    let (ka, kb) = (InstallationKey::generate().unwrap(), InstallationKey::generate().unwrap());
+    let (ka, kb) = (
+        InstallationKey::generate().unwrap(),
+        InstallationKey::generate().unwrap(),
+    );
     let (ia, ib) = (Uuid::new_v4(), Uuid::new_v4());
     let q1 = period("2025-01", "2025-03");
     let a = export(march_rows(), q1, &ka, ia);
@@ -307,7 +368,10 @@ fn merging_two_laptops_adds_totals_and_keeps_suppression() {
         ib,
     );
     let m = merge(
-        &[verify(a.to_json_bytes()).unwrap(), verify(b.to_json_bytes()).unwrap()],
+        &[
+            verify(a.to_json_bytes()).unwrap(),
+            verify(b.to_json_bytes()).unwrap(),
+        ],
         &unit_key,
         unit_id,
     )
@@ -330,8 +394,14 @@ fn merging_two_laptops_adds_totals_and_keeps_suppression() {
     assert_eq!(march("completed", None), Cell::Exact(32));
     assert_eq!(march("reviewed", None), Cell::Exact(9));
     // Suppressed in laptop A's file, so suppressed in the sum.
-    assert_eq!(march("outcome:screening", Some("positive")), Cell::Suppressed);
-    assert_eq!(march("outcome:screening", Some("negative")), Cell::Suppressed);
+    assert_eq!(
+        march("outcome:screening", Some("positive")),
+        Cell::Suppressed
+    );
+    assert_eq!(
+        march("outcome:screening", Some("negative")),
+        Cell::Suppressed
+    );
     assert_eq!(march("role", Some("valdsutsatt")), Cell::Exact(29));
     assert!(m
         .rows()

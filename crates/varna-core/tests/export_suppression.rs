@@ -77,10 +77,12 @@ fn compositions(sum: u64, parts: usize) -> Vec<Vec<u64>> {
     }
     (0..=sum)
         .flat_map(|first| {
-            compositions(sum - first, parts - 1).into_iter().map(move |mut rest| {
-                rest.insert(0, first);
-                rest
-            })
+            compositions(sum - first, parts - 1)
+                .into_iter()
+                .map(move |mut rest| {
+                    rest.insert(0, first);
+                    rest
+                })
         })
         .collect()
 }

@@ -62,11 +62,19 @@ impl FromStr for YearMonth {
     fn from_str(s: &str) -> Result<Self> {
         let bad = || Error::InvalidInput("a month must be written YYYY-MM".into());
         let b = s.as_bytes();
-        if b.len() != 7 || b[4] != b'-' || !s[..4].bytes().chain(s[5..].bytes()).all(|c| c.is_ascii_digit())
+        if b.len() != 7
+            || b[4] != b'-'
+            || !s[..4]
+                .bytes()
+                .chain(s[5..].bytes())
+                .all(|c| c.is_ascii_digit())
         {
             return Err(bad());
         }
-        YearMonth::new(s[..4].parse().map_err(|_| bad())?, s[5..].parse().map_err(|_| bad())?)
+        YearMonth::new(
+            s[..4].parse().map_err(|_| bad())?,
+            s[5..].parse().map_err(|_| bad())?,
+        )
     }
 }
 
@@ -166,7 +174,8 @@ impl FromStr for UnitCode {
     fn from_str(s: &str) -> Result<Self> {
         let ok = (1..=16).contains(&s.len())
             && s.as_bytes()[0].is_ascii_alphanumeric()
-            && s.bytes().all(|c| c.is_ascii_alphanumeric() || c == b'_' || c == b'-');
+            && s.bytes()
+                .all(|c| c.is_ascii_alphanumeric() || c == b'_' || c == b'-');
         if !ok {
             return Err(Error::InvalidInput(
                 "a unit code must be 1-16 characters of A-Z, a-z, 0-9, '_' or '-', starting with a letter or digit"
@@ -392,8 +401,19 @@ mod tests {
 
     #[test]
     fn months_parse_only_in_the_strict_form() {
-        assert_eq!("2025-03".parse::<YearMonth>().unwrap().to_string(), "2025-03");
-        for bad in ["2025-3", "2025-13", "1999-01", "2025-03-01", "2025/03", " 2025-03", "２０２５-03"] {
+        assert_eq!(
+            "2025-03".parse::<YearMonth>().unwrap().to_string(),
+            "2025-03"
+        );
+        for bad in [
+            "2025-3",
+            "2025-13",
+            "1999-01",
+            "2025-03-01",
+            "2025/03",
+            " 2025-03",
+            "２０２５-03",
+        ] {
             assert!(bad.parse::<YearMonth>().is_err(), "{bad}");
         }
     }
@@ -402,7 +422,15 @@ mod tests {
     fn codes_refuse_free_text() {
         assert!(Code::new("freda-kort").is_ok());
         assert!(Code::new("screening.positive_1").is_ok());
-        for bad in ["", "Anna", "anna svensson", "_x", "ärende", &"a".repeat(33), "a\n"] {
+        for bad in [
+            "",
+            "Anna",
+            "anna svensson",
+            "_x",
+            "ärende",
+            &"a".repeat(33),
+            "a\n",
+        ] {
             assert!(Code::new(bad).is_err(), "{bad:?}");
         }
         assert!(UnitCode::new("IFO-Vux_2").is_ok());
@@ -416,14 +444,28 @@ mod tests {
         for good in ["1.0.0", "12.3.45", "1.0.0-beta.2"] {
             assert!(InstrumentVersion::new(good).is_ok(), "{good}");
         }
-        for bad in ["1.0", "v1.0.0", "1.0.0-", "1.0.0 beta", "1.0.0+build", "1.x.0"] {
+        for bad in [
+            "1.0",
+            "v1.0.0",
+            "1.0.0-",
+            "1.0.0 beta",
+            "1.0.0+build",
+            "1.x.0",
+        ] {
             assert!(InstrumentVersion::new(bad).is_err(), "{bad}");
         }
     }
 
     #[test]
     fn measures_round_trip_through_their_text_form() {
-        for m in ["started", "completed", "reviewed", "discarded", "role", "outcome:band"] {
+        for m in [
+            "started",
+            "completed",
+            "reviewed",
+            "discarded",
+            "role",
+            "outcome:band",
+        ] {
             assert_eq!(m.parse::<Measure>().unwrap().to_string(), m);
         }
         assert!("outcome:Band".parse::<Measure>().is_err());

@@ -242,8 +242,8 @@ pub fn verify(bytes: &[u8]) -> Result<SignedExport> {
     }
     let signature: [u8; 64] =
         strict_hex(&repr.signature).ok_or_else(|| altered("the signature is malformed"))?;
-    let public_key =
-        PublicKey::from_hex(&repr.public_key).map_err(|_| altered("the public key is malformed"))?;
+    let public_key = PublicKey::from_hex(&repr.public_key)
+        .map_err(|_| altered("the public key is malformed"))?;
     if !public_key.verify(&signed_message(&bytes[..start]), &signature) {
         return Err(altered("the signature does not match"));
     }
@@ -279,9 +279,7 @@ pub fn verify(bytes: &[u8]) -> Result<SignedExport> {
         ));
     }
     check_contents(repr.period, threshold, &sources, &rows).map_err(|reason| {
-        Error::Corrupt(format!(
-            "the signed file breaks the export rules: {reason}"
-        ))
+        Error::Corrupt(format!("the signed file breaks the export rules: {reason}"))
     })?;
     Ok(SignedExport {
         installation_id: repr.installation_id,

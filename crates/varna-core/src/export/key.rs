@@ -77,8 +77,9 @@ impl PublicKey {
 
     /// Parses 64 lower-case hex digits.
     pub fn from_hex(s: &str) -> Result<Self> {
-        let bytes = strict_hex::<32>(s)
-            .ok_or_else(|| Error::InvalidInput("a public key must be 64 lower-case hex digits".into()))?;
+        let bytes = strict_hex::<32>(s).ok_or_else(|| {
+            Error::InvalidInput("a public key must be 64 lower-case hex digits".into())
+        })?;
         Ok(PublicKey(bytes))
     }
 

@@ -19,6 +19,8 @@ use super::{
 use crate::error::{Error, Result};
 
 type RowKey = (YearMonth, UnitCode, Code, InstrumentVersion, Measure);
+/// A table's cells in first-seen order; `None` once any input suppressed the cell.
+type MergedCells = Vec<(Option<Code>, Option<u64>)>;
 
 /// Merges verified export files into one file signed by `key` as `installation_id`.
 ///
@@ -51,7 +53,10 @@ pub fn merge(
             )));
         }
     }
-    let sources: Vec<Source> = files.iter().flat_map(|f| f.sources().iter().copied()).collect();
+    let sources: Vec<Source> = files
+        .iter()
+        .flat_map(|f| f.sources().iter().copied())
+        .collect();
     for (i, a) in sources.iter().enumerate() {
         if let Some(b) = sources[i + 1..]
             .iter()
@@ -64,12 +69,19 @@ pub fn merge(
         }
     }
     let period = Period::new(
-        files.iter().map(|f| f.period().from()).min().expect("non-empty"),
-        files.iter().map(|f| f.period().to()).max().expect("non-empty"),
+        files
+            .iter()
+            .map(|f| f.period().from())
+            .min()
+            .expect("non-empty"),
+        files
+            .iter()
+            .map(|f| f.period().to())
+            .max()
+            .expect("non-empty"),
     )?;
 
-    // Per table: categories in first-seen order, each with `None` once any input suppressed it.
-    let mut tables: BTreeMap<RowKey, Vec<(Option<Code>, Option<u64>)>> = BTreeMap::new();
+    let mut tables: BTreeMap<RowKey, MergedCells> = BTreeMap::new();
     for f in files {
         for row in f.rows() {
             let key = (
@@ -88,9 +100,10 @@ pub fn merge(
                 }
             };
             *cell = match (*cell, row.count) {
-                (Some(sum), Cell::Exact(n)) => Some(sum.checked_add(n).ok_or_else(|| {
-                    Error::InvalidInput("a merged count is too large".into())
-                })?),
+                (Some(sum), Cell::Exact(n)) => Some(
+                    sum.checked_add(n)
+                        .ok_or_else(|| Error::InvalidInput("a merged count is too large".into()))?,
+                ),
                 _ => None,
             };
         }

@@ -26,8 +26,8 @@ use std::collections::{BTreeMap, BTreeSet, HashSet};
 
 use uuid::Uuid;
 
-pub use csv_view::{HEADER as CSV_HEADER, SUPPRESSED_MARKER};
 pub use codes::{Code, InstrumentVersion, Measure, Period, PersonRole, UnitCode, YearMonth};
+pub use csv_view::{HEADER as CSV_HEADER, SUPPRESSED_MARKER};
 pub use file::{verify, FORMAT, SCHEMA_VERSION};
 pub use key::{InstallationKey, PublicKey};
 pub use merge::merge;
@@ -339,7 +339,10 @@ fn declarations(instruments: &[DeclaredInstrument]) -> Result<Declarations<'_>> 
                     dim.code
                 )));
             }
-            if dims.insert(dim.code.clone(), dim.categories.clone()).is_some() {
+            if dims
+                .insert(dim.code.clone(), dim.categories.clone())
+                .is_some()
+            {
                 return Err(Error::InvalidInput(format!(
                     "instrument {name}: outcome dimension {} is declared twice",
                     dim.code

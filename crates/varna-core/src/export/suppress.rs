@@ -111,14 +111,20 @@ mod tests {
     #[test]
     fn hidden_cells_grow_until_every_published_cell_exceeds_their_sum() {
         // 2 + 5 = 7 is not below 6, so 6 is hidden too; 13 is not below 13 either.
-        assert_eq!(suppress_group(&[2, 5, 6, 13, 40], 3), vec![S, S, S, S, E(40)]);
+        assert_eq!(
+            suppress_group(&[2, 5, 6, 13, 40], 3),
+            vec![S, S, S, S, E(40)]
+        );
         assert_eq!(suppress_group(&[1, 1, 8, 9], 3), vec![S, S, E(8), E(9)]);
     }
 
     #[test]
     fn zeros_are_hidden_in_a_group_with_suppression() {
         assert_eq!(suppress_group(&[0, 2, 0, 10], 3), vec![S, S, S, E(10)]);
-        assert_eq!(suppress_group(&[0, 12, 0, 10], 3), vec![E(0), E(12), E(0), E(10)]);
+        assert_eq!(
+            suppress_group(&[0, 12, 0, 10], 3),
+            vec![E(0), E(12), E(0), E(10)]
+        );
     }
 
     #[test]
