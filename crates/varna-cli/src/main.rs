@@ -8,9 +8,9 @@ use std::process::ExitCode;
 use clap::{Parser, Subcommand};
 
 // Command groups, one module each.
-mod store_cmd;
 mod export_cmd;
 mod instrument_cmd;
+mod store_cmd;
 
 #[derive(Debug, Parser)]
 #[command(
