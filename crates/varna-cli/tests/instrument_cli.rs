@@ -23,19 +23,35 @@ fn check_of_the_shipped_instruments_exits_zero() {
     let dir = repo().join("instruments");
     let out = varna(&["instrument", "check", dir.to_str().unwrap()]);
     assert_eq!(out.status.code(), Some(0), "{}", s(&out.stderr));
-    assert!(s(&out.stdout).contains("4 valid, 0 invalid"), "{}", s(&out.stdout));
+    assert!(
+        s(&out.stdout).contains("4 valid, 0 invalid"),
+        "{}",
+        s(&out.stdout)
+    );
 }
 
 #[test]
 fn check_exits_one_and_prints_every_error_with_its_position() {
     let good = repo().join("instruments/farlighet-stil/1.0.0.toml");
-    let bad = repo().join("crates/varna-core/tests/fixtures/instruments/malformed/bands/1.0.0.toml");
-    let out = varna(&["instrument", "check", good.to_str().unwrap(), bad.to_str().unwrap()]);
+    let bad =
+        repo().join("crates/varna-core/tests/fixtures/instruments/malformed/bands/1.0.0.toml");
+    let out = varna(&[
+        "instrument",
+        "check",
+        good.to_str().unwrap(),
+        bad.to_str().unwrap(),
+    ]);
     assert_eq!(out.status.code(), Some(1));
     let err = s(&out.stderr);
     let bad_shown = bad.display().to_string();
-    assert!(err.contains(&format!("{bad_shown}:40:3: overlapping bands")), "{err}");
-    assert!(err.contains(&format!("{bad_shown}:50:3: gap between bands")), "{err}");
+    assert!(
+        err.contains(&format!("{bad_shown}:40:3: overlapping bands")),
+        "{err}"
+    );
+    assert!(
+        err.contains(&format!("{bad_shown}:50:3: gap between bands")),
+        "{err}"
+    );
     assert!(s(&out.stdout).contains("1 valid, 1 invalid"));
 }
 
@@ -54,7 +70,10 @@ fn list_prints_id_version_kind_title_and_hash() {
     let stdout = s(&out.stdout);
     let lines: Vec<Vec<&str>> = stdout.lines().map(|l| l.split('\t').collect()).collect();
     assert_eq!(lines.len(), 4);
-    let freda = lines.iter().find(|l| l[0] == "freda-kortfragor-stil").unwrap();
+    let freda = lines
+        .iter()
+        .find(|l| l[0] == "freda-kortfragor-stil")
+        .unwrap();
     assert_eq!(&freda[1..3], ["1.0.0", "screening"]);
     assert!(freda[3].starts_with("Kortfrågor om våld"));
     let bytes = std::fs::read(dir.join("freda-kortfragor-stil/1.0.0.toml")).unwrap();

@@ -102,7 +102,8 @@ fn the_hash_is_the_sha256_of_the_exact_bytes_and_the_source_is_kept() {
         instrument::sha256_hex(b""),
         "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"
     );
-    let edited = instrument::load_str("mini/1.2.0.toml", &MINI.replace("Liten", "Mycket liten")).unwrap();
+    let edited =
+        instrument::load_str("mini/1.2.0.toml", &MINI.replace("Liten", "Mycket liten")).unwrap();
     assert_ne!(edited.sha256, m.sha256);
 }
 
@@ -117,13 +118,19 @@ fn registry_refuses_edited_content_under_a_known_version_but_accepts_new_version
     let edited = instrument::load_str("mini/1.2.0.toml", &edited_text).unwrap();
     let err = reg.admit(&edited).unwrap_err();
     assert_eq!(err.code(), ErrorCode::InvalidInstrument);
-    assert!(err.to_string().contains("needs a new version number"), "{err}");
+    assert!(
+        err.to_string().contains("needs a new version number"),
+        "{err}"
+    );
 
     let v2_text = edited_text.replace("1.2.0", "1.3.0");
     let v2 = instrument::load_str("mini/1.3.0.toml", &v2_text).unwrap();
     assert_eq!(reg.admit(&v2).unwrap(), Admission::New);
     // The old version stays known and loadable.
-    assert_eq!(reg.hash_of("mini", &"1.2.0".parse().unwrap()), Some(m.sha256.as_str()));
+    assert_eq!(
+        reg.hash_of("mini", &"1.2.0".parse().unwrap()),
+        Some(m.sha256.as_str())
+    );
 
     // The store feeds the hashes it persisted.
     let seen: Vec<(String, semver::Version, String)> = reg
@@ -139,7 +146,11 @@ fn registry_refuses_edited_content_under_a_known_version_but_accepts_new_version
 fn admit_report_moves_refused_files_to_failed() {
     let dir = tempfile::tempdir().unwrap();
     std::fs::create_dir(dir.path().join("mini")).unwrap();
-    std::fs::write(dir.path().join("mini/1.2.0.toml"), MINI.replace("Liten", "Annan")).unwrap();
+    std::fs::write(
+        dir.path().join("mini/1.2.0.toml"),
+        MINI.replace("Liten", "Annan"),
+    )
+    .unwrap();
     let mut reg = InstrumentRegistry::new();
     reg.admit(&mini()).unwrap();
     let report = reg.admit_report(instrument::load_dir(dir.path()));
@@ -153,9 +164,17 @@ fn admit_report_moves_refused_files_to_failed() {
 #[test]
 fn answer_keys_read_and_write_as_item_at_perspective_hash_timeframe() {
     let k: AnswerKey = "skala@child#nu".parse().unwrap();
-    assert_eq!(k, AnswerKey::item("skala").with_perspective("child").with_timeframe("nu"));
+    assert_eq!(
+        k,
+        AnswerKey::item("skala")
+            .with_perspective("child")
+            .with_timeframe("nu")
+    );
     assert_eq!(k.to_string(), "skala@child#nu");
-    assert_eq!("fraga".parse::<AnswerKey>().unwrap(), AnswerKey::item("fraga"));
+    assert_eq!(
+        "fraga".parse::<AnswerKey>().unwrap(),
+        AnswerKey::item("fraga")
+    );
     assert!("Skala".parse::<AnswerKey>().is_err());
     assert!("skala@".parse::<AnswerKey>().is_err());
     // As a JSON object key.
@@ -167,7 +186,10 @@ fn answer_keys_read_and_write_as_item_at_perspective_hash_timeframe() {
     assert_eq!(back, m);
     assert_eq!(
         mini().definition.item("skala").unwrap().answer_keys(),
-        ["skala@worker#nu".parse().unwrap(), "skala@child#nu".parse().unwrap()]
+        [
+            "skala@worker#nu".parse().unwrap(),
+            "skala@child#nu".parse().unwrap()
+        ]
     );
 }
 
@@ -204,29 +226,79 @@ fn validate_answer_accepts_fitting_values_and_refuses_the_rest_with_a_reason() {
         ("okand", AnswerValue::YesNo(true), "has no item `okand`"),
         ("fraga", AnswerValue::Integer(1), "takes a `yes_no` value"),
         ("skala", AnswerValue::Integer(1), "asked per perspective"),
-        ("skala@parent#nu", AnswerValue::Integer(1), "not a perspective"),
-        ("skala@child", AnswerValue::Integer(1), "asked per time frame"),
-        ("fraga@child", AnswerValue::YesNo(true), "not asked per perspective"),
-        ("skala@child#nu", AnswerValue::Integer(11), "outside the scale 0–10"),
-        ("skala@child#nu", AnswerValue::Declined, "does not allow declining"),
-        ("flera", AnswerValue::Choices(vec!["a".into(), "b".into(), "c".into()]), "at most 2"),
-        ("flera", AnswerValue::Choices(vec!["a".into(), "a".into()]), "selected twice"),
-        ("flera", AnswerValue::Choices(vec!["x".into()]), "`x` is not one of: a, b, c"),
-        ("datum", AnswerValue::Date("2023-02-29".into()), "YYYY-MM-DD"),
+        (
+            "skala@parent#nu",
+            AnswerValue::Integer(1),
+            "not a perspective",
+        ),
+        (
+            "skala@child",
+            AnswerValue::Integer(1),
+            "asked per time frame",
+        ),
+        (
+            "fraga@child",
+            AnswerValue::YesNo(true),
+            "not asked per perspective",
+        ),
+        (
+            "skala@child#nu",
+            AnswerValue::Integer(11),
+            "outside the scale 0–10",
+        ),
+        (
+            "skala@child#nu",
+            AnswerValue::Declined,
+            "does not allow declining",
+        ),
+        (
+            "flera",
+            AnswerValue::Choices(vec!["a".into(), "b".into(), "c".into()]),
+            "at most 2",
+        ),
+        (
+            "flera",
+            AnswerValue::Choices(vec!["a".into(), "a".into()]),
+            "selected twice",
+        ),
+        (
+            "flera",
+            AnswerValue::Choices(vec!["x".into()]),
+            "`x` is not one of: a, b, c",
+        ),
+        (
+            "datum",
+            AnswerValue::Date("2023-02-29".into()),
+            "YYYY-MM-DD",
+        ),
         ("antal", AnswerValue::Number(2.5), "not a whole number"),
         ("antal", AnswerValue::Integer(-1), "below the minimum"),
-        ("kort", AnswerValue::Text("sex tecken".into()), "longer than 5"),
+        (
+            "kort",
+            AnswerValue::Text("sex tecken".into()),
+            "longer than 5",
+        ),
         (
             "steg",
-            AnswerValue::Entries(vec![BTreeMap::from([("vem".to_string(), AnswerValue::Text("x".into()))])]),
+            AnswerValue::Entries(vec![BTreeMap::from([(
+                "vem".to_string(),
+                AnswerValue::Text("x".into()),
+            )])]),
             "no field `vem`",
         ),
         (
             "steg",
-            AnswerValue::Entries(vec![BTreeMap::from([("nar".to_string(), AnswerValue::Date("igår".into()))])]),
+            AnswerValue::Entries(vec![BTreeMap::from([(
+                "nar".to_string(),
+                AnswerValue::Date("igår".into()),
+            )])]),
             "entry 1, field `nar`",
         ),
-        ("steg", AnswerValue::Entries(vec![BTreeMap::new(); 3]), "at most 2 entries"),
+        (
+            "steg",
+            AnswerValue::Entries(vec![BTreeMap::new(); 3]),
+            "at most 2 entries",
+        ),
     ];
     for (key, value, message) in refused {
         let err = ok(key, value.clone()).expect_err(&format!("{key} {value:?} must be refused"));

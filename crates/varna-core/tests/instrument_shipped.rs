@@ -49,8 +49,9 @@ fn checked(def: &Instrument, answers: Answers) -> Answers {
 }
 
 fn golden(id: &str, ev: &Evaluation) {
-    let path = Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join(format!("tests/fixtures/instruments/golden/{id}.evaluation.json"));
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join(format!(
+        "tests/fixtures/instruments/golden/{id}.evaluation.json"
+    ));
     let got = serde_json::to_string_pretty(ev).unwrap() + "\n";
     if std::env::var_os("UPDATE_EXPECT").is_some() {
         std::fs::write(&path, &got).unwrap();
@@ -58,13 +59,20 @@ fn golden(id: &str, ev: &Evaluation) {
     }
     let expected = std::fs::read_to_string(&path).unwrap_or_default();
     assert_eq!(
-        got, expected,
+        got,
+        expected,
         "{id}: evaluation differs from {} (UPDATE_EXPECT=1 rewrites it)",
         path.display()
     );
 }
 
-const FREDA_QUESTIONS: [&str; 5] = ["fysiskt_vald", "hot", "kontroll", "sexuellt_vald", "radsla_nu"];
+const FREDA_QUESTIONS: [&str; 5] = [
+    "fysiskt_vald",
+    "hot",
+    "kontroll",
+    "sexuellt_vald",
+    "radsla_nu",
+];
 
 #[test]
 fn all_four_shipped_instruments_load_and_say_they_are_illustrative() {
@@ -87,7 +95,11 @@ fn all_four_shipped_instruments_load_and_say_they_are_illustrative() {
     for i in &report.loaded {
         let d = &i.definition;
         assert!(d.source.sv.contains("Illustrativ"), "{}", d.id);
-        assert!(d.source.en.as_deref().unwrap().contains("Illustrative"), "{}", d.id);
+        assert!(
+            d.source.en.as_deref().unwrap().contains("Illustrative"),
+            "{}",
+            d.id
+        );
         // Every text has an English translation in the shipped files.
         for item in d.items() {
             assert!(item.text.en.is_some(), "{} {}", d.id, item.id);
@@ -167,7 +179,14 @@ fn farlighet_answers(def: &Instrument, n_yes: usize) -> Answers {
 #[test]
 fn danger_checklist_counts_into_bands_and_a_judgement_overrides_with_a_reason() {
     let def = shipped("farlighet-stil");
-    for (n, band) in [(0, "standard"), (9, "standard"), (10, "medel"), (13, "medel"), (14, "hog"), (20, "hog")] {
+    for (n, band) in [
+        (0, "standard"),
+        (9, "standard"),
+        (10, "medel"),
+        (13, "medel"),
+        (14, "hog"),
+        (20, "hog"),
+    ] {
         let ev = evaluate(&def, &farlighet_answers(&def, n));
         let s = ev.score("antal_ja").unwrap();
         assert_eq!((s.value, s.band.as_deref()), (n as i64, Some(band)));
@@ -185,7 +204,11 @@ fn danger_checklist_counts_into_bands_and_a_judgement_overrides_with_a_reason() 
     assert_eq!(ev.missing_required, [AnswerKey::item("motivering")]);
     assert_eq!(ev.outcome("riskniva"), Some("hog"));
 
-    text(&mut a, "motivering", "Hot med kniv förra veckan; hon har just lämnat honom.");
+    text(
+        &mut a,
+        "motivering",
+        "Hot med kniv förra veckan; hon har just lämnat honom.",
+    );
     a.insert(
         AnswerKey::item("skyddsatgarder"),
         AnswerValue::Entries(vec![entry(&[
@@ -196,7 +219,13 @@ fn danger_checklist_counts_into_bands_and_a_judgement_overrides_with_a_reason() 
     let ev = evaluate(&def, &checked(&def, a.clone()));
     assert!(ev.complete, "{:?}", ev.missing_required);
     assert_eq!(
-        ev.score("antal_ja").unwrap().override_.as_ref().unwrap().reason.as_deref(),
+        ev.score("antal_ja")
+            .unwrap()
+            .override_
+            .as_ref()
+            .unwrap()
+            .reason
+            .as_deref(),
         Some("Hot med kniv förra veckan; hon har just lämnat honom.")
     );
     golden("farlighet-stil", &ev);
@@ -219,7 +248,10 @@ fn danger_checklist_does_not_count_declined_markers() {
 #[test]
 fn patriark_style_rates_now_and_earlier_and_never_computes_risk() {
     let def = shipped("patriark-stil");
-    assert!(def.scores.is_empty(), "an SPJ instrument must not compute risk");
+    assert!(
+        def.scores.is_empty(),
+        "an SPJ instrument must not compute risk"
+    );
     let factors: Vec<String> = def
         .items()
         .filter(|i| i.type_name() == "rating")
@@ -241,9 +273,17 @@ fn patriark_style_rates_now_and_earlier_and_never_computes_risk() {
         )])]),
     );
     choice(&mut a, AnswerKey::item("risk_allvarligt_vald"), "hog");
-    text(&mut a, "motivering_allvarligt_vald", "Flera i familjen stöder hoten.");
+    text(
+        &mut a,
+        "motivering_allvarligt_vald",
+        "Flera i familjen stöder hoten.",
+    );
     choice(&mut a, AnswerKey::item("akut_risk"), "medel");
-    text(&mut a, "motivering_akut_risk", "Resan är planerad till sommaren.");
+    text(
+        &mut a,
+        "motivering_akut_risk",
+        "Resan är planerad till sommaren.",
+    );
     let ev = evaluate(&def, &checked(&def, a.clone()));
     // Medium or high risk asks for protection measures.
     assert!(ev.is_visible("skyddsatgarder"));
@@ -254,7 +294,10 @@ fn patriark_style_rates_now_and_earlier_and_never_computes_risk() {
     a.insert(
         AnswerKey::item("skyddsatgarder"),
         AnswerValue::Entries(vec![entry(&[
-            ("atgard", AnswerValue::Text("Placering i skyddat boende".into())),
+            (
+                "atgard",
+                AnswerValue::Text("Placering i skyddat boende".into()),
+            ),
             ("ansvarig", AnswerValue::Text("Handläggaren".into())),
         ])]),
     );
@@ -278,7 +321,10 @@ fn signs_of_safety_style_mapping_keeps_lists_and_scales_per_perspective() {
     let mut a = Answers::new();
     a.insert(
         AnswerKey::item("tidigare_skada"),
-        AnswerValue::Entries(vec![entry(&[("beskrivning", t("Pappa slog mamma när Ali såg på."))])]),
+        AnswerValue::Entries(vec![entry(&[(
+            "beskrivning",
+            t("Pappa slog mamma när Ali såg på."),
+        )])]),
     );
     a.insert(
         AnswerKey::item("farlighetsformuleringar"),
@@ -298,9 +344,18 @@ fn signs_of_safety_style_mapping_keeps_lists_and_scales_per_perspective() {
             ("vem", t("Mormor bjuder in")),
         ])]),
     );
-    a.insert(AnswerKey::item("sakerhet").with_perspective("worker"), AnswerValue::Integer(2));
-    a.insert(AnswerKey::item("sakerhet_andra").with_perspective("parent"), AnswerValue::Integer(8));
-    a.insert(AnswerKey::item("sakerhet_andra").with_perspective("child"), AnswerValue::Integer(4));
+    a.insert(
+        AnswerKey::item("sakerhet").with_perspective("worker"),
+        AnswerValue::Integer(2),
+    );
+    a.insert(
+        AnswerKey::item("sakerhet_andra").with_perspective("parent"),
+        AnswerValue::Integer(8),
+    );
+    a.insert(
+        AnswerKey::item("sakerhet_andra").with_perspective("child"),
+        AnswerValue::Integer(4),
+    );
     choice(&mut a, AnswerKey::item("beslut"), "insats");
     let ev = evaluate(&def, &checked(&def, a.clone()));
     // A next step without "when" is not complete.
@@ -333,7 +388,10 @@ fn the_definition_json_gives_the_ui_types_levels_anchors_and_perspectives() {
     assert_eq!(scale["min"], 0);
     assert_eq!(scale["max"], 10);
     assert_eq!(scale["anchors"][1]["value"], 10);
-    assert_eq!(scale["perspectives"], serde_json::json!(["parent", "child", "network"]));
+    assert_eq!(
+        scale["perspectives"],
+        serde_json::json!(["parent", "child", "network"])
+    );
     assert_eq!(json["perspectives"][2]["label"]["sv"], "Barnet");
 
     let p = serde_json::to_value(shipped("patriark-stil")).unwrap();
@@ -343,5 +401,8 @@ fn the_definition_json_gives_the_ui_types_levels_anchors_and_perspectives() {
     assert_eq!(factor["levels"][1]["code"], "?");
     assert_eq!(factor["required"], true);
     let show_if = &p["sections"][4]["items"][0]["show_if"];
-    assert!(show_if.as_str().unwrap().starts_with("risk_allvarligt_vald in"));
+    assert!(show_if
+        .as_str()
+        .unwrap()
+        .starts_with("risk_allvarligt_vald in"));
 }

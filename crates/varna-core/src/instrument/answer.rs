@@ -171,7 +171,11 @@ pub type Answers = BTreeMap<AnswerKey, AnswerValue>;
 /// Checks that `value` is a valid answer to the item addressed by `key` in `def`: the item
 /// exists, the perspective and time frame are the item's own, and the value fits the type.
 /// Nothing is said about whether the item is currently shown; hidden answers are kept.
-pub fn validate_answer(def: &Instrument, key: &AnswerKey, value: &AnswerValue) -> crate::error::Result<()> {
+pub fn validate_answer(
+    def: &Instrument,
+    key: &AnswerKey,
+    value: &AnswerValue,
+) -> crate::error::Result<()> {
     let item = def.item(&key.item).ok_or_else(|| {
         Error::InvalidInput(format!(
             "instrument {} {} has no item `{}`",
@@ -184,11 +188,21 @@ pub fn validate_answer(def: &Instrument, key: &AnswerKey, value: &AnswerValue) -
         &item.perspectives,
         key.perspective.as_deref(),
     )?;
-    check_axis(&key.item, "time frame", &item.timeframes, key.timeframe.as_deref())?;
+    check_axis(
+        &key.item,
+        "time frame",
+        &item.timeframes,
+        key.timeframe.as_deref(),
+    )?;
     check_value(item, value).map_err(|m| Error::InvalidInput(format!("item `{}`: {m}", key.item)))
 }
 
-fn check_axis(item: &str, what: &str, declared: &[String], given: Option<&str>) -> crate::error::Result<()> {
+fn check_axis(
+    item: &str,
+    what: &str,
+    declared: &[String],
+    given: Option<&str>,
+) -> crate::error::Result<()> {
     match given {
         None if declared.is_empty() => Ok(()),
         None => Err(Error::InvalidInput(format!(
@@ -291,7 +305,12 @@ pub(crate) fn check_value(item: &Item, value: &AnswerValue) -> Result<(), String
                 Ok(())
             }
         }
-        (ItemKind::Number { min, max, integer, .. }, AnswerValue::Integer(_) | AnswerValue::Number(_)) => {
+        (
+            ItemKind::Number {
+                min, max, integer, ..
+            },
+            AnswerValue::Integer(_) | AnswerValue::Number(_),
+        ) => {
             let v = match value {
                 AnswerValue::Integer(i) => *i as f64,
                 AnswerValue::Number(f) => *f,
@@ -327,7 +346,14 @@ pub(crate) fn check_value(item: &Item, value: &AnswerValue) -> Result<(), String
             }
             _ => Ok(()),
         },
-        (ItemKind::List { fields, max_entries, .. }, AnswerValue::Entries(entries)) => {
+        (
+            ItemKind::List {
+                fields,
+                max_entries,
+                ..
+            },
+            AnswerValue::Entries(entries),
+        ) => {
             if let Some(max) = max_entries {
                 if entries.len() > *max as usize {
                     return Err(format!("at most {max} entries are allowed"));

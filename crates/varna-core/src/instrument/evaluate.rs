@@ -156,7 +156,9 @@ pub fn evaluate(def: &Instrument, answers: &Answers) -> Evaluation {
         let mut override_ = None;
         if let Some(o) = &score.override_ {
             if let Some(AnswerValue::Choice(chosen)) = ev.answer(&AnswerKey::item(&o.item)) {
-                if Some(chosen) != computed_band.as_ref() && score.bands.iter().any(|b| &b.id == chosen) {
+                if Some(chosen) != computed_band.as_ref()
+                    && score.bands.iter().any(|b| &b.id == chosen)
+                {
                     let reason = match ev.answer(&AnswerKey::item(&o.reason_item)) {
                         Some(AnswerValue::Text(t)) if !t.trim().is_empty() => Some(t.clone()),
                         _ => None,
@@ -254,11 +256,14 @@ fn is_complete(item: &Item, v: Option<&AnswerValue>) -> bool {
         return false;
     }
     match (&item.kind, v) {
-        (ItemKind::List {
-            fields,
-            min_entries,
-            ..
-        }, AnswerValue::Entries(entries)) => {
+        (
+            ItemKind::List {
+                fields,
+                min_entries,
+                ..
+            },
+            AnswerValue::Entries(entries),
+        ) => {
             let min = min_entries.unwrap_or(u32::from(item.required)) as usize;
             entries.len() >= min
                 && entries.iter().all(|e| {
@@ -281,7 +286,10 @@ struct Evaluator<'a> {
 
 impl<'a> Evaluator<'a> {
     fn section_visible(&self, s: &Section) -> bool {
-        s.show_if.as_ref().map_or(true, |c| c.eval(self))
+        match &s.show_if {
+            Some(c) => c.eval(self),
+            None => true,
+        }
     }
 
     /// Whether an item is shown. Conditions are acyclic (checked at load), so this ends.
@@ -292,7 +300,11 @@ impl<'a> Evaluator<'a> {
         let Some((section, it)) = self.sections.get(item) else {
             return false;
         };
-        let v = self.section_visible(section) && it.show_if.as_ref().map_or(true, |c| c.eval(self));
+        let v = self.section_visible(section)
+            && match &it.show_if {
+                Some(c) => c.eval(self),
+                None => true,
+            };
         self.memo.borrow_mut().insert(&it.id, v);
         v
     }

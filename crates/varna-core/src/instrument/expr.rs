@@ -95,7 +95,10 @@ pub(crate) fn compile<'a>(
     if let Some(t) = p.tokens.get(p.at) {
         return Err(vec![ExprError {
             pos: t.pos,
-            message: format!("unexpected {} after the end of the condition", t.tok.describe()),
+            message: format!(
+                "unexpected {} after the end of the condition",
+                t.tok.describe()
+            ),
         }]);
     }
     let mut errors = Vec::new();
@@ -320,7 +323,10 @@ impl Node {
         match &self.kind {
             NodeKind::Ref(k) | NodeKind::Call(_, k) => out.push(&k.item),
             NodeKind::Not(a) | NodeKind::InList(a, _) => a.collect_items(out),
-            NodeKind::And(a, b) | NodeKind::Or(a, b) | NodeKind::Cmp(_, a, b) | NodeKind::In(a, b) => {
+            NodeKind::And(a, b)
+            | NodeKind::Or(a, b)
+            | NodeKind::Cmp(_, a, b)
+            | NodeKind::In(a, b) => {
                 a.collect_items(out);
                 b.collect_items(out);
             }
@@ -444,7 +450,12 @@ impl Parser {
                             list.push(s.clone());
                             self.at += 1;
                         }
-                        _ => return self.error(format!("expected a string in the list, found {}", self.found())),
+                        _ => {
+                            return self.error(format!(
+                                "expected a string in the list, found {}",
+                                self.found()
+                            ))
+                        }
                     }
                     if self.is_sym(",") {
                         self.at += 1;
@@ -504,7 +515,15 @@ impl Parser {
                 "and" | "or" | "not" | "in" => {
                     self.error(format!("expected an item or a value, found `{w}`"))
                 }
-                "answered" | "declined" | "count" if matches!(self.tokens.get(self.at + 1), Some(Token { tok: Tok::Sym("("), .. })) => {
+                "answered" | "declined" | "count"
+                    if matches!(
+                        self.tokens.get(self.at + 1),
+                        Some(Token {
+                            tok: Tok::Sym("("),
+                            ..
+                        })
+                    ) =>
+                {
                     let f = match w.as_str() {
                         "answered" => Func::Answered,
                         "declined" => Func::Declined,
@@ -520,7 +539,10 @@ impl Parser {
                     node(NodeKind::Ref(r))
                 }
             },
-            _ => self.error(format!("expected an item or a value, found {}", self.found())),
+            _ => self.error(format!(
+                "expected an item or a value, found {}",
+                self.found()
+            )),
         }
     }
 
@@ -695,7 +717,10 @@ fn check<'a>(
                         err(
                             errors,
                             node.pos,
-                            format!("item `{}` does not allow declining (`allow_decline`)", k.item),
+                            format!(
+                                "item `{}` does not allow declining (`allow_decline`)",
+                                k.item
+                            ),
                         );
                     }
                     Some(Ty::Bool)
@@ -743,8 +768,13 @@ fn check<'a>(
             let ok = match (&ta, &tb) {
                 (Ty::Num, Ty::Num) => true,
                 (Ty::Bool, Ty::Bool) => !op.ordering(),
-                (Ty::Choice { item, ordered }, Ty::Str(s)) | (Ty::Str(s), Ty::Choice { item, ordered }) => {
-                    let lit_pos = if matches!(ta, Ty::Str(_)) { a.pos } else { b.pos };
+                (Ty::Choice { item, ordered }, Ty::Str(s))
+                | (Ty::Str(s), Ty::Choice { item, ordered }) => {
+                    let lit_pos = if matches!(ta, Ty::Str(_)) {
+                        a.pos
+                    } else {
+                        b.pos
+                    };
                     check_option(item, s, lit_pos, lookup, errors);
                     if op.ordering() && !ordered {
                         errors.push(ExprError {
@@ -794,7 +824,10 @@ fn check<'a>(
                 t => err(
                     errors,
                     node.pos,
-                    format!("`in [...]` needs a choice item on the left, not {}", t.describe()),
+                    format!(
+                        "`in [...]` needs a choice item on the left, not {}",
+                        t.describe()
+                    ),
                 ),
             }
             Some(Ty::Bool)
@@ -868,9 +901,9 @@ impl Node {
             NodeKind::Call(f, k) => {
                 let a = env.answer(k);
                 match f {
-                    Func::Answered => Val::Bool(a.is_some_and(|v| {
-                        !matches!(v, AnswerValue::Declined) && v.is_given()
-                    })),
+                    Func::Answered => Val::Bool(
+                        a.is_some_and(|v| !matches!(v, AnswerValue::Declined) && v.is_given()),
+                    ),
                     Func::Declined => Val::Bool(matches!(a, Some(AnswerValue::Declined))),
                     Func::Count => Val::Num(match a {
                         Some(AnswerValue::Choices(c)) => c.len() as f64,

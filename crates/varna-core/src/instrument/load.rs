@@ -64,8 +64,10 @@ impl Ctx<'_> {
 
     fn finish(mut self) -> Vec<Diagnostic> {
         if self.diags.is_empty() {
-            self.diags
-                .push(Diagnostic::file(self.path, "the instrument could not be read"));
+            self.diags.push(Diagnostic::file(
+                self.path,
+                "the instrument could not be read",
+            ));
         }
         self.diags.sort();
         self.diags.dedup();
@@ -169,19 +171,23 @@ impl<'a, 'i> Tab<'a, 'i> {
         let sv = match sv {
             None => {
                 if tab.get("sv").is_none() {
-                    ctx.err(v.span().start, format!("missing Swedish text (`sv`) in {what}"));
+                    ctx.err(
+                        v.span().start,
+                        format!("missing Swedish text (`sv`) in {what}"),
+                    );
                 }
                 String::new()
             }
             Some(s) if s.get_ref().trim().is_empty() => {
-                ctx.err(s.span().start, format!("the Swedish text (`sv`) of {what} is empty"));
+                ctx.err(
+                    s.span().start,
+                    format!("the Swedish text (`sv`) of {what} is empty"),
+                );
                 String::new()
             }
             Some(s) => s.into_inner(),
         };
-        let en = en
-            .map(Spanned::into_inner)
-            .filter(|s| !s.trim().is_empty());
+        let en = en.map(Spanned::into_inner).filter(|s| !s.trim().is_empty());
         Some(Text { sv, en })
     }
 
@@ -285,18 +291,21 @@ fn instrument(ctx: &mut Ctx, top: &Tab) -> Option<Instrument> {
         is_instrument_id,
         "use lowercase letters a–z, digits and `-`, starting with a letter",
     );
-    let version = top.req::<String>(ctx, "version").and_then(|v| {
-        match semver::Version::parse(v.get_ref()) {
-            Ok(ver) => Some(Spanned::new(v.span(), ver)),
-            Err(e) => {
-                ctx.err(
-                    v.span().start,
-                    format!("`{}` is not a semantic version like 1.0.0: {e}", v.get_ref()),
-                );
-                None
-            }
-        }
-    });
+    let version =
+        top.req::<String>(ctx, "version")
+            .and_then(|v| match semver::Version::parse(v.get_ref()) {
+                Ok(ver) => Some(Spanned::new(v.span(), ver)),
+                Err(e) => {
+                    ctx.err(
+                        v.span().start,
+                        format!(
+                            "`{}` is not a semantic version like 1.0.0: {e}",
+                            v.get_ref()
+                        ),
+                    );
+                    None
+                }
+            });
     check_path(ctx, &id, version.as_ref());
     let kind = top.req::<String>(ctx, "kind").and_then(|k| {
         let kind = match k.get_ref().as_str() {
@@ -324,7 +333,10 @@ fn instrument(ctx: &mut Ctx, top: &Tab) -> Option<Instrument> {
     let timeframes = labels(ctx, top, "timeframes", "time frame");
 
     if top.get("sections").is_none() {
-        ctx.err(top.span.start, "missing `sections`: an instrument needs at least one section");
+        ctx.err(
+            top.span.start,
+            "missing `sections`: an instrument needs at least one section",
+        );
     }
     let mut sections = Vec::new();
     let mut pending = Vec::new();
@@ -423,7 +435,10 @@ fn labels(ctx: &mut Ctx, top: &Tab, key: &str, what: &str) -> Vec<Label> {
         let id = t.id(ctx, is_ident, IDENT_RULE);
         let t = t.with_name(id.get_ref());
         if !id.get_ref().is_empty() && !seen.insert(id.get_ref().clone()) {
-            ctx.err(id.span().start, format!("duplicate {what} id `{}`", id.get_ref()));
+            ctx.err(
+                id.span().start,
+                format!("duplicate {what} id `{}`", id.get_ref()),
+            );
         }
         let label = t.text(ctx, "label");
         out.push(Label {
@@ -465,7 +480,10 @@ fn section(
             let (l, _) = super::diagnostic::line_col(ctx.src, first.start);
             ctx.err(
                 id.span().start,
-                format!("duplicate section id `{}` (first used on line {l})", id.get_ref()),
+                format!(
+                    "duplicate section id `{}` (first used on line {l})",
+                    id.get_ref()
+                ),
             );
         } else {
             section_ids.insert(id.get_ref().clone(), id.span());
@@ -498,7 +516,10 @@ fn section(
                 let (l, _) = super::diagnostic::line_col(ctx.src, first.start);
                 ctx.err(
                     id.start,
-                    format!("duplicate item id `{}` (first used on line {l})", parsed.item.id),
+                    format!(
+                        "duplicate item id `{}` (first used on line {l})",
+                        parsed.item.id
+                    ),
                 );
             } else {
                 item_ids.insert(parsed.item.id.clone(), id);
@@ -583,7 +604,10 @@ fn item(
             if in_list && ["show_if", "perspectives", "timeframes", "allow_decline"].contains(&k) {
                 ctx.err(
                     span.start,
-                    format!("`{k}` is not allowed on a field of a list entry ({})", t.what),
+                    format!(
+                        "`{k}` is not allowed on a field of a list entry ({})",
+                        t.what
+                    ),
                 );
             }
             continue;
@@ -600,7 +624,10 @@ fn item(
         if belongs_elsewhere {
             ctx.err(
                 span.start,
-                format!("`{k}` does not belong to an item of type `{ty_name}` ({})", t.what),
+                format!(
+                    "`{k}` does not belong to an item of type `{ty_name}` ({})",
+                    t.what
+                ),
             );
         } else {
             let mut allowed: Vec<&str> = COMMON_KEYS.to_vec();
@@ -617,7 +644,9 @@ fn item(
     }
     let text = t.text(ctx, "text");
     let help = t.opt_text(ctx, "help");
-    let required = t.opt::<bool>(ctx, "required").is_some_and(|b| b.into_inner());
+    let required = t
+        .opt::<bool>(ctx, "required")
+        .is_some_and(|b| b.into_inner());
     let allow_decline = t
         .opt::<bool>(ctx, "allow_decline")
         .is_some_and(|b| b.into_inner());
@@ -684,7 +713,10 @@ fn axis(ctx: &mut Ctx, t: &Tab, key: &str, what: &str, declared: &[Label]) -> Ve
                 },
             );
         } else if out.contains(p.get_ref()) {
-            ctx.err(p.span().start, format!("{what} `{}` is listed twice", p.get_ref()));
+            ctx.err(
+                p.span().start,
+                format!("{what} `{}` is listed twice", p.get_ref()),
+            );
         } else {
             out.push(p.into_inner());
         }
@@ -711,7 +743,10 @@ fn item_kind(
             let max_selected = t.opt::<u32>(ctx, "max_selected");
             if let (Some(a), Some(b)) = (&min_selected, &max_selected) {
                 if a.get_ref() > b.get_ref() {
-                    ctx.err(a.span().start, "`min_selected` is greater than `max_selected`");
+                    ctx.err(
+                        a.span().start,
+                        "`min_selected` is greater than `max_selected`",
+                    );
                 }
             }
             if let Some(b) = &max_selected {
@@ -752,7 +787,10 @@ fn item_kind(
                             ),
                         );
                     } else if b.get_ref() - a.get_ref() > 1000 {
-                        ctx.err(a.span().start, "bad scale bounds: a scale has at most 1001 steps");
+                        ctx.err(
+                            a.span().start,
+                            "bad scale bounds: a scale has at most 1001 steps",
+                        );
                     }
                     (*a.get_ref(), *b.get_ref())
                 }
@@ -770,7 +808,10 @@ fn item_kind(
                             format!("anchor {} is outside the scale {lo}–{hi}", v.get_ref()),
                         );
                     } else if anchors.iter().any(|a| a.value == *v.get_ref()) {
-                        ctx.err(v.span().start, format!("anchor {} is given twice", v.get_ref()));
+                        ctx.err(
+                            v.span().start,
+                            format!("anchor {} is given twice", v.get_ref()),
+                        );
                     }
                     anchors.push(Anchor {
                         value: v.into_inner(),
@@ -802,7 +843,9 @@ fn item_kind(
             ItemKind::Number {
                 min: min.map(Spanned::into_inner),
                 max: max.map(Spanned::into_inner),
-                integer: t.opt::<bool>(ctx, "integer").is_some_and(|b| b.into_inner()),
+                integer: t
+                    .opt::<bool>(ctx, "integer")
+                    .is_some_and(|b| b.into_inner()),
                 unit: t.opt_text(ctx, "unit"),
             }
         }
@@ -846,7 +889,10 @@ fn item_kind(
             let max_entries = t.opt::<u32>(ctx, "max_entries");
             if let (Some(a), Some(b)) = (&min_entries, &max_entries) {
                 if a.get_ref() > b.get_ref() {
-                    ctx.err(a.span().start, "`min_entries` is greater than `max_entries`");
+                    ctx.err(
+                        a.span().start,
+                        "`min_entries` is greater than `max_entries`",
+                    );
                 }
             }
             ItemKind::List {
@@ -992,7 +1038,9 @@ fn check_cycles(ctx: &mut Ctx, sections: &[Section], pending: &[Pending]) {
     let mut done: BTreeSet<&str> = BTreeSet::new();
     for start in deps.keys().copied().collect::<Vec<_>>() {
         let mut path: Vec<&str> = Vec::new();
-        visit(start, &deps, &mut path, &mut done, &mut |cycle: Vec<&str>| {
+        visit(start, &deps, &mut path, &mut done, &mut |cycle: Vec<
+            &str,
+        >| {
             let mut key = cycle.clone();
             key.sort_unstable();
             key.dedup();
@@ -1040,25 +1088,32 @@ fn scores(ctx: &mut Ctx, top: &Tab, sections: &[Section]) -> Vec<Score> {
     for t in top.tables(ctx, "scores", "score") {
         t.allow(
             ctx,
-            &["id", "label", "method", "items", "weights", "bands", "override"],
+            &[
+                "id", "label", "method", "items", "weights", "bands", "override",
+            ],
         );
         let id = t.id(ctx, is_ident, IDENT_RULE);
         let t = t.with_name(id.get_ref());
         if !id.get_ref().is_empty() && out.iter().any(|s| &s.id == id.get_ref()) {
-            ctx.err(id.span().start, format!("duplicate score id `{}`", id.get_ref()));
+            ctx.err(
+                id.span().start,
+                format!("duplicate score id `{}`", id.get_ref()),
+            );
         }
         let label = t.text(ctx, "label");
-        let method = t.req::<String>(ctx, "method").and_then(|m| match m.get_ref().as_str() {
-            "count" => Some(ScoreMethod::Count),
-            "sum" => Some(ScoreMethod::Sum),
-            other => {
-                ctx.err(
-                    m.span().start,
-                    format!("unknown score method `{other}`; expected `count` or `sum`"),
-                );
-                None
-            }
-        });
+        let method = t
+            .req::<String>(ctx, "method")
+            .and_then(|m| match m.get_ref().as_str() {
+                "count" => Some(ScoreMethod::Count),
+                "sum" => Some(ScoreMethod::Sum),
+                other => {
+                    ctx.err(
+                        m.span().start,
+                        format!("unknown score method `{other}`; expected `count` or `sum`"),
+                    );
+                    None
+                }
+            });
         let mut items: Vec<AnswerKey> = Vec::new();
         let mut range: Option<(i64, i64)> = Some((0, 0));
         let weights: BTreeMap<String, i64> = t
@@ -1094,7 +1149,10 @@ fn scores(ctx: &mut Ctx, top: &Tab, sections: &[Section]) -> Vec<Score> {
                 }
             };
             if items.contains(&key) {
-                ctx.err(r.span().start, format!("`{key}` is listed twice in {}", t.what));
+                ctx.err(
+                    r.span().start,
+                    format!("`{key}` is listed twice in {}", t.what),
+                );
             }
             let term = match method {
                 Some(ScoreMethod::Count) => match item.kind {
@@ -1114,7 +1172,10 @@ fn scores(ctx: &mut Ctx, top: &Tab, sections: &[Section]) -> Vec<Score> {
                 Some(ScoreMethod::Sum) => match summable(item) {
                     Ok(r) => r,
                     Err(m) => {
-                        ctx.err(r.span().start, format!("`{}` cannot be summed: {m}", key.item));
+                        ctx.err(
+                            r.span().start,
+                            format!("`{}` cannot be summed: {m}", key.item),
+                        );
                         None
                     }
                 },
@@ -1227,12 +1288,21 @@ fn summable(item: &Item) -> Result<Option<(i64, i64)>, String> {
     match &item.kind {
         ItemKind::YesNo => Ok(Some((0, 1))),
         ItemKind::Scale { min, max, .. } => Ok(with_zero(*min, *max)),
-        ItemKind::Number { integer: true, min, max, .. } => Ok(match (min, max) {
+        ItemKind::Number {
+            integer: true,
+            min,
+            max,
+            ..
+        } => Ok(match (min, max) {
             (Some(a), Some(b)) => with_zero(*a as i64, *b as i64),
             _ => None,
         }),
-        ItemKind::Number { .. } => Err("only whole numbers (`integer = true`) can be summed".into()),
-        ItemKind::SingleChoice { options } | ItemKind::Frequency { levels: options } | ItemKind::Rating { levels: options } => {
+        ItemKind::Number { .. } => {
+            Err("only whole numbers (`integer = true`) can be summed".into())
+        }
+        ItemKind::SingleChoice { options }
+        | ItemKind::Frequency { levels: options }
+        | ItemKind::Rating { levels: options } => {
             let values = choice_values(options)?;
             Ok(with_zero(
                 values.iter().copied().min().unwrap_or(0),
@@ -1269,7 +1339,10 @@ fn bands(ctx: &mut Ctx, t: &Tab, range: Option<(i64, i64)>) -> Vec<Band> {
         let id = bt.id(ctx, is_option_id, OPTION_RULE);
         let bt = bt.with_name(id.get_ref());
         if !id.get_ref().is_empty() && out.iter().any(|(b, _)| &b.id == id.get_ref()) {
-            ctx.err(id.span().start, format!("duplicate band id `{}`", id.get_ref()));
+            ctx.err(
+                id.span().start,
+                format!("duplicate band id `{}`", id.get_ref()),
+            );
         }
         let label = bt.text(ctx, "label");
         let min = bt.req::<i64>(ctx, "min");
@@ -1277,14 +1350,22 @@ fn bands(ctx: &mut Ctx, t: &Tab, range: Option<(i64, i64)>) -> Vec<Band> {
         if max.is_none() && idx + 1 < n {
             ctx.err(
                 bt.span.start,
-                format!("{} has no `max`; only the last band may be open-ended", bt.what),
+                format!(
+                    "{} has no `max`; only the last band may be open-ended",
+                    bt.what
+                ),
             );
         }
         if let (Some(a), Some(b)) = (&min, &max) {
             if b.get_ref() < a.get_ref() {
                 ctx.err(
                     b.span().start,
-                    format!("{}: `max` ({}) is below `min` ({})", bt.what, b.get_ref(), a.get_ref()),
+                    format!(
+                        "{}: `max` ({}) is below `min` ({})",
+                        bt.what,
+                        b.get_ref(),
+                        a.get_ref()
+                    ),
                 );
             }
         }
@@ -1336,7 +1417,9 @@ fn bands(ctx: &mut Ctx, t: &Tab, range: Option<(i64, i64)>) -> Vec<Band> {
             );
         }
     }
-    if let (Some((lo, hi)), Some((first, fspan)), Some((last, lspan))) = (range, out.first(), out.last()) {
+    if let (Some((lo, hi)), Some((first, fspan)), Some((last, lspan))) =
+        (range, out.first(), out.last())
+    {
         if first.min > lo {
             ctx.err(
                 fspan.start,
@@ -1387,12 +1470,23 @@ fn outcomes(ctx: &mut Ctx, top: &Tab, sections: &[Section], scores: &[Score]) ->
     for t in top.tables(ctx, "outcomes", "outcome") {
         t.allow(
             ctx,
-            &["id", "label", "categories", "from_item", "from_score", "rules", "otherwise"],
+            &[
+                "id",
+                "label",
+                "categories",
+                "from_item",
+                "from_score",
+                "rules",
+                "otherwise",
+            ],
         );
         let id = t.id(ctx, is_ident, IDENT_RULE);
         let t = t.with_name(id.get_ref());
         if !id.get_ref().is_empty() && out.iter().any(|o| &o.id == id.get_ref()) {
-            ctx.err(id.span().start, format!("duplicate outcome id `{}`", id.get_ref()));
+            ctx.err(
+                id.span().start,
+                format!("duplicate outcome id `{}`", id.get_ref()),
+            );
         }
         let label = t.text(ctx, "label");
         let mut categories: Vec<Label> = Vec::new();
@@ -1402,7 +1496,10 @@ fn outcomes(ctx: &mut Ctx, top: &Tab, sections: &[Section], scores: &[Score]) ->
             let cid = ct.id(ctx, is_option_id, OPTION_RULE);
             let ct = ct.with_name(cid.get_ref());
             if categories.iter().any(|c| &c.id == cid.get_ref()) {
-                ctx.err(cid.span().start, format!("duplicate category `{}`", cid.get_ref()));
+                ctx.err(
+                    cid.span().start,
+                    format!("duplicate category `{}`", cid.get_ref()),
+                );
             }
             let l = ct.text(ctx, "label");
             categories.push(Label {
@@ -1567,4 +1664,3 @@ fn outcomes(ctx: &mut Ctx, top: &Tab, sections: &[Section], scores: &[Score]) ->
     }
     out
 }
-

@@ -96,19 +96,22 @@ pub fn load_str(path: &str, text: &str) -> Result<LoadedInstrument, Vec<Diagnost
 pub fn load_file(path: impl AsRef<Path>) -> Result<LoadedInstrument, Vec<Diagnostic>> {
     let path = path.as_ref();
     let shown = path.display().to_string();
-    let bytes = std::fs::read(path)
-        .map_err(|e| vec![Diagnostic::file(&shown, format!("cannot read the file: {e}"))])?;
-    let text = String::from_utf8(bytes)
-        .map_err(|e| {
-            let at = e.utf8_error().valid_up_to();
-            let valid = std::str::from_utf8(&e.as_bytes()[..at]).unwrap_or("");
-            vec![Diagnostic::at(
-                &shown,
-                valid,
-                at,
-                "the file is not UTF-8 text; save it as UTF-8",
-            )]
-        })?;
+    let bytes = std::fs::read(path).map_err(|e| {
+        vec![Diagnostic::file(
+            &shown,
+            format!("cannot read the file: {e}"),
+        )]
+    })?;
+    let text = String::from_utf8(bytes).map_err(|e| {
+        let at = e.utf8_error().valid_up_to();
+        let valid = std::str::from_utf8(&e.as_bytes()[..at]).unwrap_or("");
+        vec![Diagnostic::at(
+            &shown,
+            valid,
+            at,
+            "the file is not UTF-8 text; save it as UTF-8",
+        )]
+    })?;
     load_str(&shown, &text)
 }
 
@@ -121,7 +124,10 @@ pub fn load_dir(dir: impl AsRef<Path>) -> LoadReport {
     if let Err(e) = collect_toml(dir, &mut files) {
         let shown = dir.display().to_string();
         report.failed.push(FileFailure {
-            diagnostics: vec![Diagnostic::file(&shown, format!("cannot read the folder: {e}"))],
+            diagnostics: vec![Diagnostic::file(
+                &shown,
+                format!("cannot read the folder: {e}"),
+            )],
             path: shown,
         });
         return report;

@@ -30,9 +30,7 @@ impl InstrumentRegistry {
     }
 
     /// A registry that remembers these `(id, version, sha256)` triples (e.g. from the store).
-    pub fn with_seen(
-        seen: impl IntoIterator<Item = (String, semver::Version, String)>,
-    ) -> Self {
+    pub fn with_seen(seen: impl IntoIterator<Item = (String, semver::Version, String)>) -> Self {
         InstrumentRegistry {
             seen: seen
                 .into_iter()
@@ -56,7 +54,12 @@ impl InstrumentRegistry {
     }
 
     /// Checks, without remembering, whether this content may be used for `(id, version)`.
-    pub fn check(&self, id: &str, version: &semver::Version, sha256: &str) -> crate::error::Result<Admission> {
+    pub fn check(
+        &self,
+        id: &str,
+        version: &semver::Version,
+        sha256: &str,
+    ) -> crate::error::Result<Admission> {
         match self.hash_of(id, version) {
             None => Ok(Admission::New),
             Some(h) if h.eq_ignore_ascii_case(sha256) => Ok(Admission::Known),
