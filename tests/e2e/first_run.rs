@@ -1,0 +1,105 @@
+//! First run through the real app: title, Swedish first-run screen, language switch,
+//! and the security posture (ACL refuses ungranted commands, CSP blocks inline script).
+
+use varna_e2e::{run, App, TestResult};
+
+#[tokio::test]
+async fn first_run_screen_is_swedish_and_switches_language() -> TestResult {
+    run(
+        "first_run_screen_is_swedish_and_switches_language",
+        async |app: &App| {
+            assert_eq!(app.client.title().await?, "Värna");
+            app.wait_for_text("first-run-title", "Välkommen till Värna")
+                .await?;
+            app.wait_for_text("brand", "Värna").await?;
+
+            // The data folder comes from the core through an ACL-gated command.
+            let data_dir = app.data_dir().display().to_string();
+            app.wait_for_text("data-dir", &format!("Data sparas i: {data_dir}"))
+                .await?;
+
+            app.by_test_id("lang-en").await?.click().await?;
+            app.wait_for_text("first-run-title", "Welcome to Värna")
+                .await?;
+            app.wait_for_text("data-dir", &format!("Data is stored in: {data_dir}"))
+                .await?;
+            let pressed = app
+                .by_test_id("lang-en")
+                .await?
+                .attr("aria-pressed")
+                .await?;
+            assert_eq!(pressed.as_deref(), Some("true"));
+            let html_lang = app
+                .client
+                .execute("return document.documentElement.lang", vec![])
+                .await?;
+            assert_eq!(html_lang, "en");
+
+            app.by_test_id("lang-sv").await?.click().await?;
+            app.wait_for_text("first-run-title", "Välkommen till Värna")
+                .await?;
+            Ok(())
+        },
+    )
+    .await
+}
+
+#[tokio::test]
+async fn acl_refuses_commands_no_capability_grants() -> TestResult {
+    run(
+        "acl_refuses_commands_no_capability_grants",
+        async |app: &App| {
+            app.wait_for_text("first-run-title", "Välkommen till Värna")
+                .await?;
+            // A granted command answers; a core plugin command that no capability grants is refused.
+            let outcome = app
+                .client
+                .execute_async(
+                    r#"const done = arguments[arguments.length - 1];
+                   const invoke = window.__TAURI_INTERNALS__.invoke;
+                   Promise.allSettled([invoke('app_info'), invoke('plugin:app|version')])
+                     .then(([granted, refused]) => done({
+                        granted: granted.status,
+                        refused: refused.status,
+                        reason: String(refused.reason),
+                     }));"#,
+                    vec![],
+                )
+                .await?;
+            assert_eq!(outcome["granted"], "fulfilled", "{outcome}");
+            assert_eq!(outcome["refused"], "rejected", "{outcome}");
+            assert!(
+                outcome["reason"]
+                    .as_str()
+                    .unwrap_or("")
+                    .contains("not allowed"),
+                "{outcome}"
+            );
+            Ok(())
+        },
+    )
+    .await
+}
+
+#[tokio::test]
+async fn csp_blocks_inline_script() -> TestResult {
+    run("csp_blocks_inline_script", async |app: &App| {
+        app.wait_for_text("first-run-title", "Välkommen till Värna")
+            .await?;
+        let ran = app
+            .client
+            .execute_async(
+                r#"const done = arguments[arguments.length - 1];
+                   window.__inlineRan = false;
+                   const s = document.createElement('script');
+                   s.textContent = 'window.__inlineRan = true;';
+                   document.body.appendChild(s);
+                   setTimeout(() => done(window.__inlineRan), 200);"#,
+                vec![],
+            )
+            .await?;
+        assert_eq!(ran, false, "an inline script ran despite the CSP");
+        Ok(())
+    })
+    .await
+}

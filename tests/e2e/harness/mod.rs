@@ -1,0 +1,307 @@
+//! The end-to-end harness: starts the real `varna-app` binary under Xvfb through
+//! `tauri-driver` (which starts `WebKitWebDriver`), and hands the test a WebDriver client.
+//!
+//! Every [`App`] gets its own virtual display, its own driver port and its own data folder,
+//! so tests cannot see each other's state. All processes are started in their own process
+//! group and killed as a group when the `App` is dropped, so nothing lingers. When a test
+//! fails (error or panic), a screenshot is written to `target/e2e-artifacts/<test>.png`.
+//!
+//! The app binary is `$VARNA_APP_BIN`, or `target/debug/varna-app` of this workspace.
+
+use std::io::Read;
+use std::net::{TcpListener, TcpStream};
+use std::os::unix::process::CommandExt;
+use std::panic::AssertUnwindSafe;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use fantoccini::elements::Element;
+use fantoccini::{Client, ClientBuilder, Locator};
+use futures_util::FutureExt;
+use hyper_util::client::legacy::connect::HttpConnector;
+
+pub type TestResult = Result<(), Box<dyn std::error::Error + Send + Sync>>;
+
+/// The workspace root (this crate lives in `<root>/tests`).
+pub fn workspace_root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .expect("tests/ has a parent")
+        .to_path_buf()
+}
+
+fn target_dir() -> PathBuf {
+    std::env::var_os("CARGO_TARGET_DIR")
+        .map(PathBuf::from)
+        .map(|p| {
+            if p.is_absolute() {
+                p
+            } else {
+                workspace_root().join(p)
+            }
+        })
+        .unwrap_or_else(|| workspace_root().join("target"))
+}
+
+/// The app binary under test.
+pub fn app_binary() -> PathBuf {
+    std::env::var_os("VARNA_APP_BIN")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| target_dir().join("debug/varna-app"))
+}
+
+/// Where failed tests leave their screenshots.
+pub fn artifacts_dir() -> PathBuf {
+    target_dir().join("e2e-artifacts")
+}
+
+/// A child process started in its own process group; dropping it kills the whole group.
+struct GroupChild {
+    child: Child,
+}
+
+impl GroupChild {
+    fn spawn(cmd: &mut Command) -> std::io::Result<Self> {
+        cmd.process_group(0);
+        Ok(Self {
+            child: cmd.spawn()?,
+        })
+    }
+}
+
+impl Drop for GroupChild {
+    fn drop(&mut self) {
+        let pgid = format!("-{}", self.child.id());
+        let _ = Command::new("kill")
+            .args(["-TERM", "--", &pgid])
+            .stderr(Stdio::null())
+            .status();
+        let deadline = Instant::now() + Duration::from_secs(3);
+        while Instant::now() < deadline {
+            if let Ok(Some(_)) = self.child.try_wait() {
+                break;
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        let _ = Command::new("kill")
+            .args(["-KILL", "--", &pgid])
+            .stderr(Stdio::null())
+            .status();
+        let _ = self.child.wait();
+    }
+}
+
+fn free_port() -> std::io::Result<u16> {
+    Ok(TcpListener::bind("127.0.0.1:0")?.local_addr()?.port())
+}
+
+fn wait_for_port(port: u16, timeout: Duration) -> Result<(), String> {
+    let deadline = Instant::now() + timeout;
+    while Instant::now() < deadline {
+        if TcpStream::connect(("127.0.0.1", port)).is_ok() {
+            return Ok(());
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    Err(format!(
+        "nothing listened on port {port} within {timeout:?}"
+    ))
+}
+
+/// Starts Xvfb and lets it choose a free display number (`-displayfd`).
+fn start_xvfb() -> Result<(GroupChild, String), String> {
+    let mut cmd = Command::new("Xvfb");
+    cmd.args([
+        "-displayfd",
+        "1",
+        "-screen",
+        "0",
+        "1280x800x24",
+        "-nolisten",
+        "tcp",
+    ])
+    .stdout(Stdio::piped())
+    .stderr(Stdio::null());
+    let mut xvfb = GroupChild::spawn(&mut cmd).map_err(|e| format!("cannot start Xvfb: {e}"))?;
+    let mut stdout = xvfb.child.stdout.take().expect("piped stdout");
+    let mut number = String::new();
+    let mut byte = [0u8; 1];
+    while stdout.read(&mut byte).map_err(|e| e.to_string())? == 1 {
+        if byte[0] == b'\n' {
+            break;
+        }
+        number.push(byte[0] as char);
+    }
+    if number.trim().is_empty() {
+        return Err("Xvfb did not report a display number".into());
+    }
+    Ok((xvfb, format!(":{}", number.trim())))
+}
+
+/// The running app under test. Field order matters: the client goes first, then the driver
+/// (which takes WebKitWebDriver and the app with it), then the display, then the data folder.
+pub struct App {
+    pub client: Client,
+    _driver: GroupChild,
+    _xvfb: GroupChild,
+    data_dir: tempfile::TempDir,
+}
+
+impl App {
+    /// Starts the app with a fresh, empty data folder.
+    pub async fn start() -> Result<Self, String> {
+        let data_dir = tempfile::Builder::new()
+            .prefix("varna-e2e-")
+            .tempdir()
+            .map_err(|e| e.to_string())?;
+        Self::start_in(data_dir).await
+    }
+
+    /// Starts the app on an existing data folder (e.g. after a restart).
+    pub async fn start_in(data_dir: tempfile::TempDir) -> Result<Self, String> {
+        let binary = app_binary();
+        if !binary.is_file() {
+            return Err(format!(
+                "app binary {} not found; build it first (make test does)",
+                binary.display()
+            ));
+        }
+        let (xvfb, display) = start_xvfb()?;
+        let port = free_port().map_err(|e| e.to_string())?;
+        let native_port = free_port().map_err(|e| e.to_string())?;
+        let mut cmd = Command::new("tauri-driver");
+        cmd.args([
+            "--port",
+            &port.to_string(),
+            "--native-port",
+            &native_port.to_string(),
+        ])
+        .env("DISPLAY", &display)
+        .env("VARNA_DATA_DIR", data_dir.path().join("data"))
+        // No accessibility bus on the test machine. (Do not set
+        // WEBKIT_DISABLE_COMPOSITING_MODE: with it, WebDriver screenshots hang.)
+        .env("NO_AT_BRIDGE", "1")
+        .stdout(Stdio::null())
+        .stderr(Stdio::null());
+        let driver =
+            GroupChild::spawn(&mut cmd).map_err(|e| format!("cannot start tauri-driver: {e}"))?;
+        wait_for_port(port, Duration::from_secs(20))?;
+
+        let caps: serde_json::Map<String, serde_json::Value> =
+            serde_json::from_value(serde_json::json!({
+                "browserName": "wry",
+                "tauri:options": { "application": binary }
+            }))
+            .expect("static capabilities");
+        let client = ClientBuilder::new(hyper_connector())
+            .capabilities(caps)
+            .connect(&format!("http://127.0.0.1:{port}"))
+            .await
+            .map_err(|e| format!("cannot open a WebDriver session: {e}"))?;
+        Ok(App {
+            client,
+            _driver: driver,
+            _xvfb: xvfb,
+            data_dir,
+        })
+    }
+
+    /// The app's data folder (`VARNA_DATA_DIR`), inside the test's own temporary folder.
+    pub fn data_dir(&self) -> PathBuf {
+        self.data_dir.path().join("data")
+    }
+
+    /// Ends the session and stops every process, keeping the data folder for a restart.
+    pub async fn stop(self) -> tempfile::TempDir {
+        let App {
+            client,
+            _driver,
+            _xvfb,
+            data_dir,
+        } = self;
+        let _ = client.close().await;
+        drop(_driver);
+        drop(_xvfb);
+        data_dir
+    }
+
+    /// Waits until an element with `data-testid` = `id` exists and returns it.
+    pub async fn by_test_id(&self, id: &str) -> Result<Element, fantoccini::error::CmdError> {
+        self.client
+            .wait()
+            .at_most(Duration::from_secs(10))
+            .for_element(Locator::Css(&format!("[data-testid=\"{id}\"]")))
+            .await
+    }
+
+    /// Waits until the element with `data-testid` = `id` shows exactly `expected`.
+    pub async fn wait_for_text(&self, id: &str, expected: &str) -> Result<(), String> {
+        let deadline = Instant::now() + Duration::from_secs(10);
+        let mut last = String::new();
+        while Instant::now() < deadline {
+            if let Ok(el) = self.by_test_id(id).await {
+                if let Ok(text) = el.text().await {
+                    if text == expected {
+                        return Ok(());
+                    }
+                    last = text;
+                }
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        Err(format!(
+            "[data-testid={id}] shows {last:?}, expected {expected:?}"
+        ))
+    }
+
+    async fn screenshot_to(&self, path: &Path) -> Result<(), String> {
+        let png = tokio::time::timeout(Duration::from_secs(20), self.client.screenshot())
+            .await
+            .map_err(|_| "the screenshot timed out".to_string())?
+            .map_err(|e| e.to_string())?;
+        std::fs::create_dir_all(path.parent().expect("has parent")).map_err(|e| e.to_string())?;
+        std::fs::write(path, png).map_err(|e| e.to_string())
+    }
+}
+
+/// fantoccini without TLS: WebDriver runs on loopback only.
+fn hyper_connector() -> HttpConnector {
+    HttpConnector::new()
+}
+
+/// Runs one end-to-end test: starts the app, runs `body`, saves a screenshot when the body
+/// fails or panics, stops every process, and reports the failure.
+pub async fn run<F>(name: &str, body: F) -> TestResult
+where
+    F: AsyncFnOnce(&App) -> TestResult,
+{
+    let app = App::start().await?;
+    run_on(name, app, body).await.map(|_| ())
+}
+
+/// Like [`run`] but on an app the caller started; returns the data folder for a restart.
+pub async fn run_on<F>(
+    name: &str,
+    app: App,
+    body: F,
+) -> Result<tempfile::TempDir, Box<dyn std::error::Error + Send + Sync>>
+where
+    F: AsyncFnOnce(&App) -> TestResult,
+{
+    let outcome = AssertUnwindSafe(body(&app)).catch_unwind().await;
+    let failed = !matches!(outcome, Ok(Ok(())));
+    if failed {
+        let path = artifacts_dir().join(format!("{name}.png"));
+        match app.screenshot_to(&path).await {
+            Ok(()) => eprintln!("screenshot of the failure: {}", path.display()),
+            Err(e) => eprintln!("could not save a screenshot: {e}"),
+        }
+    }
+    let data_dir = app.stop().await;
+    match outcome {
+        Ok(Ok(())) => Ok(data_dir),
+        Ok(Err(e)) => Err(e),
+        Err(panic) => std::panic::resume_unwind(panic),
+    }
+}

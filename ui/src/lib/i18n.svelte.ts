@@ -10,7 +10,6 @@ export const LANGS: { code: Lang; label: string }[] = [
   { code: 'sv', label: 'Svenska' },
   { code: 'en', label: 'English' },
 ];
-const STORAGE_KEY = 'varna.lang';
 
 const i18n = i18next.createInstance();
 void i18n.init({
@@ -22,17 +21,9 @@ void i18n.init({
   returnNull: false,
 });
 
-function initialLang(): Lang {
-  try {
-    const stored = globalThis.localStorage?.getItem(STORAGE_KEY);
-    if (stored === 'sv' || stored === 'en') return stored;
-  } catch {
-    // storage unavailable: use the default
-  }
-  return 'sv';
-}
-
-let lang = $state<Lang>(initialLang());
+// Every start is in Swedish. The UI keeps nothing in web storage (the webview's storage is
+// outside the encrypted database); a per-user preference belongs in the store.
+let lang = $state<Lang>('sv');
 
 export function t(key: string, options?: Record<string, unknown>): string {
   return i18n.t(key, { ...options, lng: lang });
@@ -44,10 +35,5 @@ export function currentLang(): Lang {
 
 export function setLang(next: Lang): void {
   lang = next;
-  try {
-    globalThis.localStorage?.setItem(STORAGE_KEY, next);
-  } catch {
-    // not remembered; harmless
-  }
   if (typeof document !== 'undefined') document.documentElement.lang = next;
 }

@@ -1,0 +1,46 @@
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { Debounced, flushAll } from './flush';
+
+describe('Debounced', () => {
+  beforeEach(() => vi.useFakeTimers());
+  afterEach(() => vi.useRealTimers());
+
+  it('saves only the last value, 500 ms after typing stops', async () => {
+    const saved: string[] = [];
+    const d = new Debounced<string>(async (v) => void saved.push(v));
+    d.push('h');
+    vi.advanceTimersByTime(300);
+    d.push('he');
+    vi.advanceTimersByTime(499);
+    expect(saved).toEqual([]);
+    await vi.advanceTimersByTimeAsync(1);
+    expect(saved).toEqual(['he']);
+    expect(d.dirty).toBe(false);
+    d.dispose();
+  });
+
+  it('flushAll saves pending input at once (before a lock)', async () => {
+    const saved: string[] = [];
+    const d = new Debounced<string>(async (v) => void saved.push(v));
+    d.push('unsaved note');
+    await flushAll();
+    expect(saved).toEqual(['unsaved note']);
+    d.dispose();
+  });
+
+  it('keeps a value whose save failed so the next flush retries it', async () => {
+    let fail = true;
+    const saved: string[] = [];
+    const d = new Debounced<string>(async (v) => {
+      if (fail) throw new Error('disk full');
+      saved.push(v);
+    });
+    d.push('x');
+    await expect(d.flush()).rejects.toThrow('disk full');
+    expect(d.dirty).toBe(true);
+    fail = false;
+    await d.flush();
+    expect(saved).toEqual(['x']);
+    d.dispose();
+  });
+});
