@@ -14,4 +14,5 @@ pub const VERSION: &str = env!("CARGO_PKG_VERSION");
 
 pub mod export;
 pub mod instrument;
+pub mod screening;
 pub mod store;

@@ -4,6 +4,9 @@
 import i18next from 'i18next';
 import sv from '../locales/sv.json';
 import en from '../locales/en.json';
+// Feature namespaces: each feature keeps its texts in its own file, under its own key prefix.
+import svScreening from '../locales/sv/screening.json';
+import enScreening from '../locales/en/screening.json';
 
 export type Lang = 'sv' | 'en';
 export const LANGS: { code: Lang; label: string }[] = [
@@ -15,7 +18,10 @@ const i18n = i18next.createInstance();
 void i18n.init({
   lng: 'sv',
   fallbackLng: 'sv',
-  resources: { sv: { translation: sv }, en: { translation: en } },
+  resources: {
+    sv: { translation: { ...sv, screening: svScreening } },
+    en: { translation: { ...en, screening: enScreening } },
+  },
   initAsync: false,
   interpolation: { escapeValue: false },
   returnNull: false,

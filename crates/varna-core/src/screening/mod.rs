@@ -1,0 +1,1 @@
+//! Screenings: conducting an instrument with a person, from draft to completed, with the tally.
