@@ -294,7 +294,8 @@ impl fmt::Display for InstrumentVersion {
 string_serde!(InstrumentVersion, "instrument version");
 
 /// The role of the person a screening is about: the fixed set of role categories.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
 pub enum PersonRole {
     /// Våldsutsatt: the person subjected to violence.
     Valdsutsatt,

@@ -1,1 +1,215 @@
 //! Screenings: conducting an instrument with a person, from draft to completed, with the tally.
+//!
+//! A screening (samtal) is always conducted with one pinned instrument version: the store
+//! keeps the exact source text of every version it has seen ([`Store::sync_instruments`]),
+//! and a screening is shown and scored with the version it was started on, even after the
+//! file has left the disk. Every answer is written the moment it is given, in one durable
+//! transaction, after [`validate_answer`](crate::instrument::validate_answer) has accepted it.
+//!
+//! Lifecycle: `draft` (only its author may change it) → `completed` (immutable; corrections
+//! are addenda). A draft may be discarded: its answers, notes and row are deleted
+//! (`secure_delete` overwrites them) and only the count `discarded` remains.
+//!
+//! The tally counts starts, completions (with the declared outcome categories and the
+//! person's role) and discards per month × unit × instrument version, in the same
+//! transaction as the status change. It holds codes and numbers only; see
+//! `docs/SCREENING.md`.
+//!
+//! Nothing content-bearing ever appears in an error message: messages name items, keys and
+//! ids, never an answer, a note or a case reference.
+
+mod access;
+mod conduct;
+mod instruments;
+mod tally;
+
+use std::collections::BTreeMap;
+
+use serde::{Deserialize, Serialize};
+
+use crate::export::PersonRole;
+use crate::instrument::{AnswerValue, Evaluation, Instrument, Kind, Text};
+
+#[cfg(doc)]
+use crate::store::Store;
+
+/// Longest case reference accepted, in characters.
+pub const MAX_CASE_REF_CHARS: usize = 64;
+/// Longest addendum or note accepted, in characters.
+pub const MAX_FREE_TEXT_CHARS: usize = 10_000;
+/// How many completed screenings [`Store::my_screenings`] lists.
+pub const RECENT_COMPLETED: u32 = 20;
+
+/// What [`Store::sync_instruments`] did with a load report.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct SyncReport {
+    /// Versions stored for the first time, as `id@version`.
+    pub added: Vec<String>,
+    /// Files whose `(id, version)` is stored with other content; never overwritten.
+    pub refused: Vec<RefusedInstrument>,
+    /// Files that did not load, passed through from the load report.
+    pub failed: Vec<FailedInstrument>,
+}
+
+/// An instrument file refused because its version is already stored with other content.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct RefusedInstrument {
+    pub path: String,
+    pub message: String,
+}
+
+/// An instrument file that did not load, with its diagnostics (`path:line:col: message`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct FailedInstrument {
+    pub path: String,
+    pub diagnostics: Vec<String>,
+}
+
+/// One stored instrument version, for choosing what to start.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct InstrumentSummary {
+    pub id: String,
+    pub version: String,
+    pub sha256: String,
+    pub kind: Kind,
+    pub title: Text,
+    pub description: Text,
+    /// The highest version (semver) stored for this id.
+    pub latest: bool,
+}
+
+/// What is needed to start a screening.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct NewScreening {
+    pub instrument_id: String,
+    /// `None`: the latest stored version.
+    #[serde(default)]
+    pub instrument_version: Option<String>,
+    pub unit_id: String,
+    pub person_role: PersonRole,
+    /// The day of the samtal; not in the future, not before 2000.
+    pub conducted_on: chrono::NaiveDate,
+    /// An optional reference to the case (ärende), at most 64 characters.
+    #[serde(default)]
+    pub case_ref: Option<String>,
+}
+
+/// Where a screening is in its lifecycle.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Status {
+    /// Utkast: being conducted; only its author may change it.
+    Draft,
+    /// Slutförd: immutable; corrections are addenda.
+    Completed,
+}
+
+impl Status {
+    /// The code stored in the database and sent to the UI.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Status::Draft => "draft",
+            Status::Completed => "completed",
+        }
+    }
+
+    pub(crate) fn parse(s: &str) -> Option<Status> {
+        match s {
+            "draft" => Some(Status::Draft),
+            "completed" => Some(Status::Completed),
+            _ => None,
+        }
+    }
+}
+
+/// A screening with everything needed to show, resume or review it.
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ScreeningDoc {
+    pub id: String,
+    pub status: Status,
+    pub instrument_id: String,
+    pub instrument_version: String,
+    pub instrument_sha256: String,
+    /// The definition of exactly the version the screening was started on.
+    pub definition: Instrument,
+    pub unit_id: String,
+    pub unit_code: String,
+    pub unit_name: String,
+    pub person_role: PersonRole,
+    pub conducted_on: chrono::NaiveDate,
+    pub case_ref: Option<String>,
+    pub author_id: String,
+    pub author_name: String,
+    /// RFC 3339, UTC.
+    pub created_at: String,
+    pub completed_at: Option<String>,
+    /// By answer key (`item`, `item@perspective`, `item#timeframe`, `item@perspective#timeframe`).
+    /// Answers of hidden items are kept; the evaluation marks them not applicable.
+    pub answers: BTreeMap<String, AnswerValue>,
+    /// Free-text notes by item id or answer key.
+    pub notes: BTreeMap<String, String>,
+    /// Where the interview was (an item key or a section id), for resuming.
+    pub position: Option<String>,
+    pub evaluation: Evaluation,
+    /// Oldest first.
+    pub addenda: Vec<Addendum>,
+}
+
+/// A dated, signed addition to a completed screening. Never edited or deleted.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Addendum {
+    pub id: String,
+    pub author_name: String,
+    pub created_at: String,
+    pub text: String,
+}
+
+/// The answer of a save: returned only after the transaction has committed.
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Saved {
+    pub saved_at: String,
+    pub evaluation: Evaluation,
+}
+
+/// The signed-in account's screenings.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct MyScreenings {
+    /// Every draft, most recently changed first.
+    pub drafts: Vec<ScreeningSummary>,
+    /// The latest 20 completed, most recently completed first.
+    pub completed: Vec<ScreeningSummary>,
+}
+
+/// One line in a list of screenings. Holds no answer content and no case reference.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ScreeningSummary {
+    pub id: String,
+    pub instrument_id: String,
+    pub instrument_version: String,
+    pub instrument_title: Text,
+    pub status: Status,
+    pub unit_code: String,
+    pub person_role: PersonRole,
+    pub conducted_on: chrono::NaiveDate,
+    pub created_at: String,
+    pub completed_at: Option<String>,
+    /// Answers given among the answer keys of the visible items.
+    pub answered: u32,
+    /// Answer keys of the visible items.
+    pub total: u32,
+}
+
+/// The current time as stored: RFC 3339, UTC, whole seconds.
+fn now_text() -> String {
+    chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
+}

@@ -67,6 +67,81 @@ pub(crate) const MIGRATIONS: &[Migration] = &[Migration {
         INSERT INTO account_units VALUES ('a1', 'u1');
         INSERT INTO settings VALUES ('auto_lock_minutes', '10');
     ",
+}, Migration {
+    version: 2,
+    name: "screening: instrument versions, screenings, answers, notes, addenda, tally",
+    sql: "
+        CREATE TABLE instrument_versions (
+            instrument_id TEXT NOT NULL,
+            version       TEXT NOT NULL,
+            sha256        TEXT NOT NULL,
+            source        TEXT NOT NULL,
+            added_at      TEXT NOT NULL,
+            PRIMARY KEY (instrument_id, version)
+        ) STRICT;
+        CREATE TABLE screenings (
+            id                 TEXT PRIMARY KEY,
+            instrument_id      TEXT NOT NULL,
+            instrument_version TEXT NOT NULL,
+            unit_id            TEXT NOT NULL REFERENCES units(id),
+            author_id          TEXT NOT NULL REFERENCES accounts(id),
+            person_role        TEXT NOT NULL
+                               CHECK (person_role IN ('valdsutsatt', 'valdsutovare', 'barn', 'anhorig')),
+            conducted_on       TEXT NOT NULL,
+            case_ref           TEXT,
+            status             TEXT NOT NULL CHECK (status IN ('draft', 'completed')),
+            position           TEXT,
+            created_at         TEXT NOT NULL,
+            updated_at         TEXT NOT NULL,
+            completed_at       TEXT,
+            FOREIGN KEY (instrument_id, instrument_version)
+                REFERENCES instrument_versions(instrument_id, version)
+        ) STRICT;
+        CREATE INDEX screenings_by_author ON screenings(author_id, status);
+        CREATE INDEX screenings_by_unit ON screenings(unit_id, status);
+        CREATE TABLE screening_answers (
+            screening_id TEXT NOT NULL REFERENCES screenings(id),
+            answer_key   TEXT NOT NULL,
+            value        TEXT NOT NULL,
+            saved_at     TEXT NOT NULL,
+            PRIMARY KEY (screening_id, answer_key)
+        ) STRICT;
+        CREATE TABLE screening_notes (
+            screening_id TEXT NOT NULL REFERENCES screenings(id),
+            note_key     TEXT NOT NULL,
+            text         TEXT NOT NULL,
+            saved_at     TEXT NOT NULL,
+            PRIMARY KEY (screening_id, note_key)
+        ) STRICT;
+        CREATE TABLE screening_addenda (
+            id           TEXT PRIMARY KEY,
+            screening_id TEXT NOT NULL REFERENCES screenings(id),
+            author_id    TEXT NOT NULL REFERENCES accounts(id),
+            created_at   TEXT NOT NULL,
+            text         TEXT NOT NULL
+        ) STRICT;
+        CREATE INDEX screening_addenda_by_screening ON screening_addenda(screening_id, created_at);
+        CREATE TABLE tally (
+            month              TEXT NOT NULL,
+            unit_id            TEXT NOT NULL REFERENCES units(id),
+            instrument_id      TEXT NOT NULL,
+            instrument_version TEXT NOT NULL,
+            measure            TEXT NOT NULL,
+            category           TEXT NOT NULL DEFAULT '',
+            count              INTEGER NOT NULL CHECK (count >= 0),
+            PRIMARY KEY (month, unit_id, instrument_id, instrument_version, measure, category)
+        ) STRICT;
+    ",
+    sample_data: "
+        INSERT INTO instrument_versions VALUES
+            ('sample-inst', '1.0.0', 'abc', 'id = \"sample-inst\"', '2025-01-01T00:00:00Z');
+        INSERT INTO screenings VALUES ('s1', 'sample-inst', '1.0.0', 'u1', 'a1', 'barn',
+            '2025-01-02', NULL, 'draft', NULL, '2025-01-02T00:00:00Z', '2025-01-02T00:00:00Z', NULL);
+        INSERT INTO screening_answers VALUES ('s1', 'q', '{\"type\":\"yes_no\",\"value\":true}',
+            '2025-01-02T00:00:00Z');
+        INSERT INTO screening_notes VALUES ('s1', 'q', 'note', '2025-01-02T00:00:00Z');
+        INSERT INTO tally VALUES ('2025-01', 'u1', 'sample-inst', '1.0.0', 'started', '', 1);
+    ",
 }];
 
 /// The schema version this build writes.

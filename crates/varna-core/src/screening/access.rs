@@ -1,0 +1,154 @@
+//! Who may do what with a screening. Roles and unit memberships are read afresh for every
+//! operation, so a change by an administratör applies at once.
+
+use rusqlite::{Connection, OptionalExtension};
+
+use super::Status;
+use crate::error::{Error, Result};
+use crate::export::PersonRole;
+use crate::store::{db_error, Role, Store};
+
+/// The signed-in account as it is in the database now.
+pub(super) struct Actor {
+    pub(super) id: String,
+    pub(super) role: Role,
+    pub(super) unit_ids: Vec<String>,
+}
+
+impl Actor {
+    pub(super) fn in_unit(&self, unit_id: &str) -> bool {
+        self.unit_ids.iter().any(|u| u == unit_id)
+    }
+}
+
+/// A screening's row, without answers.
+pub(super) struct Row {
+    pub(super) id: String,
+    pub(super) instrument_id: String,
+    pub(super) instrument_version: String,
+    pub(super) unit_id: String,
+    pub(super) author_id: String,
+    pub(super) person_role: PersonRole,
+    pub(super) conducted_on: chrono::NaiveDate,
+    pub(super) case_ref: Option<String>,
+    pub(super) status: Status,
+    pub(super) position: Option<String>,
+    pub(super) created_at: String,
+    pub(super) completed_at: Option<String>,
+}
+
+pub(super) const ROW_COLUMNS: &str = "id, instrument_id, instrument_version, unit_id, author_id, \
+     person_role, conducted_on, case_ref, status, position, created_at, completed_at";
+
+pub(super) fn row_from_sql(r: &rusqlite::Row<'_>) -> rusqlite::Result<Row> {
+    let bad = |i: usize, what: &str| {
+        rusqlite::Error::FromSqlConversionFailure(
+            i,
+            rusqlite::types::Type::Text,
+            what.to_owned().into(),
+        )
+    };
+    let role: String = r.get(5)?;
+    let conducted_on: String = r.get(6)?;
+    let status: String = r.get(8)?;
+    Ok(Row {
+        id: r.get(0)?,
+        instrument_id: r.get(1)?,
+        instrument_version: r.get(2)?,
+        unit_id: r.get(3)?,
+        author_id: r.get(4)?,
+        person_role: PersonRole::from_code(&role).ok_or_else(|| bad(5, "person role"))?,
+        conducted_on: chrono::NaiveDate::parse_from_str(&conducted_on, "%Y-%m-%d")
+            .map_err(|_| bad(6, "date"))?,
+        case_ref: r.get(7)?,
+        status: Status::parse(&status).ok_or_else(|| bad(8, "status"))?,
+        position: r.get(9)?,
+        created_at: r.get(10)?,
+        completed_at: r.get(11)?,
+    })
+}
+
+pub(super) fn load_row(conn: &Connection, id: &str) -> Result<Row> {
+    conn.query_row(
+        &format!("SELECT {ROW_COLUMNS} FROM screenings WHERE id = ?1"),
+        [id],
+        row_from_sql,
+    )
+    .optional()
+    .map_err(|e| db_error("reading a screening", e))?
+    .ok_or_else(|| Error::NotFound("screening".into()))
+}
+
+pub(super) fn actor(store: &Store) -> Result<Actor> {
+    let conn = store.conn();
+    let id = store.actor().id.clone();
+    let found: Option<(String, bool)> = conn
+        .query_row(
+            "SELECT role, active FROM accounts WHERE id = ?1",
+            [&id],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )
+        .optional()
+        .map_err(|e| db_error("reading the account", e))?;
+    let Some((role, true)) = found else {
+        return Err(Error::Forbidden("the account is no longer active".into()));
+    };
+    let role = Role::parse(&role)?;
+    let mut stmt = conn
+        .prepare_cached("SELECT unit_id FROM account_units WHERE account_id = ?1")
+        .map_err(|e| db_error("reading the account", e))?;
+    let unit_ids = stmt
+        .query_map([&id], |r| r.get(0))
+        .and_then(|rows| rows.collect::<rusqlite::Result<Vec<String>>>())
+        .map_err(|e| db_error("reading the account", e))?;
+    Ok(Actor { id, role, unit_ids })
+}
+
+/// Reading: the author, or an arbetsledare of the screening's unit.
+pub(super) fn check_read(actor: &Actor, row: &Row) -> Result<()> {
+    if actor.id == row.author_id
+        || (actor.role == Role::Arbetsledare && actor.in_unit(&row.unit_id))
+    {
+        Ok(())
+    } else {
+        Err(Error::Forbidden(
+            "only the author or an arbetsledare of its unit may open this screening".into(),
+        ))
+    }
+}
+
+/// Changing a draft: only its author, only while it is a draft.
+pub(super) fn check_edit(actor: &Actor, row: &Row) -> Result<()> {
+    if actor.id != row.author_id {
+        return Err(Error::Forbidden(
+            "only the author may change a screening".into(),
+        ));
+    }
+    if !matches!(actor.role, Role::Handlaggare | Role::Arbetsledare) {
+        return Err(Error::Forbidden(
+            "conducting a screening needs the role handläggare or arbetsledare".into(),
+        ));
+    }
+    if row.status != Status::Draft {
+        return Err(Error::Conflict(
+            "a completed screening cannot be changed; add an addendum".into(),
+        ));
+    }
+    Ok(())
+}
+
+/// Adding an addendum: the author or an arbetsledare of the unit, only once completed.
+pub(super) fn check_addendum(actor: &Actor, row: &Row) -> Result<()> {
+    let reviewer = actor.role == Role::Arbetsledare && actor.in_unit(&row.unit_id);
+    if actor.id != row.author_id && !reviewer {
+        return Err(Error::Forbidden(
+            "only the author or an arbetsledare of its unit may add an addendum".into(),
+        ));
+    }
+    if row.status != Status::Completed {
+        return Err(Error::Conflict(
+            "an addendum is added to a completed screening; change the draft itself".into(),
+        ));
+    }
+    Ok(())
+}

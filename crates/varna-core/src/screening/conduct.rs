@@ -1,0 +1,609 @@
+//! Conducting a screening: start, answer, note, resume, complete, discard, addenda.
+
+use std::collections::BTreeMap;
+
+use rusqlite::Connection;
+
+use super::access::{self, Row, ROW_COLUMNS};
+use super::instruments::{self, StoredVersion};
+use super::tally;
+use super::{
+    now_text, Addendum, MyScreenings, NewScreening, Saved, ScreeningDoc, ScreeningSummary, Status,
+    MAX_CASE_REF_CHARS, MAX_FREE_TEXT_CHARS, RECENT_COMPLETED,
+};
+use crate::error::{Error, Result};
+use crate::instrument::{self, AnswerKey, AnswerValue, Answers, Evaluation, Instrument};
+use crate::store::{db_error, Role, Store};
+
+/// The earliest accepted day of a samtal.
+fn earliest_day() -> chrono::NaiveDate {
+    chrono::NaiveDate::from_ymd_opt(2000, 1, 1).expect("a valid date")
+}
+
+fn check_case_ref(case_ref: Option<&str>) -> Result<Option<String>> {
+    let Some(c) = case_ref.map(str::trim).filter(|c| !c.is_empty()) else {
+        return Ok(None);
+    };
+    if c.chars().count() > MAX_CASE_REF_CHARS || c.chars().any(char::is_control) {
+        return Err(Error::InvalidInput(format!(
+            "a case reference has at most {MAX_CASE_REF_CHARS} characters and no line breaks"
+        )));
+    }
+    Ok(Some(c.to_owned()))
+}
+
+fn check_free_text(text: &str, what: &str) -> Result<()> {
+    if text.chars().count() > MAX_FREE_TEXT_CHARS {
+        return Err(Error::InvalidInput(format!(
+            "{what} has at most {MAX_FREE_TEXT_CHARS} characters"
+        )));
+    }
+    if text
+        .chars()
+        .any(|c| c.is_control() && !matches!(c, '\n' | '\r' | '\t'))
+    {
+        return Err(Error::InvalidInput(format!(
+            "{what} may not contain control characters"
+        )));
+    }
+    Ok(())
+}
+
+/// Parses an answer key and checks that it addresses one answer of an item of `def`.
+fn answer_key(def: &Instrument, key: &str) -> Result<AnswerKey> {
+    let k: AnswerKey = key.parse().map_err(Error::InvalidInput)?;
+    let item = def.item(&k.item).ok_or_else(|| {
+        Error::InvalidInput(format!(
+            "instrument {} {} has no item `{}`",
+            def.id, def.version, k.item
+        ))
+    })?;
+    if !item.answer_keys().contains(&k) {
+        let keys: Vec<String> = item.answer_keys().iter().map(|k| k.to_string()).collect();
+        return Err(Error::InvalidInput(format!(
+            "`{k}` is not an answer of item `{}`; expected one of: {}",
+            item.id,
+            keys.join(", ")
+        )));
+    }
+    Ok(k)
+}
+
+/// Parses a note key: an item id, or an answer key of the item (perspective and time frame
+/// optional, but each one given must be the item's own).
+fn note_key(def: &Instrument, key: &str) -> Result<AnswerKey> {
+    let k: AnswerKey = key.parse().map_err(Error::InvalidInput)?;
+    let item = def.item(&k.item).ok_or_else(|| {
+        Error::InvalidInput(format!(
+            "instrument {} {} has no item `{}`",
+            def.id, def.version, k.item
+        ))
+    })?;
+    let p_ok = k
+        .perspective
+        .as_ref()
+        .is_none_or(|p| item.perspectives.contains(p));
+    let t_ok = k
+        .timeframe
+        .as_ref()
+        .is_none_or(|t| item.timeframes.contains(t));
+    if !p_ok || !t_ok {
+        return Err(Error::InvalidInput(format!(
+            "`{k}` names a perspective or time frame that item `{}` does not have",
+            item.id
+        )));
+    }
+    Ok(k)
+}
+
+/// Reads a screening's answers, keyed by parsed key and by stored string.
+pub(super) fn load_answers(conn: &Connection, id: &str) -> Result<Answers> {
+    let mut stmt = conn
+        .prepare_cached("SELECT answer_key, value FROM screening_answers WHERE screening_id = ?1")
+        .map_err(|e| db_error("reading answers", e))?;
+    let rows = stmt
+        .query_map([id], |r| {
+            Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?))
+        })
+        .and_then(|rows| rows.collect::<rusqlite::Result<Vec<_>>>())
+        .map_err(|e| db_error("reading answers", e))?;
+    let mut answers = Answers::new();
+    for (k, v) in rows {
+        let key: AnswerKey = k
+            .parse()
+            .map_err(|_| Error::Corrupt("a stored answer key is damaged".into()))?;
+        let value: AnswerValue = serde_json::from_str(&v)
+            .map_err(|_| Error::Corrupt("a stored answer is damaged".into()))?;
+        answers.insert(key, value);
+    }
+    Ok(answers)
+}
+
+fn load_notes(conn: &Connection, id: &str) -> Result<BTreeMap<String, String>> {
+    let mut stmt = conn
+        .prepare_cached("SELECT note_key, text FROM screening_notes WHERE screening_id = ?1")
+        .map_err(|e| db_error("reading notes", e))?;
+    let rows = stmt
+        .query_map([id], |r| Ok((r.get(0)?, r.get(1)?)))
+        .and_then(|rows| rows.collect::<rusqlite::Result<BTreeMap<String, String>>>())
+        .map_err(|e| db_error("reading notes", e))?;
+    Ok(rows)
+}
+
+fn load_addenda(conn: &Connection, id: &str) -> Result<Vec<Addendum>> {
+    let mut stmt = conn
+        .prepare_cached(
+            "SELECT d.id, a.display_name, d.created_at, d.text
+             FROM screening_addenda d JOIN accounts a ON a.id = d.author_id
+             WHERE d.screening_id = ?1 ORDER BY d.created_at, d.rowid",
+        )
+        .map_err(|e| db_error("reading addenda", e))?;
+    let rows = stmt
+        .query_map([id], |r| {
+            Ok(Addendum {
+                id: r.get(0)?,
+                author_name: r.get(1)?,
+                created_at: r.get(2)?,
+                text: r.get(3)?,
+            })
+        })
+        .and_then(|rows| rows.collect::<rusqlite::Result<Vec<_>>>())
+        .map_err(|e| db_error("reading addenda", e))?;
+    Ok(rows)
+}
+
+/// The counts of answered and askable answer keys among the visible items.
+pub(super) fn progress(def: &Instrument, answers: &Answers, ev: &Evaluation) -> (u32, u32) {
+    let mut answered = 0;
+    let mut total = 0;
+    for item in def.items().filter(|i| ev.is_visible(&i.id)) {
+        for k in item.answer_keys() {
+            total += 1;
+            if answers.get(&k).is_some_and(AnswerValue::is_given) {
+                answered += 1;
+            }
+        }
+    }
+    (answered, total)
+}
+
+/// A loaded screening: its row, its pinned definition and its answers.
+struct Loaded {
+    row: Row,
+    version: StoredVersion,
+}
+
+impl Store {
+    fn load_screening(&self, id: &str) -> Result<Loaded> {
+        let row = access::load_row(self.conn(), id)?;
+        let version =
+            instruments::load_version(self.conn(), &row.instrument_id, &row.instrument_version)?;
+        Ok(Loaded { row, version })
+    }
+
+    /// A draft the signed-in account may change.
+    fn editable(&self, id: &str) -> Result<Loaded> {
+        let actor = access::actor(self)?;
+        let loaded = self.load_screening(id)?;
+        access::check_edit(&actor, &loaded.row)?;
+        Ok(loaded)
+    }
+
+    /// Starts a screening (a draft) with a pinned instrument version. Handläggare and
+    /// arbetsledare, in their own units.
+    pub fn start_screening(&mut self, new: NewScreening) -> Result<super::ScreeningDoc> {
+        self.require(
+            &[Role::Handlaggare, Role::Arbetsledare],
+            "conducting a screening",
+        )?;
+        let actor = access::actor(self)?;
+        if !actor.in_unit(&new.unit_id) {
+            return Err(Error::Forbidden(
+                "a screening can only be filed under one of your own units".into(),
+            ));
+        }
+        let unit = self.unit(&new.unit_id)?;
+        if !unit.active {
+            return Err(Error::Conflict("the unit is no longer active".into()));
+        }
+        let case_ref = check_case_ref(new.case_ref.as_deref())?;
+        let today = chrono::Local::now().date_naive();
+        if new.conducted_on > today {
+            return Err(Error::InvalidInput(
+                "the day of the samtal cannot be in the future".into(),
+            ));
+        }
+        if new.conducted_on < earliest_day() {
+            return Err(Error::InvalidInput(
+                "the day of the samtal cannot be before 2000".into(),
+            ));
+        }
+        let version = match &new.instrument_version {
+            Some(v) => instruments::load_version(self.conn(), &new.instrument_id, v.trim())?,
+            None => instruments::latest_version(self.conn(), &new.instrument_id)?,
+        };
+        let id = uuid::Uuid::new_v4().to_string();
+        let now = now_text();
+        let conducted_on = new.conducted_on.format("%Y-%m-%d").to_string();
+        self.with_tx(|tx| {
+            tx.execute(
+                "INSERT INTO screenings (id, instrument_id, instrument_version, unit_id, author_id,
+                     person_role, conducted_on, case_ref, status, position, created_at,
+                     updated_at, completed_at)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, 'draft', NULL, ?9, ?9, NULL)",
+                rusqlite::params![
+                    &id,
+                    &version.id,
+                    &version.version,
+                    &new.unit_id,
+                    &actor.id,
+                    new.person_role.code(),
+                    &conducted_on,
+                    &case_ref,
+                    &now,
+                ],
+            )
+            .map_err(|e| db_error("starting the screening", e))?;
+            tally::bump(
+                tx,
+                &tally::Key::of(&conducted_on, &new.unit_id, &version.id, &version.version),
+                "started",
+                None,
+            )
+        })?;
+        self.screening(&id)
+    }
+
+    /// One screening with its definition, answers, notes, evaluation and addenda. Readable
+    /// by its author and by an arbetsledare of its unit.
+    pub fn screening(&self, id: &str) -> Result<ScreeningDoc> {
+        let actor = access::actor(self)?;
+        let Loaded { row, version } = self.load_screening(id)?;
+        access::check_read(&actor, &row)?;
+        let conn = self.conn();
+        let unit = self.unit(&row.unit_id)?;
+        let author_name: String = conn
+            .query_row(
+                "SELECT display_name FROM accounts WHERE id = ?1",
+                [&row.author_id],
+                |r| r.get(0),
+            )
+            .map_err(|e| db_error("reading the author", e))?;
+        let answers = load_answers(conn, &row.id)?;
+        let evaluation = instrument::evaluate(&version.definition, &answers);
+        Ok(ScreeningDoc {
+            id: row.id.clone(),
+            status: row.status,
+            instrument_id: version.id.clone(),
+            instrument_version: version.version.clone(),
+            instrument_sha256: version.sha256.clone(),
+            definition: (*version.definition).clone(),
+            unit_id: unit.id,
+            unit_code: unit.code,
+            unit_name: unit.name,
+            person_role: row.person_role,
+            conducted_on: row.conducted_on,
+            case_ref: row.case_ref,
+            author_id: row.author_id,
+            author_name,
+            created_at: row.created_at,
+            completed_at: row.completed_at,
+            answers: answers
+                .into_iter()
+                .map(|(k, v)| (k.to_string(), v))
+                .collect(),
+            notes: load_notes(conn, &row.id)?,
+            position: row.position,
+            evaluation,
+            addenda: load_addenda(conn, &row.id)?,
+        })
+    }
+
+    /// Saves (or with `None` clears) one answer of a draft. The key and the value are checked
+    /// against the screening's own instrument version before anything is written.
+    pub fn save_answer(
+        &mut self,
+        id: &str,
+        key: &str,
+        value: Option<AnswerValue>,
+    ) -> Result<Saved> {
+        let Loaded { row, version } = self.editable(id)?;
+        let def = version.definition.clone();
+        let key = answer_key(&def, key)?;
+        let json = match &value {
+            Some(v) => {
+                instrument::validate_answer(&def, &key, v)?;
+                Some(
+                    serde_json::to_string(v)
+                        .map_err(|_| Error::Internal("an answer did not serialise".into()))?,
+                )
+            }
+            None => None,
+        };
+        let now = now_text();
+        let key_text = key.to_string();
+        let evaluation = self.with_tx(|tx| {
+            ensure_draft(tx, &row.id)?;
+            match &json {
+                Some(j) => tx.execute(
+                    "INSERT INTO screening_answers (screening_id, answer_key, value, saved_at)
+                     VALUES (?1, ?2, ?3, ?4)
+                     ON CONFLICT (screening_id, answer_key)
+                     DO UPDATE SET value = excluded.value, saved_at = excluded.saved_at",
+                    (&row.id, &key_text, j, &now),
+                ),
+                None => tx.execute(
+                    "DELETE FROM screening_answers WHERE screening_id = ?1 AND answer_key = ?2",
+                    (&row.id, &key_text),
+                ),
+            }
+            .map_err(|e| db_error("saving the answer", e))?;
+            touch(tx, &row.id, &now)?;
+            let answers = load_answers(tx, &row.id)?;
+            Ok(instrument::evaluate(&def, &answers))
+        })?;
+        Ok(Saved {
+            saved_at: now,
+            evaluation,
+        })
+    }
+
+    /// Saves a free-text note on an item of a draft (`key`: an item id or an answer key);
+    /// an empty text deletes the note.
+    pub fn save_note(&mut self, id: &str, key: &str, text: &str) -> Result<Saved> {
+        let Loaded { row, version } = self.editable(id)?;
+        let def = version.definition.clone();
+        let key = note_key(&def, key)?.to_string();
+        check_free_text(text, "a note")?;
+        let now = now_text();
+        let evaluation = self.with_tx(|tx| {
+            ensure_draft(tx, &row.id)?;
+            if text.trim().is_empty() {
+                tx.execute(
+                    "DELETE FROM screening_notes WHERE screening_id = ?1 AND note_key = ?2",
+                    (&row.id, &key),
+                )
+            } else {
+                tx.execute(
+                    "INSERT INTO screening_notes (screening_id, note_key, text, saved_at)
+                     VALUES (?1, ?2, ?3, ?4)
+                     ON CONFLICT (screening_id, note_key)
+                     DO UPDATE SET text = excluded.text, saved_at = excluded.saved_at",
+                    (&row.id, &key, text, &now),
+                )
+            }
+            .map_err(|e| db_error("saving the note", e))?;
+            touch(tx, &row.id, &now)?;
+            let answers = load_answers(tx, &row.id)?;
+            Ok(instrument::evaluate(&def, &answers))
+        })?;
+        Ok(Saved {
+            saved_at: now,
+            evaluation,
+        })
+    }
+
+    /// Records where the interview is (an item id, an answer key or a section id), so it
+    /// can be resumed after a crash or a lock.
+    pub fn set_position(&mut self, id: &str, key: &str) -> Result<()> {
+        let Loaded { row, version } = self.editable(id)?;
+        let def = &version.definition;
+        let key = key.trim();
+        let position = if def.sections.iter().any(|s| s.id == key) {
+            key.to_owned()
+        } else {
+            note_key(def, key)?.to_string()
+        };
+        let now = now_text();
+        self.with_tx(|tx| {
+            ensure_draft(tx, &row.id)?;
+            tx.execute(
+                "UPDATE screenings SET position = ?2, updated_at = ?3 WHERE id = ?1",
+                (&row.id, &position, &now),
+            )
+            .map_err(|e| db_error("saving the position", e))?;
+            Ok(())
+        })
+    }
+
+    /// Completes a draft whose evaluation is complete. From then on it is immutable.
+    pub fn complete_screening(&mut self, id: &str) -> Result<ScreeningDoc> {
+        let Loaded { row, version } = self.editable(id)?;
+        let def = version.definition.clone();
+        let answers = load_answers(self.conn(), &row.id)?;
+        let ev = instrument::evaluate(&def, &answers);
+        if !ev.complete {
+            let missing: Vec<String> = ev.missing_required.iter().map(|k| k.to_string()).collect();
+            let mut message = format!(
+                "the screening cannot be completed; required answers are missing: {}",
+                missing.join(", ")
+            );
+            let unexplained: Vec<&str> = ev
+                .scores
+                .iter()
+                .filter(|s| s.override_.as_ref().is_some_and(|o| o.reason.is_none()))
+                .map(|s| s.id.as_str())
+                .collect();
+            if !unexplained.is_empty() {
+                message.push_str(&format!(
+                    " (a professional judgement overrides the computed band of {} and needs a reason)",
+                    unexplained.join(", ")
+                ));
+            }
+            return Err(Error::InvalidInput(message));
+        }
+        let now = now_text();
+        let conducted_on = row.conducted_on.format("%Y-%m-%d").to_string();
+        let key = tally::Key::of(&conducted_on, &row.unit_id, &version.id, &version.version);
+        self.with_tx(|tx| {
+            ensure_draft(tx, &row.id)?;
+            // The answers read above are the ones that complete it: nothing else writes
+            // to this connection in between, and the draft check holds the write lock.
+            tx.execute(
+                "UPDATE screenings SET status = 'completed', completed_at = ?2, updated_at = ?2
+                 WHERE id = ?1",
+                (&row.id, &now),
+            )
+            .map_err(|e| db_error("completing the screening", e))?;
+            for (measure, category) in tally::completion_cells(&ev, row.person_role) {
+                tally::bump(tx, &key, &measure, category.as_deref())?;
+            }
+            Ok(())
+        })?;
+        self.screening(id)
+    }
+
+    /// Discards a draft: its answers, notes and row are deleted (overwritten on disk by
+    /// `secure_delete`, and the write-ahead log is truncated); only the count remains.
+    pub fn discard_screening(&mut self, id: &str) -> Result<()> {
+        let Loaded { row, version } = self.editable(id)?;
+        let secure: i64 = self
+            .conn()
+            .query_row("PRAGMA secure_delete", [], |r| r.get(0))
+            .map_err(|e| db_error("checking secure deletion", e))?;
+        if secure != 1 {
+            return Err(Error::Internal(
+                "secure deletion is off; refusing to discard".into(),
+            ));
+        }
+        let conducted_on = row.conducted_on.format("%Y-%m-%d").to_string();
+        let key = tally::Key::of(&conducted_on, &row.unit_id, &version.id, &version.version);
+        self.with_tx(|tx| {
+            ensure_draft(tx, &row.id)?;
+            for sql in [
+                "DELETE FROM screening_answers WHERE screening_id = ?1",
+                "DELETE FROM screening_notes WHERE screening_id = ?1",
+                "DELETE FROM screening_addenda WHERE screening_id = ?1",
+                "DELETE FROM screenings WHERE id = ?1",
+            ] {
+                tx.execute(sql, [&row.id])
+                    .map_err(|e| db_error("discarding the screening", e))?;
+            }
+            tally::bump(tx, &key, "discarded", None)
+        })?;
+        // Old copies of the deleted pages may still sit in the write-ahead log (encrypted);
+        // copy the log into the database and truncate it. Best effort: a busy log is
+        // checkpointed later by SQLite itself.
+        let _ = self
+            .conn()
+            .query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |_| Ok(()));
+        Ok(())
+    }
+
+    /// Adds an addendum to a completed screening: by its author or an arbetsledare of its
+    /// unit. Addenda are never edited or deleted.
+    pub fn add_addendum(&mut self, id: &str, text: &str) -> Result<Addendum> {
+        let actor = access::actor(self)?;
+        let row = access::load_row(self.conn(), id)?;
+        access::check_addendum(&actor, &row)?;
+        if text.trim().is_empty() {
+            return Err(Error::InvalidInput("an addendum cannot be empty".into()));
+        }
+        check_free_text(text, "an addendum")?;
+        let addendum_id = uuid::Uuid::new_v4().to_string();
+        let now = now_text();
+        self.with_tx(|tx| {
+            tx.execute(
+                "INSERT INTO screening_addenda (id, screening_id, author_id, created_at, text)
+                 VALUES (?1, ?2, ?3, ?4, ?5)",
+                (&addendum_id, &row.id, &actor.id, &now, text),
+            )
+            .map_err(|e| db_error("adding the addendum", e))?;
+            Ok(())
+        })?;
+        let author_name: String = self
+            .conn()
+            .query_row(
+                "SELECT display_name FROM accounts WHERE id = ?1",
+                [&actor.id],
+                |r| r.get(0),
+            )
+            .map_err(|e| db_error("reading the author", e))?;
+        Ok(Addendum {
+            id: addendum_id,
+            author_name,
+            created_at: now,
+            text: text.to_owned(),
+        })
+    }
+
+    /// The signed-in account's drafts and its latest completed screenings.
+    pub fn my_screenings(&self) -> Result<MyScreenings> {
+        let actor = access::actor(self)?;
+        let drafts = self.summaries(
+            &format!(
+                "SELECT {ROW_COLUMNS} FROM screenings WHERE author_id = ?1 AND status = 'draft'
+                 ORDER BY updated_at DESC, created_at DESC"
+            ),
+            &actor.id,
+        )?;
+        let completed = self.summaries(
+            &format!(
+                "SELECT {ROW_COLUMNS} FROM screenings
+                 WHERE author_id = ?1 AND status = 'completed'
+                 ORDER BY completed_at DESC, created_at DESC LIMIT {RECENT_COMPLETED}"
+            ),
+            &actor.id,
+        )?;
+        Ok(MyScreenings { drafts, completed })
+    }
+
+    fn summaries(&self, sql: &str, author_id: &str) -> Result<Vec<ScreeningSummary>> {
+        let conn = self.conn();
+        let mut stmt = conn
+            .prepare(sql)
+            .map_err(|e| db_error("listing screenings", e))?;
+        let rows = stmt
+            .query_map([author_id], access::row_from_sql)
+            .and_then(|rows| rows.collect::<rusqlite::Result<Vec<_>>>())
+            .map_err(|e| db_error("listing screenings", e))?;
+        let mut out = Vec::with_capacity(rows.len());
+        for row in rows {
+            let version =
+                instruments::load_version(conn, &row.instrument_id, &row.instrument_version)?;
+            let answers = load_answers(conn, &row.id)?;
+            let ev = instrument::evaluate(&version.definition, &answers);
+            let (answered, total) = progress(&version.definition, &answers, &ev);
+            let unit = self.unit(&row.unit_id)?;
+            out.push(ScreeningSummary {
+                id: row.id,
+                instrument_id: version.id,
+                instrument_version: version.version,
+                instrument_title: version.definition.title.clone(),
+                status: row.status,
+                unit_code: unit.code,
+                person_role: row.person_role,
+                conducted_on: row.conducted_on,
+                created_at: row.created_at,
+                completed_at: row.completed_at,
+                answered,
+                total,
+            });
+        }
+        Ok(out)
+    }
+}
+
+/// Inside a write transaction: the screening is still a draft.
+fn ensure_draft(tx: &Connection, id: &str) -> Result<()> {
+    let status: String = tx
+        .query_row("SELECT status FROM screenings WHERE id = ?1", [id], |r| {
+            r.get(0)
+        })
+        .map_err(|e| db_error("reading the screening", e))?;
+    if status != Status::Draft.as_str() {
+        return Err(Error::Conflict(
+            "a completed screening cannot be changed; add an addendum".into(),
+        ));
+    }
+    Ok(())
+}
+
+fn touch(tx: &Connection, id: &str, now: &str) -> Result<()> {
+    tx.execute(
+        "UPDATE screenings SET updated_at = ?2 WHERE id = ?1",
+        (id, now),
+    )
+    .map_err(|e| db_error("saving", e))?;
+    Ok(())
+}
