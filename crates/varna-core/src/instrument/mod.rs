@@ -27,6 +27,7 @@ use std::path::{Path, PathBuf};
 
 use serde::Serialize;
 
+pub mod shipped;
 pub use answer::{validate_answer, AnswerKey, AnswerValue, Answers};
 pub use diagnostic::Diagnostic;
 pub use evaluate::{evaluate, AppliedOverride, Evaluation, OutcomeValue, ScoreResult};
