@@ -1,0 +1,193 @@
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { cleanup, fireEvent, render, screen, waitFor } from '@testing-library/svelte';
+import { tick } from 'svelte';
+import * as core from '@tauri-apps/api/core';
+import { setLang } from '../../lib/i18n.svelte';
+import Workspace from './Workspace.svelte';
+import { DEF, draft, evaluation, routeInvoke, SESSION } from './test/fixtures';
+
+vi.mock('@tauri-apps/api/core', () => ({ invoke: vi.fn() }));
+const invoke = vi.mocked(core.invoke) as unknown as ReturnType<typeof vi.fn>;
+const calls = (cmd: string) => invoke.mock.calls.filter((c) => c[0] === cmd).map((c) => c[1]);
+
+const summary = (id: string, status: 'draft' | 'completed') => ({
+  id, instrumentId: DEF.id, instrumentVersion: '1.0.0', instrumentTitle: DEF.title, status,
+  unitCode: 'IFO1', personRole: 'barn', conductedOn: '2025-03-01', createdAt: '2025-03-01T09:00:00Z',
+  completedAt: status === 'completed' ? '2025-03-01T10:00:00Z' : null, answered: 2, total: 7,
+});
+
+const completedDoc = () =>
+  draft({
+    id: 'c1',
+    status: 'completed',
+    completedAt: '2025-03-01T10:00:00Z',
+    answers: {
+      hot: { type: 'yes_no', value: true },
+      foljd: { type: 'yes_no', value: true },
+      steg: { type: 'entries', value: [{ vad: { type: 'text', value: 'Ring skolan' } }] },
+    },
+    notes: { hot: 'Sa det själv' },
+    evaluation: evaluation({
+      visible_items: ['hot', 'nar', 'faktor', 'sakerhet', 'anteckning', 'steg'],
+      missing_required: [],
+      complete: true,
+      scores: [{ id: 'antal', value: 1, answered: 1, total: 2, computed_band: 'lag', band: 'hog',
+        override: { from: 'lag', to: 'hog', reason: 'Hot med kniv' } }],
+      outcomes: [{ dimension: 'utfall', category: 'positiv' }],
+    }),
+    addenda: [{ id: 'a1', authorName: 'Anna Handläggare', createdAt: '2025-03-02T08:00:00Z', text: 'Första tillägget' }],
+  });
+
+beforeEach(() => {
+  setLang('sv');
+  invoke.mockReset();
+});
+afterEach(() => cleanup());
+
+describe('Home', () => {
+  it('lists my drafts and completed screenings', async () => {
+    routeInvoke(invoke, {
+      my_screenings: () => ({ drafts: [summary('d1', 'draft')], completed: [summary('c1', 'completed')] }),
+    });
+    render(Workspace, { props: { session: SESSION } });
+    const d = await screen.findByTestId('draft-d1');
+    expect(d.textContent).toContain('Testinstrument');
+    expect(d.textContent).toContain('Barn');
+    expect(d.textContent).toContain('2 av 7 besvarade');
+    expect(screen.getByTestId('draft-list').contains(d)).toBe(true);
+    expect(screen.getByTestId('completed-list').contains(screen.getByTestId('completed-c1'))).toBe(true);
+    expect(screen.getByTestId('new-screening').textContent).toBe('Ny screening');
+  });
+
+  it('shows a translated error when the list cannot be loaded', async () => {
+    routeInvoke(invoke, { my_screenings: () => Promise.reject({ code: 'locked', message: 'locked' }) });
+    render(Workspace, { props: { session: SESSION } });
+    expect((await screen.findByTestId('error')).textContent).toBe('Värna är låst. Lås upp för att fortsätta.');
+  });
+});
+
+describe('New screening', () => {
+  it('starts with the latest version, the unit, role, date and case reference', async () => {
+    routeInvoke(invoke, {
+      my_screenings: () => ({ drafts: [], completed: [] }),
+      instruments_list: () => [
+        { id: 'farlig', version: '1.0.0', sha256: 'x', kind: 'checklist', title: { sv: 'Farlighet' }, description: { sv: 'd' }, latest: false },
+        { id: 'farlig', version: '1.1.0', sha256: 'y', kind: 'checklist', title: { sv: 'Farlighet' }, description: { sv: 'd' }, latest: true },
+        { id: 'freda', version: '1.0.0', sha256: 'z', kind: 'screening', title: { sv: 'Kortfrågor' }, description: { sv: 'd' }, latest: true },
+      ],
+      screening_start: () => draft(),
+      answer_save: () => ({ savedAt: 'x', evaluation: evaluation() }),
+      position_save: () => null,
+    });
+    render(Workspace, { props: { session: SESSION } });
+    await fireEvent.click(await screen.findByTestId('new-screening'));
+    const instrument = (await screen.findByTestId('new-instrument')) as HTMLSelectElement;
+    await waitFor(() => expect(instrument.value).toBe('freda'));
+    expect(screen.getByLabelText('Instrument')).toBe(instrument);
+    instrument.value = 'farlig';
+    await fireEvent.change(instrument);
+    expect((screen.getByTestId('new-version') as HTMLSelectElement).value).toBe('1.1.0');
+    expect((screen.getByTestId('new-unit') as HTMLSelectElement).value).toBe('u1');
+    const role = screen.getByTestId('new-role') as HTMLSelectElement;
+    role.value = 'anhorig';
+    await fireEvent.change(role);
+    const date = screen.getByTestId('new-date') as HTMLInputElement;
+    await fireEvent.input(date, { target: { value: '2025-02-28' } });
+    await fireEvent.input(screen.getByTestId('new-case-ref'), { target: { value: ' 2025-123 ' } });
+    await fireEvent.click(screen.getByTestId('new-start'));
+    await waitFor(() =>
+      expect(calls('screening_start')).toEqual([
+        { new: { instrumentId: 'farlig', instrumentVersion: null, unitId: 'u1', personRole: 'anhorig', conductedOn: '2025-02-28', caseRef: '2025-123' } },
+      ]),
+    );
+    await screen.findByTestId('interview');
+  });
+});
+
+describe('Summary and completion', () => {
+  it('links each gap to its item and focuses it; completing waits for the gaps', async () => {
+    const doc = draft({ position: 'nar' });
+    routeInvoke(invoke, {
+      my_screenings: () => ({ drafts: [summary('s1', 'draft')], completed: [] }),
+      screening_get: () => doc,
+      position_save: () => null,
+      answer_save: () => ({ savedAt: 'x', evaluation: evaluation() }),
+      screening_complete: () => completedDoc(),
+      addendum_add: (a) => ({ id: 'a2', authorName: 'Anna Handläggare', createdAt: '2025-03-03T08:00:00Z', text: a?.text }),
+    });
+    render(Workspace, { props: { session: SESSION } });
+    await fireEvent.click(await screen.findByTestId('draft-s1'));
+    await fireEvent.click(await screen.findByTestId('to-summary'));
+    await screen.findByTestId('summary');
+    const gaps = screen.getAllByTestId('gap');
+    expect(gaps.map((g) => g.getAttribute('data-key'))).toEqual(['hot', 'steg']);
+    expect(gaps[0].textContent).toBe('Hot?');
+    expect((screen.getByTestId('complete-confirm') as HTMLButtonElement).disabled).toBe(true);
+
+    await fireEvent.click(gaps[1]);
+    await screen.findByTestId('interview');
+    await tick();
+    await tick();
+    const steg = document.querySelector('[data-testid="item"][data-key="steg"]')!;
+    expect(document.activeElement).toBe(steg);
+    expect(steg.getAttribute('aria-current')).toBe('true');
+
+  });
+
+  it('shows scores, overrides with reasons and outcomes, and completes', async () => {
+    const doc = draft({ evaluation: { ...completedDoc().evaluation }, answers: completedDoc().answers });
+    routeInvoke(invoke, {
+      my_screenings: () => ({ drafts: [summary('s1', 'draft')], completed: [] }),
+      screening_get: () => doc,
+      position_save: () => null,
+      screening_complete: () => completedDoc(),
+      addendum_add: (a) => ({ id: 'a2', authorName: 'Anna Handläggare', createdAt: '2025-03-03T08:00:00Z', text: a?.text }),
+    });
+    render(Workspace, { props: { session: SESSION } });
+    await fireEvent.click(await screen.findByTestId('draft-s1'));
+    await fireEvent.click(await screen.findByTestId('to-summary'));
+    await screen.findByTestId('summary');
+    expect(screen.getByTestId('no-gaps')).toBeTruthy();
+    expect(screen.getByTestId('band').textContent).toBe('Nivå: Hög');
+    expect(screen.getByTestId('override').textContent).toContain('Hög i stället för beräknad Låg');
+    expect(screen.getByTestId('override').textContent).toContain('Hot med kniv');
+    expect(screen.getByTestId('outcome').textContent).toContain('Positiv');
+    const confirm = screen.getByTestId('complete-confirm') as HTMLButtonElement;
+    expect(confirm.disabled).toBe(false);
+    await fireEvent.click(confirm);
+    await waitFor(() => expect(calls('screening_complete')).toEqual([{ id: 's1' }]));
+    const view = await screen.findByTestId('completed-view');
+
+    // read-only: no answer controls at all
+    expect(view.querySelectorAll('[data-testid="item"]')).toHaveLength(0);
+    expect(view.querySelectorAll('[data-option], [data-testid="note"], [data-testid="entry-add"]')).toHaveLength(0);
+    expect(screen.queryByTestId('save-status')).toBeNull();
+    // the hidden answer is shown as not applicable; the note and list entry are shown
+    const foljd = view.querySelector('[data-testid="answer"][data-key="foljd"]')!;
+    expect(foljd.textContent).toContain('Ej tillämplig');
+    expect(view.querySelector('[data-key="hot"]')!.textContent).toContain('Sa det själv');
+    expect(view.querySelector('[data-key="steg"]')!.textContent).toContain('Ring skolan');
+
+    // addenda
+    expect(screen.getAllByTestId('addendum')).toHaveLength(1);
+    const text = screen.getByTestId('addendum-text') as HTMLTextAreaElement;
+    await fireEvent.input(text, { target: { value: 'Rättelse: datumet var fel' } });
+    await fireEvent.click(screen.getByTestId('addendum-add'));
+    await waitFor(() => expect(screen.getAllByTestId('addendum')).toHaveLength(2));
+    expect(calls('addendum_add')).toEqual([{ id: 'c1', text: 'Rättelse: datumet var fel' }]);
+    expect(screen.getAllByTestId('addendum')[1].textContent).toContain('Rättelse: datumet var fel');
+    expect(text.value).toBe('');
+  });
+
+  it('opens a completed screening from the start page read-only', async () => {
+    routeInvoke(invoke, {
+      my_screenings: () => ({ drafts: [], completed: [summary('c1', 'completed')] }),
+      screening_get: () => completedDoc(),
+    });
+    render(Workspace, { props: { session: SESSION } });
+    await fireEvent.click(await screen.findByTestId('completed-c1'));
+    const view = await screen.findByTestId('completed-view');
+    expect(view.querySelectorAll('[data-testid="item"], [data-option]')).toHaveLength(0);
+    expect(screen.queryByTestId('interview')).toBeNull();
+  });
+});

@@ -1,0 +1,60 @@
+import { describe, expect, it } from 'vitest';
+import { isTextEntry, keyHints, scaleDigit, shortcutValue } from './keys';
+import type { Item } from '../../lib/screening';
+
+const yesNo: Item = { id: 'hot', type: 'yes_no', required: true, allow_decline: true, text: { sv: 'Hot?' } };
+const multi: Item = {
+  id: 'vem', type: 'multi_choice', required: false, allow_decline: false, text: { sv: 'Vem?' },
+  options: [{ id: 'a', label: { sv: 'A' } }, { id: 'b', label: { sv: 'B' } }, { id: 'c', label: { sv: 'C' } }],
+};
+
+describe('shortcutValue', () => {
+  it('maps J/Y, N and V/D on yes/no items', () => {
+    expect(shortcutValue(yesNo, undefined, 'j')).toEqual({ type: 'yes_no', value: true });
+    expect(shortcutValue(yesNo, undefined, 'Y')).toEqual({ type: 'yes_no', value: true });
+    expect(shortcutValue(yesNo, undefined, 'n')).toEqual({ type: 'yes_no', value: false });
+    expect(shortcutValue(yesNo, undefined, 'v')).toEqual({ type: 'declined' });
+    expect(shortcutValue({ ...yesNo, allow_decline: false }, undefined, 'v')).toBeUndefined();
+    expect(shortcutValue(yesNo, undefined, 'x')).toBeUndefined();
+  });
+
+  it('toggles multiple choice options in declared order; 0 is none', () => {
+    expect(shortcutValue(multi, { type: 'choices', value: ['c'] }, '1')).toEqual({ type: 'choices', value: ['a', 'c'] });
+    expect(shortcutValue(multi, { type: 'choices', value: ['a', 'c'] }, '1')).toEqual({ type: 'choices', value: ['c'] });
+    expect(shortcutValue(multi, undefined, '0')).toEqual({ type: 'choices', value: [] });
+    expect(shortcutValue(multi, undefined, '9')).toBeUndefined();
+  });
+
+  it('clears with Delete only when answered', () => {
+    expect(shortcutValue(yesNo, { type: 'yes_no', value: true }, 'Delete')).toBeNull();
+    expect(shortcutValue(yesNo, undefined, 'Delete')).toBeUndefined();
+  });
+});
+
+describe('scaleDigit', () => {
+  it('saves at once when no second digit can follow', () => {
+    expect(scaleDigit(0, 10, null, 7)).toEqual({ value: 7, wait: false });
+    expect(scaleDigit(0, 10, null, 0)).toEqual({ value: 0, wait: false });
+    expect(scaleDigit(0, 5, null, 1)).toEqual({ value: 1, wait: false });
+  });
+  it('waits after a digit that could start a two-digit number', () => {
+    expect(scaleDigit(0, 10, null, 1)).toEqual({ value: null, wait: true });
+    expect(scaleDigit(0, 10, 1, 0)).toEqual({ value: 10, wait: false });
+    expect(scaleDigit(0, 10, 1, 5)).toEqual({ value: 5, wait: false });
+  });
+});
+
+describe('helpers', () => {
+  it('gives key hints per language', () => {
+    expect(keyHints('sv')).toEqual({ yes: 'J', no: 'N', declined: 'V' });
+    expect(keyHints('en').yes).toBe('Y');
+  });
+  it('knows text entry elements', () => {
+    const input = document.createElement('input');
+    expect(isTextEntry(input)).toBe(true);
+    input.type = 'checkbox';
+    expect(isTextEntry(input)).toBe(false);
+    expect(isTextEntry(document.createElement('textarea'))).toBe(true);
+    expect(isTextEntry(document.createElement('button'))).toBe(false);
+  });
+});
