@@ -195,7 +195,10 @@ fn as_map(rows: &[export::CountRow]) -> Expected {
         .collect()
 }
 
-fn exp(rows: &[(&str, &str, &str, &str, Option<&str>, u64)]) -> Expected {
+/// (month, unit, instrument@version, measure, category, count)
+type Line<'a> = (&'a str, &'a str, &'a str, &'a str, Option<&'a str>, u64);
+
+fn exp(rows: &[Line<'_>]) -> Expected {
     rows.iter()
         .map(|(m, u, i, me, c, n)| {
             (

@@ -213,3 +213,31 @@ pub struct ScreeningSummary {
 fn now_text() -> String {
     chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
 }
+
+#[cfg(test)]
+mod tests {
+    use crate::store::{FirstRun, Store};
+
+    /// Discarding relies on SQLite overwriting deleted content: the store's connection must
+    /// have `secure_delete` on.
+    #[test]
+    fn the_store_connection_deletes_securely() {
+        let dir = tempfile::tempdir().unwrap();
+        let (store, _) = Store::create_first_run(
+            dir.path(),
+            FirstRun {
+                admin_username: "admin",
+                admin_display_name: "Admin",
+                passphrase: "a long test passphrase",
+                unit_code: "IFO",
+                unit_name: "IFO",
+            },
+        )
+        .unwrap();
+        let on: i64 = store
+            .conn()
+            .query_row("PRAGMA secure_delete", [], |r| r.get(0))
+            .unwrap();
+        assert_eq!(on, 1);
+    }
+}
