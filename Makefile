@@ -67,10 +67,10 @@ unit:
 	cd ui && npm test
 
 app: ui
-	$(CARGO) build -p varna-app --locked
+	$(CARGO) build -p varna-app -p varna-cli --locked
 
 e2e: app
-	$(CARGO) test -p varna-e2e --locked -- --test-threads=2
+	$(CARGO) test -p varna-e2e --locked --no-fail-fast -- --test-threads=1
 
 fmt:
 	$(CARGO) fmt --all

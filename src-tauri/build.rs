@@ -1,9 +1,25 @@
 fn main() {
     // Declaring the app's own commands in an app manifest makes Tauri's ACL check them:
     // a command is callable from the webview only if a capability grants `allow-<command>`.
-    tauri_build::try_build(
-        tauri_build::Attributes::new()
-            .app_manifest(tauri_build::AppManifest::new().commands(&["app_info"])),
-    )
+    tauri_build::try_build(tauri_build::Attributes::new().app_manifest(
+        tauri_build::AppManifest::new().commands(&[
+            "app_info",
+            "setup_first_run",
+            "unlock",
+            "unlock_recovery",
+            "lock",
+            "quit",
+            "instruments_list",
+            "my_screenings",
+            "screening_start",
+            "screening_get",
+            "answer_save",
+            "note_save",
+            "position_save",
+            "screening_complete",
+            "screening_discard",
+            "addendum_add",
+        ]),
+    ))
     .expect("failed to run tauri-build");
 }

@@ -19,10 +19,49 @@ fn main() {
     };
     tauri::Builder::default()
         .manage(state::AppState::new(data_dir))
-        .invoke_handler(tauri::generate_handler![commands::app_info])
+        .on_window_event(on_window_event)
+        .invoke_handler(tauri::generate_handler![
+            commands::session::app_info,
+            commands::session::setup_first_run,
+            commands::session::unlock,
+            commands::session::unlock_recovery,
+            commands::session::lock,
+            commands::session::quit,
+            commands::screening::instruments_list,
+            commands::screening::my_screenings,
+            commands::screening::screening_start,
+            commands::screening::screening_get,
+            commands::screening::answer_save,
+            commands::screening::note_save,
+            commands::screening::position_save,
+            commands::screening::screening_complete,
+            commands::screening::screening_discard,
+            commands::screening::addendum_add,
+        ])
         .run(tauri::generate_context!())
         .unwrap_or_else(|e| {
             eprintln!("varna-app: could not start: {e}");
             std::process::exit(1);
         });
+}
+
+/// Closing the window while unlocked first asks the UI to save pending input (it then calls
+/// `quit`). Should the UI not answer within a few seconds, the store is locked and the app
+/// ends anyway: a hung page must not keep the data open.
+fn on_window_event(window: &tauri::Window, event: &tauri::WindowEvent) {
+    use tauri::{Emitter, Manager};
+    if let tauri::WindowEvent::CloseRequested { api, .. } = event {
+        let state = window.state::<state::AppState>();
+        if !state.is_unlocked() {
+            return;
+        }
+        api.prevent_close();
+        let _ = window.emit("varna://close-requested", ());
+        let app = window.app_handle().clone();
+        std::thread::spawn(move || {
+            std::thread::sleep(std::time::Duration::from_secs(4));
+            app.state::<state::AppState>().lock();
+            app.exit(0);
+        });
+    }
 }

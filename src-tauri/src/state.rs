@@ -1,15 +1,68 @@
-//! The shell's state: where the data lives (and, once unlocked, the open store).
+//! The shell's state: where the data lives and, while unlocked, the open store.
+//!
+//! The store sits behind a mutex as `Option<Store>`: `None` while locked. Locking takes it
+//! out and drops it, which closes the database and wipes the key from memory.
 
 use std::path::PathBuf;
+use std::sync::{Mutex, MutexGuard};
+
+use varna_core::store::Store;
+use varna_core::Error;
 
 /// Shared state of the running app.
 pub struct AppState {
     pub data_dir: PathBuf,
+    store: Mutex<Option<Store>>,
 }
 
 impl AppState {
     pub fn new(data_dir: PathBuf) -> Self {
-        Self { data_dir }
+        Self {
+            data_dir,
+            store: Mutex::new(None),
+        }
+    }
+
+    fn slot(&self) -> MutexGuard<'_, Option<Store>> {
+        // A panic while holding the lock must not make the app unusable: the store's own
+        // transactions keep the database consistent, so the inner value is still valid.
+        self.store.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    pub fn is_unlocked(&self) -> bool {
+        self.slot().is_some()
+    }
+
+    /// Puts an unlocked store in place (replacing and locking any previous one).
+    pub fn set_store(&self, store: Store) {
+        if let Some(old) = self.slot().replace(store) {
+            old.lock();
+        }
+    }
+
+    /// Locks: drops the store, closing the database and zeroizing the key.
+    pub fn lock(&self) {
+        if let Some(store) = self.slot().take() {
+            store.lock();
+        }
+    }
+
+    /// Runs `f` on the unlocked store, or fails with `Locked`.
+    pub fn with_store<T>(
+        &self,
+        f: impl FnOnce(&mut Store) -> Result<T, Error>,
+    ) -> Result<T, Error> {
+        let mut slot = self.slot();
+        let store = slot.as_mut().ok_or(Error::Locked)?;
+        f(store)
+    }
+
+    /// Folder with the organisation's own instrument files (beside the shipped ones).
+    pub fn instruments_dir(&self) -> PathBuf {
+        std::env::var_os("VARNA_INSTRUMENTS_DIR")
+            .filter(|d| !d.is_empty())
+            .map(PathBuf::from)
+            .unwrap_or_else(|| self.data_dir.join("instruments"))
     }
 }
 

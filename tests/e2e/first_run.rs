@@ -1,6 +1,9 @@
 //! First run through the real app: title, Swedish first-run screen, language switch,
 //! and the security posture (ACL refuses ungranted commands, CSP blocks inline script).
 
+mod support;
+
+use fantoccini::key::Key;
 use varna_e2e::{run, App, TestResult};
 
 #[tokio::test]
@@ -101,5 +104,41 @@ async fn csp_blocks_inline_script() -> TestResult {
         assert_eq!(ran, false, "an inline script ran despite the CSP");
         Ok(())
     })
+    .await
+}
+
+#[tokio::test]
+async fn setup_shows_the_recovery_key_and_the_lock_works() -> TestResult {
+    run(
+        "setup_shows_the_recovery_key_and_the_lock_works",
+        async |app: &App| {
+            support::set_up(app).await?;
+            app.wait_for_text("signed-in", "Inloggad: Anna Andersson (administratör)")
+                .await?;
+
+            // The lock button: the unlock screen appears and the store is closed in the core.
+            app.by_test_id("lock").await?.click().await?;
+            app.by_test_id("unlock").await?;
+            let locked = app.invoke("my_screenings", serde_json::json!({})).await?;
+            assert_eq!(locked["err"]["code"], "locked", "{locked}");
+
+            // A wrong passphrase says so, and does not unlock.
+            app.fill("unlock-username", support::ADMIN).await?;
+            app.fill("unlock-passphrase", "helt fel lösenfras").await?;
+            app.by_test_id("unlock-submit").await?.click().await?;
+            app.wait_for_text("error", "Fel lösenfras eller återställningsnyckel.")
+                .await?;
+
+            support::unlock_as(app, support::ADMIN, support::PASSPHRASE).await?;
+
+            // Quick-hide: Escape twice locks at once.
+            let esc = Key::Escape.to_string();
+            app.keys(&format!("{esc}{esc}")).await?;
+            app.by_test_id("unlock").await?;
+            let locked = app.invoke("my_screenings", serde_json::json!({})).await?;
+            assert_eq!(locked["err"]["code"], "locked", "{locked}");
+            Ok(())
+        },
+    )
     .await
 }

@@ -194,11 +194,24 @@ impl App {
                 "tauri:options": { "application": binary }
             }))
             .expect("static capabilities");
-        let client = ClientBuilder::new(hyper_connector())
-            .capabilities(caps)
-            .connect(&format!("http://127.0.0.1:{port}"))
-            .await
-            .map_err(|e| format!("cannot open a WebDriver session: {e}"))?;
+        // tauri-driver listens before its WebKitWebDriver is ready; on a busy machine the
+        // first request can then be dropped. Try a few times before giving up.
+        let mut attempt = 0;
+        let client = loop {
+            attempt += 1;
+            match ClientBuilder::new(hyper_connector())
+                .capabilities(caps.clone())
+                .connect(&format!("http://127.0.0.1:{port}"))
+                .await
+            {
+                Ok(client) => break client,
+                Err(e) if attempt < 5 => {
+                    eprintln!("WebDriver session attempt {attempt} failed: {e}; retrying");
+                    tokio::time::sleep(Duration::from_millis(500 * attempt)).await;
+                }
+                Err(e) => return Err(format!("cannot open a WebDriver session: {e}")),
+            }
+        };
         Ok(App {
             client,
             _driver: driver,
@@ -253,6 +266,88 @@ impl App {
         Err(format!(
             "[data-testid={id}] shows {last:?}, expected {expected:?}"
         ))
+    }
+
+    /// Kills this test's app process with SIGKILL, as a crash or a dead battery would.
+    /// The app is found by its `VARNA_DATA_DIR`, so parallel tests are not disturbed.
+    pub fn kill_app(&self) -> Result<(), String> {
+        let wanted = format!("VARNA_DATA_DIR={}", self.data_dir().display());
+        let mut killed = 0;
+        for entry in std::fs::read_dir("/proc")
+            .map_err(|e| e.to_string())?
+            .flatten()
+        {
+            let Ok(pid) = entry.file_name().to_string_lossy().parse::<u32>() else {
+                continue;
+            };
+            let Ok(exe) = std::fs::read_link(entry.path().join("exe")) else {
+                continue;
+            };
+            if !exe.to_string_lossy().ends_with("/varna-app") {
+                continue;
+            }
+            let Ok(environ) = std::fs::read(entry.path().join("environ")) else {
+                continue;
+            };
+            if environ.split(|b| *b == 0).any(|kv| kv == wanted.as_bytes()) {
+                Command::new("kill")
+                    .args(["-KILL", &pid.to_string()])
+                    .status()
+                    .map_err(|e| e.to_string())?;
+                killed += 1;
+            }
+        }
+        if killed == 0 {
+            return Err("no app process of this test was found".into());
+        }
+        Ok(())
+    }
+
+    /// Sends keys to whatever element has the focus (the keyboard-first way to use the app).
+    pub async fn keys(&self, text: &str) -> Result<(), fantoccini::error::CmdError> {
+        self.client.active_element().await?.send_keys(text).await
+    }
+
+    /// Waits until `[data-testid=id]` has attribute `attr` equal to `value`.
+    pub async fn wait_for_attr(&self, css: &str, attr: &str, value: &str) -> Result<(), String> {
+        let deadline = Instant::now() + Duration::from_secs(10);
+        let mut last = None;
+        while Instant::now() < deadline {
+            if let Ok(el) = self.client.find(Locator::Css(css)).await {
+                if let Ok(v) = el.attr(attr).await {
+                    if v.as_deref() == Some(value) {
+                        return Ok(());
+                    }
+                    last = v;
+                }
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        Err(format!("{css} has {attr}={last:?}, expected {value:?}"))
+    }
+
+    /// Types into the input with `data-testid` = `id`.
+    pub async fn fill(&self, id: &str, text: &str) -> Result<(), fantoccini::error::CmdError> {
+        let el = self.by_test_id(id).await?;
+        el.clear().await?;
+        el.send_keys(text).await
+    }
+
+    /// Calls an app command from the page, as the UI would, and returns
+    /// `{ok: value}` or `{err: {code, message}}`.
+    pub async fn invoke(
+        &self,
+        command: &str,
+        args: serde_json::Value,
+    ) -> Result<serde_json::Value, fantoccini::error::CmdError> {
+        self.client
+            .execute_async(
+                r#"const [cmd, args, done] = arguments;
+                   window.__TAURI_INTERNALS__.invoke(cmd, args)
+                     .then((ok) => done({ ok }), (err) => done({ err }));"#,
+                vec![serde_json::json!(command), args],
+            )
+            .await
     }
 
     async fn screenshot_to(&self, path: &Path) -> Result<(), String> {

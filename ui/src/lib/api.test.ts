@@ -9,6 +9,11 @@ describe('toAppError', () => {
     expect(e.message).toBe('wrong passphrase or recovery key');
   });
 
+  it('keeps the wait of a rate limit', () => {
+    const e = toAppError({ code: 'rate_limited', message: 'wait', waitSeconds: 30 });
+    expect(e.waitSeconds).toBe(30);
+  });
+
   it('maps anything else to the unknown code', () => {
     expect(toAppError('boom').code).toBe('unknown');
     expect(toAppError(null).code).toBe('unknown');

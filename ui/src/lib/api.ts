@@ -6,6 +6,8 @@ export class AppError extends Error {
   constructor(
     public readonly code: string,
     message: string,
+    /** For `rate_limited`: seconds until the next attempt is accepted. */
+    public readonly waitSeconds?: number,
   ) {
     super(message);
   }
@@ -14,7 +16,8 @@ export class AppError extends Error {
 export function toAppError(raw: unknown): AppError {
   if (raw && typeof raw === 'object' && 'code' in raw && typeof raw.code === 'string') {
     const message = 'message' in raw && typeof raw.message === 'string' ? raw.message : raw.code;
-    return new AppError(raw.code, message);
+    const wait = 'waitSeconds' in raw && typeof raw.waitSeconds === 'number' ? raw.waitSeconds : undefined;
+    return new AppError(raw.code, message, wait);
   }
   return new AppError('unknown', String(raw));
 }
@@ -26,10 +29,3 @@ export async function call<T>(command: string, args?: Record<string, unknown>): 
     throw toAppError(raw);
   }
 }
-
-export interface AppInfo {
-  version: string;
-  dataDir: string;
-}
-
-export const appInfo = () => call<AppInfo>('app_info');

@@ -1,0 +1,190 @@
+//! First run, unlock, lock: the commands around the store's lifetime.
+//!
+//! Key derivation takes a noticeable moment, so these commands are `async` (run off the
+//! main thread) and the window stays responsive.
+
+use serde::{Deserialize, Serialize};
+use tauri::State;
+use varna_core::instrument::shipped::shipped_and_dir;
+use varna_core::store::{FirstRun, RecoveryKey, Role, Store};
+
+use crate::error::CommandResult;
+use crate::state::AppState;
+
+/// What the UI knows about the signed-in person.
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Session {
+    pub username: String,
+    pub display_name: String,
+    pub role: Role,
+    pub units: Vec<UnitView>,
+    pub auto_lock_minutes: u32,
+    /// Instrument files that could not be loaded or were refused, with their errors
+    /// (shown to administrators only; empty for other roles).
+    pub instrument_problems: Vec<InstrumentProblem>,
+}
+
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct UnitView {
+    pub id: String,
+    pub code: String,
+    pub name: String,
+}
+
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct InstrumentProblem {
+    pub path: String,
+    pub messages: Vec<String>,
+}
+
+/// Builds the session view and brings the store's instrument versions up to date.
+fn open_session(state: &AppState, mut store: Store) -> CommandResult<Session> {
+    let report = shipped_and_dir(Some(&state.instruments_dir()));
+    let sync = store.sync_instruments(&report)?;
+    let actor = store.actor().clone();
+    let all_units = store.list_units()?;
+    let settings = store.settings()?;
+    let units = all_units
+        .into_iter()
+        .filter(|u| u.active && actor.unit_ids.contains(&u.id))
+        .map(|u| UnitView {
+            id: u.id,
+            code: u.code,
+            name: u.name,
+        })
+        .collect();
+    let instrument_problems = if actor.role == Role::Administrator {
+        sync.failed
+            .into_iter()
+            .map(|f| InstrumentProblem {
+                path: f.path,
+                messages: f.diagnostics,
+            })
+            .chain(sync.refused.into_iter().map(|r| InstrumentProblem {
+                path: r.path,
+                messages: vec![r.message],
+            }))
+            .collect()
+    } else {
+        Vec::new()
+    };
+    let session = Session {
+        username: actor.username,
+        display_name: actor.display_name,
+        role: actor.role,
+        units,
+        auto_lock_minutes: settings.auto_lock_minutes,
+        instrument_problems,
+    };
+    state.set_store(store);
+    Ok(session)
+}
+
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct AppInfo {
+    pub version: &'static str,
+    pub data_dir: String,
+    /// Whether first-time setup has been done in this data folder.
+    pub initialized: bool,
+    pub unlocked: bool,
+    /// Seconds until the next unlock attempt is accepted (after repeated failures).
+    pub unlock_wait_seconds: u64,
+}
+
+/// What the first screen needs to know about the installation.
+#[tauri::command]
+pub fn app_info(state: State<'_, AppState>) -> CommandResult<AppInfo> {
+    Ok(AppInfo {
+        version: varna_core::VERSION,
+        data_dir: state.data_dir.display().to_string(),
+        initialized: Store::is_initialized(&state.data_dir),
+        unlocked: state.is_unlocked(),
+        unlock_wait_seconds: Store::unlock_delay(&state.data_dir).wait_seconds,
+    })
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct SetupInput {
+    pub admin_username: String,
+    pub admin_display_name: String,
+    pub passphrase: String,
+    pub unit_code: String,
+    pub unit_name: String,
+}
+
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct SetupResult {
+    /// Shown exactly once; never stored anywhere in plaintext.
+    pub recovery_key: String,
+    pub session: Session,
+}
+
+/// First-time setup: the first administrator and unit; returns the recovery key once.
+#[tauri::command]
+pub async fn setup_first_run(
+    state: State<'_, AppState>,
+    setup: SetupInput,
+) -> CommandResult<SetupResult> {
+    let (store, recovery) = Store::create_first_run(
+        &state.data_dir,
+        FirstRun {
+            admin_username: &setup.admin_username,
+            admin_display_name: &setup.admin_display_name,
+            passphrase: &setup.passphrase,
+            unit_code: &setup.unit_code,
+            unit_name: &setup.unit_name,
+        },
+    )?;
+    let recovery_key = recovery.to_grouped_string().to_string();
+    let session = open_session(&state, store)?;
+    Ok(SetupResult {
+        recovery_key,
+        session,
+    })
+}
+
+/// Unlocks with a username and passphrase.
+#[tauri::command]
+pub async fn unlock(
+    state: State<'_, AppState>,
+    username: String,
+    passphrase: String,
+) -> CommandResult<Session> {
+    let store = Store::unlock(&state.data_dir, &username, &passphrase)?;
+    open_session(&state, store)
+}
+
+/// Unlocks with the recovery key and sets a new passphrase for `username`.
+#[tauri::command]
+pub async fn unlock_recovery(
+    state: State<'_, AppState>,
+    recovery_key: String,
+    username: String,
+    new_passphrase: String,
+) -> CommandResult<Session> {
+    let key = RecoveryKey::parse(&recovery_key)?;
+    let store = Store::unlock_with_recovery(&state.data_dir, &key, &username, &new_passphrase)?;
+    open_session(&state, store)
+}
+
+/// Locks at once: the database is closed and the key wiped from memory.
+#[tauri::command]
+pub fn lock(state: State<'_, AppState>) -> CommandResult<()> {
+    state.lock();
+    Ok(())
+}
+
+/// Locks and ends the app. The window's close button leads here, after the UI has saved
+/// whatever input was still pending.
+#[tauri::command]
+pub fn quit(app: tauri::AppHandle, state: State<'_, AppState>) -> CommandResult<()> {
+    state.lock();
+    app.exit(0);
+    Ok(())
+}

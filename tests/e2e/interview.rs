@@ -1,0 +1,142 @@
+//! The samtal through the real app: a handläggare conducts a screening with the keyboard,
+//! the app is killed mid-interview, restarted and unlocked, every answer is still there,
+//! the screening is completed, and a completed screening cannot be edited.
+
+mod support;
+
+use fantoccini::key::Key;
+use fantoccini::Locator;
+use varna_e2e::{run_on, App, TestResult};
+
+const FREDA_ITEMS: [&str; 5] = [
+    "fysiskt_vald",
+    "hot",
+    "kontroll",
+    "sexuellt_vald",
+    "radsla_nu",
+];
+const CASE_CANARY: &str = "CANARYCASE7731";
+
+async fn option_pressed(app: &App, key: &str, option: &str) -> Result<(), String> {
+    app.wait_for_attr(
+        &format!("[data-testid=\"item\"][data-key=\"{key}\"] [data-option=\"{option}\"]"),
+        "aria-pressed",
+        "true",
+    )
+    .await
+}
+
+#[tokio::test]
+async fn conduct_with_keyboard_survive_a_kill_and_complete() -> TestResult {
+    let home = tempfile::Builder::new().prefix("varna-e2e-").tempdir()?;
+    support::init_with_cli(&home.path().join("data"))?;
+
+    // First run of the app: start a FREDA-style screening and answer with the keyboard.
+    let app = App::start_in(home).await?;
+    let home = run_on("interview_before_kill", app, async |app: &App| {
+        support::unlock_as(app, support::WORKER, support::WORKER_PASSPHRASE).await?;
+        app.by_test_id("new-screening").await?.click().await?;
+        app.by_test_id("new-instrument")
+            .await?
+            .select_by_value("freda-kortfragor-stil")
+            .await?;
+        app.by_test_id("new-role")
+            .await?
+            .select_by_value("valdsutsatt")
+            .await?;
+        app.fill("new-case-ref", CASE_CANARY).await?;
+        app.by_test_id("new-start").await?.click().await?;
+        app.by_test_id("interview").await?;
+
+        // The first item has the focus; N answers "no", Enter goes on.
+        let enter = Key::Enter.to_string();
+        for (i, item) in FREDA_ITEMS.iter().enumerate() {
+            app.wait_for_attr(
+                &format!("[data-testid=\"item\"][data-key=\"{item}\"]"),
+                "aria-current",
+                "true",
+            )
+            .await?;
+            app.keys("n").await?;
+            option_pressed(app, item, "no").await?;
+            app.wait_for_text("save-status", "Sparat").await?;
+            if i + 1 < FREDA_ITEMS.len() {
+                app.keys(&enter).await?;
+            }
+        }
+        // "Sparat" is shown only after the core committed: now crash.
+        app.kill_app()?;
+        Ok(())
+    })
+    .await?;
+
+    // Second run: unlock, resume the draft, find every answer, complete.
+    let app = App::start_in(home).await?;
+    let home = run_on("interview_after_restart", app, async |app: &App| {
+        support::unlock_as(app, support::WORKER, support::WORKER_PASSPHRASE).await?;
+        let draft = app
+            .client
+            .wait()
+            .for_element(Locator::Css("[data-testid^=\"draft-\"]:not([data-testid=\"draft-list\"])"))
+            .await?;
+        draft.click().await?;
+        app.by_test_id("interview").await?;
+        for item in FREDA_ITEMS {
+            option_pressed(app, item, "no").await?;
+        }
+        // The follow-up section is hidden when every answer is no.
+        let follow_ups = app
+            .client
+            .find_all(Locator::Css("[data-testid=\"item\"][data-key=\"nar\"]"))
+            .await?;
+        assert!(follow_ups.is_empty(), "follow-up questions shown for a negative screening");
+
+        app.by_test_id("to-summary").await?.click().await?;
+        app.by_test_id("summary").await?;
+        app.by_test_id("no-gaps").await?;
+        app.by_test_id("complete-confirm").await?.click().await?;
+        app.by_test_id("completed-view").await?;
+
+        // A completed screening shows no answer controls, and the core refuses changes.
+        let controls = app
+            .client
+            .find_all(Locator::Css("[data-testid=\"completed-view\"] [data-option]"))
+            .await?;
+        assert!(controls.is_empty(), "answer controls on a completed screening");
+        let mine = app.invoke("my_screenings", serde_json::json!({})).await?;
+        let id = mine["ok"]["completed"][0]["id"].as_str().expect("one completed").to_owned();
+        let refused = app
+            .invoke(
+                "answer_save",
+                serde_json::json!({"id": id, "key": "hot", "value": {"type": "yes_no", "value": true}}),
+            )
+            .await?;
+        assert_eq!(refused["err"]["code"], "conflict", "{refused}");
+        let doc = app.invoke("screening_get", serde_json::json!({"id": id})).await?;
+        assert_eq!(doc["ok"]["status"], "completed");
+        assert_eq!(doc["ok"]["answers"]["hot"]["value"], false, "{doc}");
+
+        // Addenda are the only way to add to it.
+        app.fill("addendum-text", "Tillägg efter samtalet.").await?;
+        app.by_test_id("addendum-add").await?.click().await?;
+        app.by_test_id("addendum").await?;
+        Ok(())
+    })
+    .await?;
+
+    // Nothing of the case reference is readable on disk.
+    for entry in std::fs::read_dir(home.path().join("data"))? {
+        let path = entry?.path();
+        if path.is_file() {
+            let bytes = std::fs::read(&path)?;
+            assert!(
+                !bytes
+                    .windows(CASE_CANARY.len())
+                    .any(|w| w == CASE_CANARY.as_bytes()),
+                "{} holds the case reference in plaintext",
+                path.display()
+            );
+        }
+    }
+    Ok(())
+}

@@ -1,0 +1,105 @@
+//! Steps shared by the scenarios: first-run setup and unlocking.
+
+use varna_e2e::{App, TestResult};
+
+pub const ADMIN: &str = "anna";
+pub const PASSPHRASE: &str = "korrekt häst batteri häftapparat";
+
+/// Does first-time setup through the UI and lands on the start page.
+pub async fn set_up(app: &App) -> TestResult {
+    app.by_test_id("setup").await?;
+    app.fill("setup-name", "Anna Andersson").await?;
+    app.fill("setup-username", ADMIN).await?;
+    app.fill("setup-passphrase", PASSPHRASE).await?;
+    app.fill("setup-passphrase-again", PASSPHRASE).await?;
+    app.fill("setup-unit-code", "IFO-VUX").await?;
+    app.fill("setup-unit-name", "Vuxenenheten").await?;
+    app.by_test_id("setup-submit").await?.click().await?;
+    let key = app.by_test_id("recovery-key").await?.text().await?;
+    let digits: String = key.chars().filter(|c| c.is_ascii_digit()).collect();
+    assert!(digits.len() >= 48, "the recovery key is shown: {key:?}");
+    app.by_test_id("recovery-confirm").await?.click().await?;
+    app.by_test_id("recovery-continue").await?.click().await?;
+    app.by_test_id("home").await?;
+    Ok(())
+}
+
+pub const WORKER: &str = "bo";
+pub const WORKER_PASSPHRASE: &str = "samtal i lugn och ro 2026";
+
+/// The `varna` CLI binary built beside the app.
+pub fn cli_binary() -> std::path::PathBuf {
+    varna_e2e::app_binary().with_file_name("varna")
+}
+
+fn cli(args: &[&str], stdin: &str) -> TestResult {
+    use std::io::Write;
+    let mut child = std::process::Command::new(cli_binary())
+        .args(args)
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()?;
+    child
+        .stdin
+        .take()
+        .expect("piped")
+        .write_all(stdin.as_bytes())?;
+    let out = child.wait_with_output()?;
+    if !out.status.success() {
+        return Err(format!(
+            "varna {args:?} failed: {}",
+            String::from_utf8_lossy(&out.stderr)
+        )
+        .into());
+    }
+    Ok(())
+}
+
+/// Sets up a data folder with the CLI, as an administrator would by script: the
+/// administrator `anna`, the unit IFO-VUX and the handläggare `bo`.
+pub fn init_with_cli(data_dir: &std::path::Path) -> TestResult {
+    let dir = data_dir.to_str().expect("utf-8 path");
+    cli(
+        &[
+            "init",
+            "--data-dir",
+            dir,
+            "--admin",
+            ADMIN,
+            "--admin-name",
+            "Anna Andersson",
+            "--unit",
+            "IFO-VUX:Vuxenenheten",
+        ],
+        &format!("{PASSPHRASE}\n"),
+    )?;
+    cli(
+        &[
+            "user",
+            "add",
+            "--data-dir",
+            dir,
+            "--as",
+            ADMIN,
+            "--username",
+            WORKER,
+            "--name",
+            "Bo Berg",
+            "--role",
+            "handlaggare",
+            "--unit",
+            "IFO-VUX",
+        ],
+        &format!("{PASSPHRASE}\n{WORKER_PASSPHRASE}\n"),
+    )
+}
+
+/// Unlocks through the UI as `username` and waits for the start page.
+pub async fn unlock_as(app: &App, username: &str, passphrase: &str) -> TestResult {
+    app.fill("unlock-username", username).await?;
+    app.fill("unlock-passphrase", passphrase).await?;
+    app.by_test_id("unlock-submit").await?.click().await?;
+    app.by_test_id("home").await?;
+    Ok(())
+}

@@ -1,0 +1,39 @@
+// The session commands: first run, unlock, recovery, lock.
+import { call } from './api';
+
+export type Role = 'handlaggare' | 'arbetsledare' | 'administrator';
+
+export interface Session {
+  username: string;
+  displayName: string;
+  role: Role;
+  units: { id: string; code: string; name: string }[];
+  autoLockMinutes: number;
+  instrumentProblems: { path: string; messages: string[] }[];
+}
+
+export interface AppInfo {
+  version: string;
+  dataDir: string;
+  initialized: boolean;
+  unlocked: boolean;
+  unlockWaitSeconds: number;
+}
+
+export interface SetupInput {
+  adminUsername: string;
+  adminDisplayName: string;
+  passphrase: string;
+  unitCode: string;
+  unitName: string;
+}
+
+export const appInfo = () => call<AppInfo>('app_info');
+export const setupFirstRun = (setup: SetupInput) =>
+  call<{ recoveryKey: string; session: Session }>('setup_first_run', { setup });
+export const unlock = (username: string, passphrase: string) =>
+  call<Session>('unlock', { username, passphrase });
+export const unlockRecovery = (recoveryKey: string, username: string, newPassphrase: string) =>
+  call<Session>('unlock_recovery', { recoveryKey, username, newPassphrase });
+export const lock = () => call<null>('lock');
+export const quit = () => call<null>('quit');
