@@ -1,10 +1,8 @@
 //! First run through the real app: title, Swedish first-run screen, language switch,
 //! and the security posture (ACL refuses ungranted commands, CSP blocks inline script).
 
-mod support;
-
 use fantoccini::key::Key;
-use varna_e2e::{run, App, TestResult};
+use varna_e2e::{run, support, App, TestResult};
 
 #[tokio::test]
 async fn first_run_screen_is_swedish_and_switches_language() -> TestResult {

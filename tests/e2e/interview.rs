@@ -2,11 +2,9 @@
 //! the app is killed mid-interview, restarted and unlocked, every answer is still there,
 //! the screening is completed, and a completed screening cannot be edited.
 
-mod support;
-
 use fantoccini::key::Key;
 use fantoccini::Locator;
-use varna_e2e::{run_on, App, TestResult};
+use varna_e2e::{run_on, support, App, TestResult};
 
 const FREDA_ITEMS: [&str; 5] = [
     "fysiskt_vald",

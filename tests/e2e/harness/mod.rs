@@ -21,6 +21,8 @@ use fantoccini::{Client, ClientBuilder, Locator};
 use futures_util::FutureExt;
 use hyper_util::client::legacy::connect::HttpConnector;
 
+pub mod support;
+
 pub type TestResult = Result<(), Box<dyn std::error::Error + Send + Sync>>;
 
 /// The workspace root (this crate lives in `<root>/tests`).

@@ -1,6 +1,6 @@
 //! Steps shared by the scenarios: first-run setup and unlocking.
 
-use varna_e2e::{App, TestResult};
+use crate::{App, TestResult};
 
 pub const ADMIN: &str = "anna";
 pub const PASSPHRASE: &str = "korrekt häst batteri häftapparat";
@@ -29,7 +29,7 @@ pub const WORKER_PASSPHRASE: &str = "samtal i lugn och ro 2026";
 
 /// The `varna` CLI binary built beside the app.
 pub fn cli_binary() -> std::path::PathBuf {
-    varna_e2e::app_binary().with_file_name("varna")
+    crate::app_binary().with_file_name("varna")
 }
 
 fn cli(args: &[&str], stdin: &str) -> TestResult {
