@@ -19,6 +19,12 @@ fn main() {
             "screening_complete",
             "screening_discard",
             "addendum_add",
+            "review_queue",
+            "review_get",
+            "review_state",
+            "review_comment",
+            "review_decide",
+            "review_resubmit",
         ]),
     ))
     .expect("failed to run tauri-build");

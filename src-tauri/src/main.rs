@@ -37,6 +37,12 @@ fn main() {
             commands::screening::screening_complete,
             commands::screening::screening_discard,
             commands::screening::addendum_add,
+            commands::review::review_queue,
+            commands::review::review_get,
+            commands::review::review_state,
+            commands::review::review_comment,
+            commands::review::review_decide,
+            commands::review::review_resubmit,
         ])
         .run(tauri::generate_context!())
         .unwrap_or_else(|e| {

@@ -14,5 +14,6 @@ pub const VERSION: &str = env!("CARGO_PKG_VERSION");
 
 pub mod export;
 pub mod instrument;
+pub mod review;
 pub mod screening;
 pub mod store;

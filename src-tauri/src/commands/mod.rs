@@ -2,5 +2,6 @@
 //! `build.rs` (the app manifest) and granted in `capabilities/main.json`; anything not
 //! granted is refused by Tauri's ACL.
 
+pub mod review;
 pub mod screening;
 pub mod session;

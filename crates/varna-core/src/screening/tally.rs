@@ -124,6 +124,25 @@ fn unit_codes(conn: &Connection) -> Result<BTreeMap<String, String>> {
 const ANY_ROLE: &[Role] = &[Role::Handlaggare, Role::Arbetsledare, Role::Administrator];
 
 impl Store {
+    /// Adds one `reviewed` for a screening's month × unit × instrument version. For the review
+    /// module, inside the transaction that approves it.
+    pub(crate) fn count_reviewed(tx: &Connection, screening_id: &str) -> Result<()> {
+        let (conducted_on, unit_id, id, version): (String, String, String, String) = tx
+            .query_row(
+                "SELECT conducted_on, unit_id, instrument_id, instrument_version
+                 FROM screenings WHERE id = ?1",
+                [screening_id],
+                |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)),
+            )
+            .map_err(|e| db_error("reading the screening", e))?;
+        bump(
+            tx,
+            &Key::of(&conducted_on, &unit_id, &id, &version),
+            "reviewed",
+            None,
+        )
+    }
+
     /// The tally for the months `from..=to`, one row per non-zero count, sorted by month,
     /// unit, instrument, version, measure and category. Counts only; any signed-in role.
     pub fn tally_rows(&self, from: YearMonth, to: YearMonth) -> Result<Vec<CountRow>> {

@@ -142,6 +142,54 @@ pub(crate) const MIGRATIONS: &[Migration] = &[Migration {
         INSERT INTO screening_notes VALUES ('s1', 'q', 'note', '2025-01-02T00:00:00Z');
         INSERT INTO tally VALUES ('2025-01', 'u1', 'sample-inst', '1.0.0', 'started', '', 1);
     ",
+}, Migration {
+    version: 3,
+    name: "review: reviews, review comments, review history",
+    sql: "
+        CREATE TABLE reviews (
+            screening_id TEXT PRIMARY KEY REFERENCES screenings(id),
+            status       TEXT NOT NULL
+                         CHECK (status IN ('awaiting_review', 'returned', 'approved')),
+            round        INTEGER NOT NULL CHECK (round >= 1),
+            submitted_at TEXT NOT NULL,
+            addenda_mark INTEGER,
+            updated_at   TEXT NOT NULL
+        ) STRICT;
+        CREATE INDEX reviews_by_status ON reviews(status);
+        CREATE TABLE review_comments (
+            id           TEXT PRIMARY KEY,
+            screening_id TEXT NOT NULL REFERENCES screenings(id),
+            author_id    TEXT NOT NULL REFERENCES accounts(id),
+            created_at   TEXT NOT NULL,
+            answer_key   TEXT,
+            text         TEXT NOT NULL
+        ) STRICT;
+        CREATE INDEX review_comments_by_screening ON review_comments(screening_id, created_at);
+        CREATE TABLE review_events (
+            id           TEXT PRIMARY KEY,
+            screening_id TEXT NOT NULL REFERENCES screenings(id),
+            actor_id     TEXT NOT NULL REFERENCES accounts(id),
+            at           TEXT NOT NULL,
+            kind         TEXT NOT NULL
+                         CHECK (kind IN ('commented', 'returned', 'resubmitted', 'approved')),
+            reason       TEXT
+        ) STRICT;
+        CREATE INDEX review_events_by_screening ON review_events(screening_id, at);
+        CREATE TRIGGER review_comments_insert_only BEFORE UPDATE ON review_comments
+        BEGIN SELECT RAISE(ABORT, 'review comments are never changed'); END;
+        CREATE TRIGGER review_events_insert_only BEFORE UPDATE ON review_events
+        BEGIN SELECT RAISE(ABORT, 'the review history is never changed'); END;
+        CREATE TRIGGER reviews_approved_is_final BEFORE UPDATE ON reviews
+        WHEN OLD.status = 'approved'
+        BEGIN SELECT RAISE(ABORT, 'an approved review is final'); END;
+    ",
+    sample_data: "
+        INSERT INTO reviews VALUES ('s1', 'returned', 1, '2025-01-03T00:00:00Z', 0,
+            '2025-01-03T00:00:00Z');
+        INSERT INTO review_comments VALUES ('c1', 's1', 'a1', '2025-01-03T00:00:00Z', 'q', 'comment');
+        INSERT INTO review_events VALUES ('e1', 's1', 'a1', '2025-01-03T00:00:00Z', 'returned',
+            'reason');
+    ",
 }];
 
 /// The schema version this build writes.

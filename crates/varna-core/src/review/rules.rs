@@ -1,0 +1,188 @@
+//! Who may do what in a review, and in which state. Pure checks on data read afresh for
+//! every operation; each refusal is `forbidden` (who) or `conflict` (when) with an English
+//! message that names no content.
+
+use rusqlite::{Connection, OptionalExtension};
+
+use super::{ReviewStatus, MAX_REVIEW_TEXT_CHARS};
+use crate::error::{Error, Result};
+use crate::instrument::{AnswerKey, Instrument};
+use crate::screening::{ScreeningDoc, Status};
+use crate::store::{db_error, Role};
+
+/// The signed-in account as it is in the database now.
+pub(super) struct Actor {
+    pub(super) id: String,
+    pub(super) role: Role,
+    pub(super) unit_ids: Vec<String>,
+}
+
+impl Actor {
+    pub(super) fn in_unit(&self, unit_id: &str) -> bool {
+        self.unit_ids.iter().any(|u| u == unit_id)
+    }
+}
+
+pub(super) fn load_actor(conn: &Connection, id: &str) -> Result<Actor> {
+    let found: Option<(String, bool)> = conn
+        .query_row(
+            "SELECT role, active FROM accounts WHERE id = ?1",
+            [id],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )
+        .optional()
+        .map_err(|e| db_error("reading the account", e))?;
+    let Some((role, true)) = found else {
+        return Err(Error::Forbidden("the account is no longer active".into()));
+    };
+    let role = Role::parse(&role)?;
+    let mut stmt = conn
+        .prepare_cached("SELECT unit_id FROM account_units WHERE account_id = ?1")
+        .map_err(|e| db_error("reading the account", e))?;
+    let unit_ids = stmt
+        .query_map([id], |r| r.get(0))
+        .and_then(|rows| rows.collect::<rusqlite::Result<Vec<String>>>())
+        .map_err(|e| db_error("reading the account", e))?;
+    Ok(Actor {
+        id: id.to_owned(),
+        role,
+        unit_ids,
+    })
+}
+
+/// A review exists only for a completed screening.
+pub(super) fn check_completed(doc: &ScreeningDoc) -> Result<()> {
+    if doc.status != Status::Completed {
+        return Err(Error::Conflict(
+            "only a completed screening is reviewed; complete the draft first".into(),
+        ));
+    }
+    Ok(())
+}
+
+/// Reviewing (commenting, deciding): an arbetsledare of the screening's unit who is not its
+/// author.
+pub(super) fn check_reviewer(actor: &Actor, doc: &ScreeningDoc, what: &str) -> Result<()> {
+    if actor.role != Role::Arbetsledare {
+        return Err(Error::Forbidden(format!(
+            "{what} needs the role arbetsledare"
+        )));
+    }
+    if !actor.in_unit(&doc.unit_id) {
+        return Err(Error::Forbidden(format!(
+            "{what} is only possible for screenings of your own units"
+        )));
+    }
+    if actor.id == doc.author_id {
+        return Err(Error::Forbidden(format!(
+            "{what} is not possible on your own screening; another arbetsledare must review it"
+        )));
+    }
+    Ok(())
+}
+
+/// Commenting: not once approved.
+pub(super) fn check_can_comment(status: ReviewStatus) -> Result<()> {
+    if status == ReviewStatus::Approved {
+        return Err(Error::Conflict(
+            "the review is approved and locked; no more comments".into(),
+        ));
+    }
+    Ok(())
+}
+
+/// Deciding: only while awaiting review.
+pub(super) fn check_can_decide(status: ReviewStatus) -> Result<()> {
+    match status {
+        ReviewStatus::AwaitingReview => Ok(()),
+        ReviewStatus::Approved => Err(Error::Conflict(
+            "the review is approved and locked; no further decision".into(),
+        )),
+        ReviewStatus::Returned => Err(Error::Conflict(
+            "the screening is returned to its author; decide after it is sent back for review"
+                .into(),
+        )),
+    }
+}
+
+/// Resubmitting: only the author, only when returned, only after an addendum by the author
+/// made after the return.
+pub(super) fn check_can_resubmit(
+    actor: &Actor,
+    doc: &ScreeningDoc,
+    status: ReviewStatus,
+    answered_since_return: bool,
+) -> Result<()> {
+    if actor.id != doc.author_id {
+        return Err(Error::Forbidden(
+            "only the author may send a screening back for review".into(),
+        ));
+    }
+    match status {
+        ReviewStatus::Returned => {}
+        ReviewStatus::AwaitingReview => {
+            return Err(Error::Conflict(
+                "the screening is already awaiting review".into(),
+            ))
+        }
+        ReviewStatus::Approved => {
+            return Err(Error::Conflict("the review is approved and locked".into()))
+        }
+    }
+    if !answered_since_return {
+        return Err(Error::Conflict(
+            "answer the comments with an addendum before sending the screening back for review"
+                .into(),
+        ));
+    }
+    Ok(())
+}
+
+/// A comment or reason: not empty, at most 10 000 characters, no control characters but
+/// line breaks and tabs.
+pub(super) fn check_text(text: &str, what: &str) -> Result<()> {
+    if text.trim().is_empty() {
+        return Err(Error::InvalidInput(format!("{what} cannot be empty")));
+    }
+    if text.chars().count() > MAX_REVIEW_TEXT_CHARS {
+        return Err(Error::InvalidInput(format!(
+            "{what} has at most {MAX_REVIEW_TEXT_CHARS} characters"
+        )));
+    }
+    if text
+        .chars()
+        .any(|c| c.is_control() && !matches!(c, '\n' | '\r' | '\t'))
+    {
+        return Err(Error::InvalidInput(format!(
+            "{what} may not contain control characters"
+        )));
+    }
+    Ok(())
+}
+
+/// A comment's target: an item id or an answer key of the screening's own instrument
+/// version (a perspective or time frame, when given, must be the item's own).
+pub(super) fn comment_key(def: &Instrument, key: &str) -> Result<String> {
+    let k: AnswerKey = key.trim().parse().map_err(Error::InvalidInput)?;
+    let item = def.item(&k.item).ok_or_else(|| {
+        Error::InvalidInput(format!(
+            "instrument {} {} has no item `{}`",
+            def.id, def.version, k.item
+        ))
+    })?;
+    let p_ok = k
+        .perspective
+        .as_ref()
+        .is_none_or(|p| item.perspectives.contains(p));
+    let t_ok = k
+        .timeframe
+        .as_ref()
+        .is_none_or(|t| item.timeframes.contains(t));
+    if !p_ok || !t_ok {
+        return Err(Error::InvalidInput(format!(
+            "`{k}` names a perspective or time frame that item `{}` does not have",
+            item.id
+        )));
+    }
+    Ok(k.to_string())
+}
