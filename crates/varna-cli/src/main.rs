@@ -31,8 +31,7 @@ enum Command {
     /// Set up, accounts, backup and restore of the encrypted store.
     #[command(flatten)]
     Store(store_cmd::StoreCmd),
-    /// Check signed export files of aggregate counts.
-    #[command(subcommand)]
+    /// Write, merge and check signed export files of aggregate counts.
     Export(export_cmd::ExportCmd),
     /// Check, list and describe instrument files.
     #[command(subcommand)]

@@ -259,6 +259,12 @@ pub fn run(cmd: StoreCmd) -> Result<ExitCode, Error> {
     Ok(ExitCode::SUCCESS)
 }
 
+/// Unlocks `data_dir` as `username`, reading the passphrase like every store command (for
+/// other command groups, e.g. `varna export`).
+pub(crate) fn unlock_as(data_dir: &std::path::Path, username: &str) -> Result<Store, Error> {
+    Secrets::new().unlock(data_dir, username)
+}
+
 /// Reads passphrases: prompted without echo on a terminal, else line by line from stdin.
 struct Secrets {
     tty: bool,

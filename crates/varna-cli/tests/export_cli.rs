@@ -165,3 +165,214 @@ fn csv_writes_the_verified_rows() {
     assert_eq!(out.status.code(), Some(1));
     assert!(!bad_csv.exists());
 }
+
+// ---- writing and merging from a real store ----
+
+mod store_backed {
+    use std::io::Write;
+    use std::path::Path;
+    use std::process::{Command, Output, Stdio};
+
+    use varna_core::instrument::{self, AnswerValue};
+    use varna_core::screening::NewScreening;
+    use varna_core::store::{FirstRun, NewAccount, Role, Store};
+
+    const PASS: &str = "a long test passphrase";
+    const CASE: &str = "KANARIE-ARENDE-4711";
+
+    fn varna(args: &[&str], stdin_lines: &[&str]) -> Output {
+        let mut child = Command::new(env!("CARGO_BIN_EXE_varna"))
+            .args(args)
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        {
+            let mut stdin = child.stdin.take().unwrap();
+            for line in stdin_lines {
+                let _ = writeln!(stdin, "{line}");
+            }
+        }
+        child.wait_with_output().unwrap()
+    }
+
+    fn status(out: &Output) -> (Option<i32>, String, String) {
+        (
+            out.status.code(),
+            String::from_utf8_lossy(&out.stdout).into_owned(),
+            String::from_utf8_lossy(&out.stderr).into_owned(),
+        )
+    }
+
+    /// A data folder with an arbetsledare `arne` and a handläggare `hanna` in IFO, and
+    /// `completed` completed FREDA-style screenings in May 2024 with a case reference.
+    fn installation(dir: &Path, completed: usize) {
+        let (mut admin, _) = Store::create_first_run(
+            dir,
+            FirstRun {
+                admin_username: "admin",
+                admin_display_name: "Ada Admin",
+                passphrase: PASS,
+                unit_code: "IFO",
+                unit_name: "Individ- och familjeomsorg",
+            },
+        )
+        .unwrap();
+        let ifo = admin.unit_by_code("IFO").unwrap().id;
+        for (username, role) in [("arne", Role::Arbetsledare), ("hanna", Role::Handlaggare)] {
+            admin
+                .add_account(NewAccount {
+                    username,
+                    display_name: username,
+                    role,
+                    unit_ids: vec![ifo.clone()],
+                    passphrase: PASS,
+                })
+                .unwrap();
+        }
+        let instruments = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../instruments");
+        admin
+            .sync_instruments(&instrument::load_dir(instruments))
+            .unwrap();
+        admin.lock();
+        let mut arne = Store::unlock(dir, "arne", PASS).unwrap();
+        for _ in 0..completed {
+            let new: NewScreening = serde_json::from_value(serde_json::json!({
+                "instrumentId": "freda-kortfragor-stil",
+                "instrumentVersion": null,
+                "unitId": ifo,
+                "personRole": "valdsutsatt",
+                "conductedOn": "2024-05-03",
+                "caseRef": CASE,
+            }))
+            .unwrap();
+            let doc = arne.start_screening(new).unwrap();
+            for q in [
+                "fysiskt_vald",
+                "hot",
+                "kontroll",
+                "sexuellt_vald",
+                "radsla_nu",
+            ] {
+                arne.save_answer(&doc.id, q, Some(AnswerValue::YesNo(false)))
+                    .unwrap();
+            }
+            arne.save_answer(&doc.id, "anteckning", Some(AnswerValue::Text(CASE.into())))
+                .unwrap();
+            arne.complete_screening(&doc.id).unwrap();
+        }
+        arne.lock();
+    }
+
+    fn export(dir: &Path, user: &str, out: &Path, csv: Option<&Path>) -> Output {
+        let mut args = vec![
+            "export",
+            "--data-dir",
+            dir.to_str().unwrap(),
+            "--as",
+            user,
+            "--from",
+            "2024-05",
+            "--to",
+            "2024-05",
+            "--out",
+            out.to_str().unwrap(),
+        ];
+        if let Some(csv) = csv {
+            args.extend(["--csv", csv.to_str().unwrap()]);
+        }
+        varna(&args, &[PASS])
+    }
+
+    fn merge(dir: &Path, files: &[&Path], out: &Path) -> Output {
+        let mut args = vec!["export", "merge"];
+        args.extend(files.iter().map(|f| f.to_str().unwrap()));
+        args.extend([
+            "--out",
+            out.to_str().unwrap(),
+            "--data-dir",
+            dir.to_str().unwrap(),
+            "--as",
+            "arne",
+        ]);
+        varna(&args, &[PASS])
+    }
+
+    #[test]
+    fn export_writes_a_signed_file_and_csv_without_free_text_and_merge_adds_laptops() {
+        let tmp = tempfile::tempdir().unwrap();
+        let (a, b) = (tmp.path().join("a"), tmp.path().join("b"));
+        installation(&a, 4);
+        installation(&b, 2);
+
+        let (fa, ca, fb) = (
+            tmp.path().join("a.json"),
+            tmp.path().join("a.csv"),
+            tmp.path().join("b.json"),
+        );
+        let (code, stdout, stderr) = status(&export(&a, "arne", &fa, Some(&ca)));
+        assert_eq!(code, Some(0), "{stdout}{stderr}");
+        assert!(stdout.contains("2024-05..2024-05"), "{stdout}");
+        assert_eq!(status(&export(&b, "arne", &fb, None)).0, Some(0));
+
+        let json = std::fs::read_to_string(&fa).unwrap();
+        let csv = std::fs::read(&ca).unwrap();
+        assert!(!json.contains("KANARIE") && !json.contains("ARENDE"));
+        assert!(!String::from_utf8_lossy(&csv).contains("KANARIE"));
+        assert!(csv
+            .starts_with(b"\xEF\xBB\xBFmonth,unit,instrument,version,measure,category,count\r\n"));
+        assert!(String::from_utf8_lossy(&csv)
+            .contains("2024-05,IFO,freda-kortfragor-stil,1.0.0,completed,,4\r\n"));
+        let (code, stdout, _) = status(&varna(&["export", "verify", fa.to_str().unwrap()], &[]));
+        assert_eq!(code, Some(0));
+        assert!(stdout.contains("rows:"));
+
+        // A handläggare may not export.
+        let (code, _, stderr) = status(&export(&a, "hanna", &tmp.path().join("h.json"), None));
+        assert_eq!(code, Some(2));
+        assert!(stderr.contains("arbetsledare"), "{stderr}");
+        assert!(!tmp.path().join("h.json").exists());
+
+        // Merge the two laptops at laptop a: totals add up, both are sources.
+        let merged = tmp.path().join("merged.json");
+        let (code, stdout, stderr) = status(&merge(&a, &[&fa, &fb], &merged));
+        assert_eq!(code, Some(0), "{stdout}{stderr}");
+        assert_eq!(stdout.matches("source: ").count(), 2, "{stdout}");
+        let (code, _, _) = status(&varna(&["export", "verify", merged.to_str().unwrap()], &[]));
+        assert_eq!(code, Some(0));
+        let mcsv = tmp.path().join("merged.csv");
+        assert_eq!(
+            status(&varna(
+                &[
+                    "export",
+                    "csv",
+                    merged.to_str().unwrap(),
+                    "--out",
+                    mcsv.to_str().unwrap()
+                ],
+                &[]
+            ))
+            .0,
+            Some(0)
+        );
+        assert!(std::fs::read_to_string(&mcsv)
+            .unwrap()
+            .contains("2024-05,IFO,freda-kortfragor-stil,1.0.0,completed,,6\r\n"));
+
+        // The same file twice: refused, nothing written.
+        let twice = tmp.path().join("twice.json");
+        let (code, _, stderr) = status(&merge(&a, &[&fa, &fa], &twice));
+        assert_eq!(code, Some(1), "{stderr}");
+        assert!(stderr.contains("NOT MERGED"), "{stderr}");
+        assert!(!twice.exists());
+
+        // A tampered file: refused and named.
+        let bad = tmp.path().join("bad.json");
+        std::fs::write(&bad, json.replacen("\"count\": 4", "\"count\": 5", 1)).unwrap();
+        let (code, _, stderr) = status(&merge(&a, &[&fb, &bad], &twice));
+        assert_eq!(code, Some(1));
+        assert!(stderr.contains("bad.json"), "{stderr}");
+        assert!(!twice.exists());
+    }
+}

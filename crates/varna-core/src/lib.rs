@@ -17,3 +17,4 @@ pub mod instrument;
 pub mod review;
 pub mod screening;
 pub mod store;
+pub mod stats;

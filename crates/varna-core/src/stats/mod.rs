@@ -1,0 +1,403 @@
+//! Statistics for the unit head and the aggregate-only export: the on-screen view, the signed
+//! export file, merging several laptops' files, the installation's identity and the
+//! suppression threshold.
+//!
+//! - Only an arbetsledare (enhetschef) or an administratör may see statistics, export or
+//!   merge; a handläggare may not. An arbetsledare sees and exports only their own units.
+//! - The on-screen view is built by the very same code as the export file
+//!   ([`export::build_export`]), so it shows exactly the cells a file would publish:
+//!   suppressed breakdown cells are `None`, never a small number.
+//! - The installation id and its Ed25519 key are generated at first need and kept only in the
+//!   encrypted database (`meta` table).
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use rusqlite::OptionalExtension;
+use serde::Serialize;
+use uuid::Uuid;
+use zeroize::Zeroizing;
+
+use crate::error::{Error, Result};
+use crate::export::{
+    self, Cell, CountRow, ExportRequest, InstallationKey, Measure, Period, SignedExport,
+    SuppressionThreshold, YearMonth,
+};
+use crate::instrument::Text;
+use crate::store::{db_error, Role, Store};
+
+const STATS_ROLES: &[Role] = &[Role::Arbetsledare, Role::Administrator];
+const META_INSTALLATION_ID: &str = "installation_id";
+const META_INSTALLATION_KEY: &str = "installation_key_pkcs8";
+const SETTING_THRESHOLD: &str = "suppression_threshold";
+
+/// The installation's public identity, as carried in every export file it signs.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct InstallationIdentity {
+    pub installation_id: Uuid,
+    /// 64 lower-case hex digits.
+    pub public_key: String,
+}
+
+/// One published cell in the view: a count, or `None` when suppressed (shown as "..").
+pub type ViewCell = Option<u64>;
+
+/// One breakdown cell of a view row.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct BreakdownCell {
+    /// `outcome:<dimension>` or `role`.
+    pub measure: String,
+    pub category: String,
+    pub count: ViewCell,
+}
+
+/// One row of the statistics table: month × unit × instrument version.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct StatisticsRow {
+    pub month: String,
+    pub unit: String,
+    pub unit_name: String,
+    pub instrument: String,
+    pub version: String,
+    pub instrument_title: Option<Text>,
+    pub started: u64,
+    pub completed: u64,
+    pub reviewed: u64,
+    pub discarded: u64,
+    /// Outcome and role tables, in export order; suppressed cells are `None`.
+    pub breakdowns: Vec<BreakdownCell>,
+}
+
+/// The exact totals of one month across the rows shown (for the chart). Totals are never
+/// suppressed, so their sums are exact too.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct MonthTotals {
+    pub month: String,
+    pub started: u64,
+    pub completed: u64,
+    pub reviewed: u64,
+    pub discarded: u64,
+}
+
+/// What the statistics screen shows.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct StatisticsView {
+    pub from: String,
+    pub to: String,
+    pub threshold: u64,
+    /// Every month of the period, in order (also months without counts).
+    pub months: Vec<MonthTotals>,
+    pub rows: Vec<StatisticsRow>,
+    /// Whether any cell was suppressed (for the legend).
+    pub any_suppressed: bool,
+    /// The unit codes the viewer may see.
+    pub units: Vec<String>,
+}
+
+/// What an import/merge produced.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct MergeSummary {
+    pub period_from: String,
+    pub period_to: String,
+    pub sources: Vec<MergeSource>,
+    pub rows: usize,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct MergeSource {
+    pub installation_id: Uuid,
+    pub from: String,
+    pub to: String,
+}
+
+impl MergeSummary {
+    /// A summary of a (merged) export file.
+    pub fn of(file: &SignedExport) -> MergeSummary {
+        MergeSummary {
+            period_from: file.period().from().to_string(),
+            period_to: file.period().to().to_string(),
+            sources: file
+                .sources()
+                .iter()
+                .map(|s| MergeSource {
+                    installation_id: s.installation_id,
+                    from: s.period.from().to_string(),
+                    to: s.period.to().to_string(),
+                })
+                .collect(),
+            rows: file.rows().len(),
+        }
+    }
+}
+
+impl Store {
+    /// The small-cell threshold used for the view and the export (default 3). Any signed-in
+    /// account may read it.
+    pub fn suppression_threshold(&self) -> Result<SuppressionThreshold> {
+        let stored: Option<String> = self
+            .conn()
+            .query_row(
+                "SELECT value FROM settings WHERE key = ?1",
+                [SETTING_THRESHOLD],
+                |r| r.get(0),
+            )
+            .optional()
+            .map_err(|e| db_error("reading settings", e))?;
+        Ok(stored
+            .and_then(|v| v.parse::<u64>().ok())
+            .and_then(|v| SuppressionThreshold::new(v).ok())
+            .unwrap_or_default())
+    }
+
+    /// Sets the small-cell threshold (2–100). Administrators only.
+    pub fn set_suppression_threshold(&mut self, value: u64) -> Result<SuppressionThreshold> {
+        self.require(&[Role::Administrator], "changing the suppression threshold")?;
+        let threshold = SuppressionThreshold::new(value)?;
+        self.with_tx(|tx| {
+            tx.execute(
+                "INSERT INTO settings (key, value) VALUES (?1, ?2)
+                 ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+                [SETTING_THRESHOLD, &threshold.get().to_string()],
+            )
+            .map_err(|e| db_error("saving settings", e))
+            .map(|_| ())
+        })?;
+        Ok(threshold)
+    }
+
+    /// The installation's id and public key, generating them at first need. Arbetsledare and
+    /// administratör.
+    pub fn installation_identity(&mut self) -> Result<InstallationIdentity> {
+        self.require(STATS_ROLES, "reading the installation identity")?;
+        let (id, key) = self.installation_key()?;
+        Ok(InstallationIdentity {
+            installation_id: id,
+            public_key: key.public_key().to_hex(),
+        })
+    }
+
+    /// The statistics of the months `from..=to` for the screen, suppressed exactly like the
+    /// export. Arbetsledare (own units) and administratör (all units).
+    pub fn statistics(&self, from: YearMonth, to: YearMonth) -> Result<StatisticsView> {
+        self.require(STATS_ROLES, "viewing statistics")?;
+        let period = Period::new(from, to)?;
+        let request = self.export_request(period)?;
+        // The same builder as the file, with a throwaway key: the view can never show a cell
+        // that the file would not publish.
+        let file = export::build_export(&request, &InstallationKey::generate()?, Uuid::nil())?;
+        let units = self.visible_units()?;
+        let titles: BTreeMap<(String, String), Text> = self
+            .instruments()?
+            .into_iter()
+            .map(|i| ((i.id, i.version), i.title))
+            .collect();
+
+        let mut rows: BTreeMap<(YearMonth, String, String, String), StatisticsRow> =
+            BTreeMap::new();
+        let mut any_suppressed = false;
+        for r in file.rows() {
+            let key = (
+                r.month,
+                r.unit.to_string(),
+                r.instrument_id.to_string(),
+                r.instrument_version.to_string(),
+            );
+            let row = rows.entry(key.clone()).or_insert_with(|| StatisticsRow {
+                month: key.0.to_string(),
+                unit: key.1.clone(),
+                unit_name: units.get(&key.1).cloned().unwrap_or_default(),
+                instrument: key.2.clone(),
+                version: key.3.clone(),
+                instrument_title: titles.get(&(key.2.clone(), key.3.clone())).cloned(),
+                started: 0,
+                completed: 0,
+                reviewed: 0,
+                discarded: 0,
+                breakdowns: Vec::new(),
+            });
+            let exact = r.count.exact();
+            match (&r.measure, &r.category) {
+                (Measure::Started, None) => row.started = exact.unwrap_or(0),
+                (Measure::Completed, None) => row.completed = exact.unwrap_or(0),
+                (Measure::Reviewed, None) => row.reviewed = exact.unwrap_or(0),
+                (Measure::Discarded, None) => row.discarded = exact.unwrap_or(0),
+                (m, Some(c)) => {
+                    any_suppressed |= r.count == Cell::Suppressed;
+                    row.breakdowns.push(BreakdownCell {
+                        measure: m.to_string(),
+                        category: c.to_string(),
+                        count: exact,
+                    });
+                }
+                (_, None) => {}
+            }
+        }
+
+        let mut months = Vec::new();
+        let mut m = from;
+        loop {
+            let mut t = MonthTotals {
+                month: m.to_string(),
+                started: 0,
+                completed: 0,
+                reviewed: 0,
+                discarded: 0,
+            };
+            for r in rows.values().filter(|r| r.month == t.month) {
+                t.started += r.started;
+                t.completed += r.completed;
+                t.reviewed += r.reviewed;
+                t.discarded += r.discarded;
+            }
+            months.push(t);
+            if m >= to {
+                break;
+            }
+            m = next_month(m)?;
+        }
+
+        Ok(StatisticsView {
+            from: from.to_string(),
+            to: to.to_string(),
+            threshold: request.threshold.get(),
+            months,
+            rows: rows.into_values().collect(),
+            any_suppressed,
+            units: units.into_keys().collect(),
+        })
+    }
+
+    /// The signed export file of the months `from..=to`: built from the tally and the declared
+    /// instruments, suppressed with the installation's threshold and signed with its key.
+    /// Arbetsledare (own units) and administratör (all units).
+    pub fn export(&mut self, from: YearMonth, to: YearMonth) -> Result<SignedExport> {
+        self.require(STATS_ROLES, "exporting statistics")?;
+        let request = self.export_request(Period::new(from, to)?)?;
+        let (id, key) = self.installation_key()?;
+        export::build_export(&request, &key, id)
+    }
+
+    /// Verifies each file and merges them into one unit total signed by this installation.
+    /// Refuses a file that does not verify (naming which), and the same installation twice
+    /// for overlapping months (also the same file twice). Arbetsledare and administratör.
+    pub fn merge_exports(&mut self, files: &[Vec<u8>]) -> Result<SignedExport> {
+        self.require(STATS_ROLES, "merging statistics")?;
+        if files.is_empty() {
+            return Err(Error::InvalidInput(
+                "there are no export files to merge".into(),
+            ));
+        }
+        let mut verified = Vec::with_capacity(files.len());
+        for (i, bytes) in files.iter().enumerate() {
+            let file = export::verify(bytes).map_err(|e| match e {
+                Error::Corrupt(m) => Error::Corrupt(format!("file {}: {m}", i + 1)),
+                Error::InvalidInput(m) => Error::InvalidInput(format!("file {}: {m}", i + 1)),
+                other => other,
+            })?;
+            verified.push(file);
+        }
+        let (id, key) = self.installation_key()?;
+        export::merge(&verified, &key, id)
+    }
+
+    /// The tally rows the actor may see, with the declared instruments and the threshold.
+    fn export_request(&self, period: Period) -> Result<ExportRequest> {
+        let visible: BTreeSet<String> = self
+            .visible_units()?
+            .into_keys()
+            .map(|c| c.to_lowercase())
+            .collect();
+        let rows: Vec<CountRow> = self
+            .tally_rows(period.from(), period.to())?
+            .into_iter()
+            .filter(|r| visible.contains(&r.unit_code.as_str().to_lowercase()))
+            .collect();
+        Ok(ExportRequest {
+            period,
+            threshold: self.suppression_threshold()?,
+            instruments: self.declared_instruments()?,
+            rows,
+        })
+    }
+
+    /// Code → name of the units the actor may see: all for an administratör, their own for an
+    /// arbetsledare. The role and units are read afresh.
+    fn visible_units(&self) -> Result<BTreeMap<String, String>> {
+        let conn = self.conn();
+        let role: String = conn
+            .query_row(
+                "SELECT role FROM accounts WHERE id = ?1",
+                [&self.actor().id],
+                |r| r.get(0),
+            )
+            .map_err(|e| db_error("reading the account", e))?;
+        let sql = if Role::parse(&role)? == Role::Administrator {
+            "SELECT code, name FROM units WHERE ?1 IS NOT NULL"
+        } else {
+            "SELECT u.code, u.name FROM units u JOIN account_units au ON au.unit_id = u.id
+             WHERE au.account_id = ?1"
+        };
+        let mut stmt = conn
+            .prepare(sql)
+            .map_err(|e| db_error("reading units", e))?;
+        let units = stmt
+            .query_map([&self.actor().id], |r| Ok((r.get(0)?, r.get(1)?)))
+            .and_then(|rows| rows.collect::<rusqlite::Result<BTreeMap<String, String>>>())
+            .map_err(|e| db_error("reading units", e))?;
+        Ok(units)
+    }
+
+    /// The installation id and key, generated and stored (encrypted) at first need.
+    fn installation_key(&mut self) -> Result<(Uuid, InstallationKey)> {
+        if let Some(found) = self.load_installation_key()? {
+            return Ok(found);
+        }
+        let key = InstallationKey::generate()?;
+        let id = Uuid::new_v4();
+        let hex_key = Zeroizing::new(hex::encode(key.pkcs8()));
+        self.with_tx(|tx| {
+            // Another writer may have created it meanwhile; never replace an existing identity.
+            tx.execute(
+                "INSERT OR IGNORE INTO meta (key, value) VALUES (?1, ?2), (?3, ?4)",
+                [
+                    META_INSTALLATION_ID,
+                    &id.to_string(),
+                    META_INSTALLATION_KEY,
+                    hex_key.as_str(),
+                ],
+            )
+            .map_err(|e| db_error("saving the installation key", e))
+            .map(|_| ())
+        })?;
+        self.load_installation_key()?
+            .ok_or_else(|| Error::Internal("the installation key was not saved".into()))
+    }
+
+    fn load_installation_key(&self) -> Result<Option<(Uuid, InstallationKey)>> {
+        let read = |k: &str| -> Result<Option<String>> {
+            self.conn()
+                .query_row("SELECT value FROM meta WHERE key = ?1", [k], |r| r.get(0))
+                .optional()
+                .map_err(|e| db_error("reading the installation key", e))
+        };
+        let (Some(id), Some(key)) = (read(META_INSTALLATION_ID)?, read(META_INSTALLATION_KEY)?)
+        else {
+            return Ok(None);
+        };
+        let key = Zeroizing::new(key);
+        let id = Uuid::parse_str(&id)
+            .map_err(|_| Error::Corrupt("the installation id is damaged".into()))?;
+        let bytes = Zeroizing::new(
+            hex::decode(key.as_str())
+                .map_err(|_| Error::Corrupt("the installation's signing key is damaged".into()))?,
+        );
+        Ok(Some((id, InstallationKey::from_pkcs8(bytes)?)))
+    }
+}
+
+fn next_month(m: YearMonth) -> Result<YearMonth> {
+    if m.month() == 12 {
+        YearMonth::new(m.year() + 1, 1)
+    } else {
+        YearMonth::new(m.year(), m.month() + 1)
+    }
+}
