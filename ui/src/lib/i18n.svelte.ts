@@ -7,6 +7,8 @@ import en from '../locales/en.json';
 // Feature namespaces: each feature keeps its texts in its own file, under its own key prefix.
 import svScreening from '../locales/sv/screening.json';
 import enScreening from '../locales/en/screening.json';
+import svReview from '../locales/sv/review.json';
+import enReview from '../locales/en/review.json';
 
 export type Lang = 'sv' | 'en';
 export const LANGS: { code: Lang; label: string }[] = [
@@ -19,8 +21,8 @@ void i18n.init({
   lng: 'sv',
   fallbackLng: 'sv',
   resources: {
-    sv: { translation: { ...sv, screening: svScreening } },
-    en: { translation: { ...en, screening: enScreening } },
+    sv: { translation: { ...sv, screening: svScreening, review: svReview } },
+    en: { translation: { ...en, screening: enScreening, review: enReview } },
   },
   initAsync: false,
   interpolation: { escapeValue: false },

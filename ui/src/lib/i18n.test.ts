@@ -3,6 +3,8 @@ import sv from '../locales/sv.json';
 import en from '../locales/en.json';
 import svScreening from '../locales/sv/screening.json';
 import enScreening from '../locales/en/screening.json';
+import svReview from '../locales/sv/review.json';
+import enReview from '../locales/en/review.json';
 import { currentLang, setLang, t } from './i18n.svelte';
 
 function keys(obj: Record<string, unknown>, prefix = ''): string[] {
@@ -34,6 +36,7 @@ describe('i18n', () => {
   it('has an English text for every Swedish key and no English-only keys', () => {
     expect(keys(en).sort()).toEqual(keys(sv).sort());
     expect(keys(enScreening).sort()).toEqual(keys(svScreening).sort());
+    expect(keys(enReview).sort()).toEqual(keys(svReview).sort());
   });
 
   it('has a translation for every core error code', () => {
