@@ -9,6 +9,8 @@ import svScreening from '../locales/sv/screening.json';
 import enScreening from '../locales/en/screening.json';
 import svReview from '../locales/sv/review.json';
 import enReview from '../locales/en/review.json';
+import svStats from '../locales/sv/stats.json';
+import enStats from '../locales/en/stats.json';
 
 export type Lang = 'sv' | 'en';
 export const LANGS: { code: Lang; label: string }[] = [
@@ -21,8 +23,8 @@ void i18n.init({
   lng: 'sv',
   fallbackLng: 'sv',
   resources: {
-    sv: { translation: { ...sv, screening: svScreening, review: svReview } },
-    en: { translation: { ...en, screening: enScreening, review: enReview } },
+    sv: { translation: { ...sv, screening: svScreening, review: svReview, stats: svStats } },
+    en: { translation: { ...en, screening: enScreening, review: enReview, stats: enStats } },
   },
   initAsync: false,
   interpolation: { escapeValue: false },

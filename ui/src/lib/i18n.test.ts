@@ -5,6 +5,8 @@ import svScreening from '../locales/sv/screening.json';
 import enScreening from '../locales/en/screening.json';
 import svReview from '../locales/sv/review.json';
 import enReview from '../locales/en/review.json';
+import svStats from '../locales/sv/stats.json';
+import enStats from '../locales/en/stats.json';
 import { currentLang, setLang, t } from './i18n.svelte';
 
 function keys(obj: Record<string, unknown>, prefix = ''): string[] {
@@ -37,6 +39,7 @@ describe('i18n', () => {
     expect(keys(en).sort()).toEqual(keys(sv).sort());
     expect(keys(enScreening).sort()).toEqual(keys(svScreening).sort());
     expect(keys(enReview).sort()).toEqual(keys(svReview).sort());
+    expect(keys(enStats).sort()).toEqual(keys(svStats).sort());
   });
 
   it('has a translation for every core error code', () => {

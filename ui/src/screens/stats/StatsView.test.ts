@@ -1,0 +1,169 @@
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { cleanup, fireEvent, render, screen, waitFor } from '@testing-library/svelte';
+import * as core from '@tauri-apps/api/core';
+import { setLang } from '../../lib/i18n.svelte';
+import { lastTwelveMonths, splitPaths, type StatisticsView } from '../../lib/stats';
+import type { Session } from '../../lib/session';
+import StatsView from './StatsView.svelte';
+
+vi.mock('@tauri-apps/api/core', () => ({ invoke: vi.fn() }));
+// jsdom has no canvas: the chart module is replaced, and the test checks what it is given.
+const chartCalls: { months: string[]; labels: Record<string, string> }[] = [];
+vi.mock('./statsChart', () => ({
+  createMonthChart: (_c: HTMLCanvasElement, months: { month: string }[], labels: Record<string, string>) => {
+    chartCalls.push({ months: months.map((m) => m.month), labels });
+    return {
+      update: (ms: { month: string }[], ls: Record<string, string>) =>
+        chartCalls.push({ months: ms.map((m) => m.month), labels: ls }),
+      destroy: () => {},
+    };
+  },
+}));
+const invoke = vi.mocked(core.invoke) as unknown as ReturnType<typeof vi.fn>;
+const calls = (cmd: string) => invoke.mock.calls.filter((c) => c[0] === cmd).map((c) => c[1]);
+
+const session = (role: Session['role']): Session => ({
+  username: 'u', displayName: 'U', role, units: [{ id: 'u1', code: 'IFO', name: 'IFO' }],
+  autoLockMinutes: 10, instrumentProblems: [],
+});
+
+const VIEW: StatisticsView = {
+  from: '2025-02', to: '2025-03', threshold: 3, any_suppressed: true, units: ['IFO'],
+  months: [
+    { month: '2025-02', started: 0, completed: 0, reviewed: 0, discarded: 0 },
+    { month: '2025-03', started: 7, completed: 5, reviewed: 2, discarded: 1 },
+  ],
+  rows: [{
+    month: '2025-03', unit: 'IFO', unit_name: 'Individ- och familjeomsorg', instrument: 'freda-kortfragor-stil',
+    version: '1.0.0', instrument_title: { sv: 'FREDA-stil kortfrågor', en: 'FREDA-style short questions' },
+    started: 7, completed: 5, reviewed: 2, discarded: 1,
+    breakdowns: [
+      { measure: 'outcome:screening', category: 'positiv', count: 4 },
+      { measure: 'outcome:screening', category: 'negativ', count: null },
+      { measure: 'outcome:screening', category: 'avbojd', count: null },
+      { measure: 'role', category: 'valdsutsatt', count: 5 },
+      { measure: 'role', category: 'barn', count: 0 },
+    ],
+  }],
+};
+
+const written = (json: string) => ({
+  jsonPath: json, csvPath: json.replace('.json', '.csv'), rows: 9, installationId: 'x',
+  summary: { period_from: '2025-02', period_to: '2025-03', rows: 9,
+    sources: [{ installation_id: 'a', from: '2025-02', to: '2025-03' }, { installation_id: 'b', from: '2025-02', to: '2025-03' }] },
+});
+
+function route(handlers: Record<string, (args: Record<string, unknown>) => unknown>) {
+  invoke.mockImplementation(async (cmd: string, args: Record<string, unknown>) => {
+    const h = handlers[cmd];
+    if (!h) throw { code: 'internal', message: `no route for ${cmd}` };
+    return h(args);
+  });
+}
+
+beforeEach(() => {
+  setLang('sv');
+  invoke.mockReset();
+  chartCalls.length = 0;
+});
+afterEach(() => cleanup());
+
+describe('StatsView', () => {
+  it('asks for the last twelve months and shows the table with Swedish labels and ".." for hidden cells', async () => {
+    route({ statistics_get: () => VIEW });
+    render(StatsView, { session: session('arbetsledare') });
+    const row = await screen.findByTestId('stats-row');
+    expect(calls('statistics_get')[0]).toEqual(lastTwelveMonths());
+    for (const h of ['Månad', 'Enhet', 'Påbörjade', 'Slutförda', 'Granskade', 'Kasserade', 'Utfall', 'Personens roll']) {
+      expect(screen.getByRole('columnheader', { name: h })).toBeTruthy();
+    }
+    expect(row.querySelector('[data-testid="cell-started"]')!.textContent).toBe('7');
+    expect(row.querySelector('[data-testid="cell-completed"]')!.textContent).toBe('5');
+    expect(row.querySelector('[data-testid="cell-reviewed"]')!.textContent).toBe('2');
+    expect(row.querySelector('[data-testid="cell-discarded"]')!.textContent).toBe('1');
+    expect(row.textContent).toContain('FREDA-stil kortfrågor 1.0.0');
+    const outcome = (c: string) => row.querySelector(`[data-testid="cell-outcome"][data-category="${c}"]`)!.textContent;
+    expect(outcome('positiv')).toBe('screening: positiv 4');
+    expect(outcome('negativ')).toBe('screening: negativ ..');
+    expect(row.querySelector('[data-testid="cell-role"][data-category="valdsutsatt"]')!.textContent).toBe('Våldsutsatt 5');
+    expect(screen.getByTestId('stats-legend').textContent).toContain('1–3');
+    // The chart gets every month of the period and Swedish labels.
+    await waitFor(() => expect(chartCalls.length).toBeGreaterThan(0));
+    expect(chartCalls.at(-1)!.months).toEqual(['2025-02', '2025-03']);
+    expect(chartCalls.at(-1)!.labels.completed).toBe('Slutförda');
+    // An arbetsledare has no threshold setting.
+    expect(screen.queryByTestId('threshold-input')).toBeNull();
+  });
+
+  it('applies the period filter', async () => {
+    route({ statistics_get: () => VIEW });
+    render(StatsView, { session: session('arbetsledare') });
+    await screen.findByTestId('stats-row');
+    await fireEvent.input(screen.getByTestId('stats-from'), { target: { value: '2024-01' } });
+    await fireEvent.input(screen.getByTestId('stats-to'), { target: { value: '2024-06' } });
+    await fireEvent.click(screen.getByTestId('stats-show'));
+    await waitFor(() => expect(calls('statistics_get').at(-1)).toEqual({ from: '2024-01', to: '2024-06' }));
+  });
+
+  it('exports to the typed folder and shows the written paths', async () => {
+    route({ statistics_get: () => VIEW, export_write: () => written('/home/a/Dokument/varna-export-2024-04-2025-03.json') });
+    render(StatsView, { session: session('arbetsledare') });
+    await screen.findByTestId('stats-row');
+    await fireEvent.click(screen.getByTestId('export-button'));
+    expect((await screen.findByTestId('export-json-path')).textContent).toBe('/home/a/Dokument/varna-export-2024-04-2025-03.json');
+    expect(screen.getByTestId('export-csv-path').textContent).toBe('/home/a/Dokument/varna-export-2024-04-2025-03.csv');
+    expect(calls('export_write')[0]).toEqual({ ...lastTwelveMonths(), folder: null });
+    await fireEvent.input(screen.getByTestId('export-folder'), { target: { value: ' /tmp/ut ' } });
+    await fireEvent.click(screen.getByTestId('export-button'));
+    await waitFor(() => expect(calls('export_write')[1]).toEqual({ ...lastTwelveMonths(), folder: '/tmp/ut' }));
+  });
+
+  it('merges pasted paths and shows refusals in Swedish', async () => {
+    let refuse = true;
+    route({
+      statistics_get: () => VIEW,
+      export_import: () => {
+        if (refuse) throw { code: 'conflict', message: 'installation x appears twice' };
+        return written('/tmp/varna-sammanslagen-2025-02-2025-03.json');
+      },
+    });
+    render(StatsView, { session: session('arbetsledare') });
+    await screen.findByTestId('stats-row');
+    await fireEvent.click(screen.getByTestId('import-button'));
+    expect(calls('export_import')).toHaveLength(0);
+    await fireEvent.input(screen.getByTestId('import-paths'), { target: { value: '"/tmp/a.json"\n\n /tmp/b.json \n' } });
+    await fireEvent.click(screen.getByTestId('import-button'));
+    const err = await screen.findByTestId('import-error');
+    expect(err.querySelector('[data-code]')!.getAttribute('data-code')).toBe('conflict');
+    expect(calls('export_import')[0]).toEqual({ paths: ['/tmp/a.json', '/tmp/b.json'], folder: null });
+    refuse = false;
+    await fireEvent.click(screen.getByTestId('import-button'));
+    const done = await screen.findByTestId('import-done');
+    expect(done.textContent).toContain('2025-02 – 2025-03 (2 datorer)');
+  });
+
+  it('lets an administratör change the threshold and reloads', async () => {
+    route({ statistics_get: () => VIEW, settings_threshold_set: (a) => a.value });
+    render(StatsView, { session: session('administrator') });
+    await screen.findByTestId('stats-row');
+    const input = screen.getByTestId('threshold-input') as HTMLInputElement;
+    expect(input.value).toBe('3');
+    await fireEvent.input(input, { target: { value: '5' } });
+    await fireEvent.click(screen.getByTestId('threshold-save'));
+    await waitFor(() => expect(calls('settings_threshold_set')[0]).toEqual({ value: 5 }));
+    await waitFor(() => expect(calls('statistics_get').length).toBe(2));
+  });
+
+  it('shows a refusal when the core forbids statistics', async () => {
+    route({ statistics_get: () => { throw { code: 'forbidden', message: 'no' }; } });
+    render(StatsView, { session: session('arbetsledare') });
+    await waitFor(() => expect(document.querySelector('[data-code="forbidden"]')).not.toBeNull());
+    expect(screen.queryByTestId('stats-table')).toBeNull();
+  });
+});
+
+describe('splitPaths', () => {
+  it('keeps one path per line without quotes', () => {
+    expect(splitPaths('"C:\\a b\\x.json"\r\n/tmp/y.json\n\n')).toEqual(['C:\\a b\\x.json', '/tmp/y.json']);
+  });
+});
