@@ -5,3 +5,4 @@
 pub mod review;
 pub mod screening;
 pub mod session;
+pub mod stats;

@@ -1,0 +1,154 @@
+//! Statistics for the unit head: the on-screen view, writing the signed export (JSON + CSV)
+//! into a folder, importing and merging other laptops' files, and the suppression threshold.
+//! Each command is one call into the core's `Store`; this module only picks file names.
+//!
+//! There is no file dialog (no fs or dialog plugin): the folder is the user's Documents folder
+//! (else the home folder) unless the user typed one, and imported files are paths the user
+//! typed or pasted.
+
+use std::path::{Path, PathBuf};
+
+use serde::Serialize;
+use tauri::{Manager, State};
+use varna_core::export::{SignedExport, YearMonth};
+use varna_core::stats::{MergeSummary, StatisticsView};
+use varna_core::Error;
+
+use crate::error::CommandResult;
+use crate::state::AppState;
+
+/// The files an export or a merge wrote.
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct WrittenFiles {
+    pub json_path: String,
+    pub csv_path: String,
+    pub rows: usize,
+    pub installation_id: String,
+    pub summary: MergeSummary,
+}
+
+fn month(s: &str) -> Result<YearMonth, Error> {
+    s.trim().parse()
+}
+
+#[tauri::command]
+pub fn statistics_get(
+    state: State<'_, AppState>,
+    from: String,
+    to: String,
+) -> CommandResult<StatisticsView> {
+    let (from, to) = (month(&from)?, month(&to)?);
+    Ok(state.with_store(|s| s.statistics(from, to))?)
+}
+
+#[tauri::command]
+pub fn export_write(
+    app: tauri::AppHandle,
+    state: State<'_, AppState>,
+    from: String,
+    to: String,
+    folder: Option<String>,
+) -> CommandResult<WrittenFiles> {
+    let (from, to) = (month(&from)?, month(&to)?);
+    let dir = target_folder(&app, folder)?;
+    let file = state.with_store(|s| s.export(from, to))?;
+    Ok(write_pair(
+        &dir,
+        &format!("varna-export-{from}-{to}"),
+        &file,
+    )?)
+}
+
+#[tauri::command]
+pub fn export_import(
+    app: tauri::AppHandle,
+    state: State<'_, AppState>,
+    paths: Vec<String>,
+    folder: Option<String>,
+) -> CommandResult<WrittenFiles> {
+    let paths: Vec<PathBuf> = paths
+        .iter()
+        .map(|p| p.trim().trim_matches('"'))
+        .filter(|p| !p.is_empty())
+        .map(PathBuf::from)
+        .collect();
+    let mut files = Vec::with_capacity(paths.len());
+    for p in &paths {
+        files.push(std::fs::read(p).map_err(|e| Error::io(format!("reading {}", p.display()), e))?);
+    }
+    let dir = target_folder(&app, folder)?;
+    let merged = state.with_store(|s| s.merge_exports(&files))?;
+    let p = merged.period();
+    Ok(write_pair(
+        &dir,
+        &format!("varna-sammanslagen-{}-{}", p.from(), p.to()),
+        &merged,
+    )?)
+}
+
+#[tauri::command]
+pub fn settings_threshold_set(state: State<'_, AppState>, value: u64) -> CommandResult<u64> {
+    Ok(state
+        .with_store(|s| s.set_suppression_threshold(value))?
+        .get())
+}
+
+/// The folder the user typed, else Documents, else home.
+fn target_folder(app: &tauri::AppHandle, typed: Option<String>) -> Result<PathBuf, Error> {
+    if let Some(t) = typed
+        .map(|t| t.trim().to_string())
+        .filter(|t| !t.is_empty())
+    {
+        let dir = PathBuf::from(t);
+        if !dir.is_dir() {
+            return Err(Error::InvalidInput(format!(
+                "the folder {} does not exist",
+                dir.display()
+            )));
+        }
+        return Ok(dir);
+    }
+    let paths = app.path();
+    if let Ok(docs) = paths.document_dir() {
+        if docs.is_dir() {
+            return Ok(docs);
+        }
+    }
+    paths
+        .home_dir()
+        .ok()
+        .filter(|h| h.is_dir())
+        .ok_or_else(|| Error::InvalidInput("no Documents or home folder; type a folder".into()))
+}
+
+/// Writes `<stem>.json` and `<stem>.csv` (adding `-2`, `-3`… rather than overwriting).
+fn write_pair(dir: &Path, stem: &str, file: &SignedExport) -> Result<WrittenFiles, Error> {
+    let mut n = 1;
+    let (json, csv) = loop {
+        let name = if n == 1 {
+            stem.to_string()
+        } else {
+            format!("{stem}-{n}")
+        };
+        let (j, c) = (
+            dir.join(format!("{name}.json")),
+            dir.join(format!("{name}.csv")),
+        );
+        if !j.exists() && !c.exists() {
+            break (j, c);
+        }
+        n += 1;
+    };
+    std::fs::write(&json, file.to_json_bytes())
+        .map_err(|e| Error::io(format!("writing {}", json.display()), e))?;
+    std::fs::write(&csv, file.to_csv()?)
+        .map_err(|e| Error::io(format!("writing {}", csv.display()), e))?;
+    Ok(WrittenFiles {
+        json_path: json.display().to_string(),
+        csv_path: csv.display().to_string(),
+        rows: file.rows().len(),
+        installation_id: file.installation_id().to_string(),
+        summary: MergeSummary::of(file),
+    })
+}
