@@ -1,0 +1,138 @@
+// The review area against a fake IPC: the queue, the read-only mapping view with comments and
+// decisions, the factor table of a structured judgement, and the worker's status panel.
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { cleanup, fireEvent, render, screen, waitFor } from '@testing-library/svelte';
+import * as core from '@tauri-apps/api/core';
+import { setLang } from '../../lib/i18n.svelte';
+import type { ReviewState } from '../../lib/review';
+import type { Evaluation, Instrument } from '../../lib/screening';
+import { draft, routeInvoke, SESSION } from '../work/test/fixtures';
+import sos from '../work/test/shipped/signs-of-safety-stil.json';
+import patriark from '../work/test/shipped/patriark-stil.json';
+import ReviewWorkspace from './ReviewWorkspace.svelte';
+import ReviewStatusPanel from './ReviewStatusPanel.svelte';
+
+vi.mock('@tauri-apps/api/core', () => ({ invoke: vi.fn() }));
+const invoke = vi.mocked(core.invoke) as unknown as ReturnType<typeof vi.fn>;
+const calls = (cmd: string) => invoke.mock.calls.filter((c) => c[0] === cmd).map((c) => c[1]);
+
+beforeEach(() => {
+  setLang('sv');
+  invoke.mockReset();
+});
+afterEach(() => cleanup());
+
+type Shipped = { definition: Instrument; evaluation: Evaluation };
+const map = sos as unknown as Shipped;
+
+const mapping = () =>
+  draft({
+    id: 's1', status: 'completed', completedAt: '2025-03-01T10:00:00Z',
+    definition: map.definition, instrumentId: map.definition.id,
+    evaluation: { ...map.evaluation, complete: true, missing_required: [] },
+    answers: {
+      tidigare_skada: { type: 'entries', value: [{ beskrivning: { type: 'text', value: 'Pappa slog mamma' } }] },
+      'sakerhet@worker': { type: 'integer', value: 4 },
+    },
+  });
+
+const state = (over: Partial<ReviewState> = {}): ReviewState => ({
+  screeningId: 's1', status: 'awaiting_review', round: 1, submittedAt: '2025-03-01T10:00:00Z',
+  comments: [], history: [{ kind: 'completed', actorName: 'Bo Berg', at: '2025-03-01T10:00:00Z', reason: null }],
+  canComment: true, canDecide: true, canResubmit: false, answeredSinceReturn: false, ...over,
+});
+
+const item = {
+  screeningId: 's1', instrumentId: 'signs-of-safety-stil', instrumentVersion: '1.0.0',
+  instrumentTitle: map.definition.title, unitCode: 'IFO', authorName: 'Bo Berg', conductedOn: '2025-03-01',
+  completedAt: '2025-03-01T10:00:00Z', submittedAt: '2025-03-01T10:00:00Z', status: 'awaiting_review', round: 1,
+};
+
+describe('ReviewWorkspace', () => {
+  it('lists the queue and opens a mapping read-only in three columns with its scales', async () => {
+    routeInvoke(invoke, {
+      review_queue: () => ({ awaiting: [item], returned: [] }),
+      review_get: () => ({ screening: mapping(), review: state() }),
+    });
+    render(ReviewWorkspace, { props: { session: SESSION } });
+    const row = await screen.findByTestId('queue-item');
+    expect(row.textContent).toContain('Bo Berg');
+    expect(row.textContent).toContain('Väntar på granskning');
+    await fireEvent.click(screen.getByTestId('queue-open'));
+    await screen.findByTestId('review-view');
+    expect(screen.getAllByTestId('mapping-column')).toHaveLength(3);
+    expect(screen.getByTestId('scales').textContent).toContain('4');
+    expect(screen.getByTestId('review-view').querySelectorAll('input')).toHaveLength(0);
+  });
+
+  it('comments on one answer and returns only with a reason', async () => {
+    let st = state();
+    routeInvoke(invoke, {
+      review_queue: () => ({ awaiting: [item], returned: [] }),
+      review_get: () => ({ screening: mapping(), review: st }),
+      review_comment: (a) => {
+        const c = { id: 'c1', authorName: 'Cia', createdAt: '2025-03-02T10:00:00Z', answerKey: (a as { answerKey: string }).answerKey, text: 'Varför 4?' };
+        st = { ...st, comments: [c] };
+        return c;
+      },
+      review_decide: () => {
+        st = { ...st, status: 'returned', canDecide: false };
+        return st;
+      },
+    });
+    render(ReviewWorkspace, { props: { session: SESSION } });
+    await fireEvent.click(await screen.findByTestId('queue-open'));
+    await screen.findByTestId('review-view');
+    const on = document.querySelector('[data-testid=comment-on][data-key="sakerhet@worker"]') as HTMLElement;
+    await fireEvent.click(on);
+    await fireEvent.input(screen.getByTestId('comment-text'), { target: { value: 'Varför 4?' } });
+    await fireEvent.click(screen.getByTestId('comment-add'));
+    await waitFor(() => expect(calls('review_comment')).toEqual([{ id: 's1', answerKey: 'sakerhet@worker', text: 'Varför 4?' }]));
+    await screen.findByTestId('inline-comment');
+    expect((screen.getByTestId('review-return') as HTMLButtonElement).disabled).toBe(true);
+    await fireEvent.input(screen.getByTestId('return-reason'), { target: { value: 'Motivera' } });
+    await fireEvent.click(screen.getByTestId('review-return'));
+    await waitFor(() => expect(calls('review_decide')).toEqual([{ id: 's1', decision: 'return', reason: 'Motivera' }]));
+    await screen.findByTestId('review-with-worker');
+  });
+
+  it('shows a structured judgement as a factor table', async () => {
+    const p = patriark as unknown as Shipped;
+    const doc = draft({ id: 's1', status: 'completed', definition: p.definition, evaluation: p.evaluation });
+    routeInvoke(invoke, {
+      review_queue: () => ({ awaiting: [item], returned: [] }),
+      review_get: () => ({ screening: doc, review: state() }),
+    });
+    render(ReviewWorkspace, { props: { session: SESSION } });
+    await fireEvent.click(await screen.findByTestId('queue-open'));
+    await screen.findByTestId('review-view');
+    expect(screen.getAllByTestId('factors').length).toBeGreaterThan(0);
+    expect(screen.getAllByTestId('factor').length).toBeGreaterThan(5);
+  });
+});
+
+describe('ReviewStatusPanel', () => {
+  it('shows the comments of a return and resubmits only after an addendum', async () => {
+    let st = state({
+      status: 'returned', canComment: false, canDecide: false, canResubmit: true,
+      comments: [{ id: 'c1', authorName: 'Cia', createdAt: '2025-03-02T10:00:00Z', answerKey: null, text: 'Komplettera' }],
+      history: [...state().history, { kind: 'returned', actorName: 'Cia', at: '2025-03-02T10:00:00Z', reason: 'Motivera' }],
+    });
+    routeInvoke(invoke, {
+      review_state: () => st,
+      review_resubmit: () => ({ ...st, status: 'awaiting_review', canResubmit: false, round: 2 }),
+    });
+    const { rerender } = render(ReviewStatusPanel, { props: { doc: mapping() } });
+    const panel = await screen.findByTestId('review-status-panel');
+    expect(panel.textContent).toContain('Återlämnad');
+    expect(panel.textContent).toContain('Komplettera');
+    expect(panel.textContent).toContain('Motivera');
+    expect((screen.getByTestId('review-resubmit') as HTMLButtonElement).disabled).toBe(true);
+    st = { ...st, answeredSinceReturn: true };
+    await rerender({ doc: { ...mapping(), addenda: [{ id: 'a1', authorName: 'Bo', createdAt: '2025-03-03T10:00:00Z', text: 'Svar' }] } });
+    await waitFor(() => expect((screen.getByTestId('review-resubmit') as HTMLButtonElement).disabled).toBe(false));
+    await fireEvent.click(screen.getByTestId('review-resubmit'));
+    await waitFor(() => expect(screen.getByTestId('review-status-panel').dataset.status).toBe('awaiting_review'));
+    expect(calls('review_resubmit')).toEqual([{ id: 's1' }]);
+  });
+});
