@@ -8,6 +8,7 @@ use std::process::ExitCode;
 use clap::{Parser, Subcommand};
 
 // Command groups, one module each.
+mod audit_cmd;
 mod export_cmd;
 mod instrument_cmd;
 mod store_cmd;
@@ -36,6 +37,12 @@ enum Command {
     /// Check, list and describe instrument files.
     #[command(subcommand)]
     Instrument(instrument_cmd::InstrumentCmd),
+    /// Access log (loggkontroll): verify the chain, list rows.
+    #[command(subcommand)]
+    Audit(audit_cmd::AuditCmd),
+    /// Retention (gallring): preview, run, set the periods.
+    #[command(subcommand)]
+    Retention(audit_cmd::RetentionCmd),
 }
 
 fn main() -> ExitCode {
@@ -48,6 +55,8 @@ fn main() -> ExitCode {
         Some(Command::Store(cmd)) => store_cmd::run(cmd),
         Some(Command::Export(cmd)) => export_cmd::run(cmd),
         Some(Command::Instrument(cmd)) => instrument_cmd::run(cmd),
+        Some(Command::Audit(cmd)) => audit_cmd::run_audit(cmd),
+        Some(Command::Retention(cmd)) => audit_cmd::run_retention(cmd),
     };
     match result {
         Ok(code) => code,

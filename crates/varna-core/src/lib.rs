@@ -5,6 +5,7 @@
 //! has no dependency on Tauri or any UI toolkit (see `docs/ARCHITECTURE.md`), so the
 //! desktop shell (`src-tauri`) and the CLI (`crates/varna-cli`) stay thin adapters.
 
+pub mod audit;
 pub mod error;
 
 pub use error::{Error, ErrorCode};
@@ -14,6 +15,7 @@ pub const VERSION: &str = env!("CARGO_PKG_VERSION");
 
 pub mod export;
 pub mod instrument;
+pub mod retention;
 pub mod review;
 pub mod screening;
 pub mod store;

@@ -11,6 +11,7 @@ use super::{
     now_text, Addendum, MyScreenings, NewScreening, Saved, ScreeningDoc, ScreeningSummary, Status,
     MAX_CASE_REF_CHARS, MAX_FREE_TEXT_CHARS, RECENT_COMPLETED,
 };
+use crate::audit::{self, Event, Obj};
 use crate::error::{Error, Result};
 use crate::instrument::{self, AnswerKey, AnswerValue, Answers, Evaluation, Instrument};
 use crate::store::{db_error, Role, Store};
@@ -244,6 +245,12 @@ impl Store {
                 ],
             )
             .map_err(|e| db_error("starting the screening", e))?;
+            audit::record(
+                tx,
+                Some(&actor.id),
+                Event::ScreeningCreate,
+                Obj::screening(&id).detail(format!("{}@{}", version.id, version.version)),
+            )?;
             tally::bump(
                 tx,
                 &tally::Key::of(&conducted_on, &new.unit_id, &version.id, &version.version),
@@ -252,6 +259,17 @@ impl Store {
             )
         })?;
         self.screening(&id)
+    }
+
+    /// Opens a screening for reading, as [`Store::screening`] does, and logs the opening in
+    /// the access log (`screening_open`). The shell's `screening_get` uses this.
+    pub fn open_screening(&mut self, id: &str) -> Result<ScreeningDoc> {
+        let doc = self.screening(id)?;
+        let me = self.actor().id.clone();
+        self.with_tx(|tx| {
+            audit::record(tx, Some(&me), Event::ScreeningOpen, Obj::screening(&doc.id))
+        })?;
+        Ok(doc)
     }
 
     /// One screening with its definition, answers, notes, evaluation and addenda. Readable
@@ -435,8 +453,15 @@ impl Store {
         let now = now_text();
         let conducted_on = row.conducted_on.format("%Y-%m-%d").to_string();
         let key = tally::Key::of(&conducted_on, &row.unit_id, &version.id, &version.version);
+        let me = self.actor().id.clone();
         self.with_tx(|tx| {
             ensure_draft(tx, &row.id)?;
+            audit::record(
+                tx,
+                Some(&me),
+                Event::ScreeningComplete,
+                Obj::screening(&row.id),
+            )?;
             // The answers read above are the ones that complete it: nothing else writes
             // to this connection in between, and the draft check holds the write lock.
             tx.execute(
@@ -468,8 +493,15 @@ impl Store {
         }
         let conducted_on = row.conducted_on.format("%Y-%m-%d").to_string();
         let key = tally::Key::of(&conducted_on, &row.unit_id, &version.id, &version.version);
+        let me = self.actor().id.clone();
         self.with_tx(|tx| {
             ensure_draft(tx, &row.id)?;
+            audit::record(
+                tx,
+                Some(&me),
+                Event::ScreeningDiscard,
+                Obj::screening(&row.id),
+            )?;
             for sql in [
                 "DELETE FROM screening_answers WHERE screening_id = ?1",
                 "DELETE FROM screening_notes WHERE screening_id = ?1",
@@ -509,6 +541,12 @@ impl Store {
                 (&addendum_id, &row.id, &actor.id, &now, text),
             )
             .map_err(|e| db_error("adding the addendum", e))?;
+            audit::record(
+                tx,
+                Some(&actor.id),
+                Event::AddendumAdd,
+                Obj::screening(&row.id),
+            )?;
             Ok(())
         })?;
         let author_name: String = self

@@ -150,6 +150,7 @@ impl Store {
             })
             .collect();
         let now = now_text();
+        let me = self.actor().id.clone();
         let (added, refused) = self.with_tx(|tx| {
             let mut seen = Vec::new();
             for (id, version, sha) in stored_hashes(tx)? {
@@ -185,6 +186,16 @@ impl Store {
                             ),
                         )
                         .map_err(|e| db_error("storing an instrument", e))?;
+                        crate::audit::record(
+                            tx,
+                            Some(&me),
+                            crate::audit::Event::InstrumentAdd,
+                            crate::audit::Obj::instrument(&format!(
+                                "{}@{}",
+                                inst.id(),
+                                inst.version()
+                            )),
+                        )?;
                         added.push(format!("{}@{}", inst.id(), inst.version()));
                     }
                     Err(e) => refused.push(RefusedInstrument {

@@ -8,6 +8,7 @@ use serde::{Deserialize, Serialize};
 
 use super::keyfile::KdfParams;
 use super::{check_new_passphrase, db_error, now_text, Store};
+use crate::audit::{self, Event, Obj};
 use crate::error::{Error, Result};
 
 /// What an account may do.
@@ -211,6 +212,7 @@ impl Store {
         let data_dir = self.data_dir.clone();
         let store_id = self.store_id.clone();
         let db_key = self.db_key.clone();
+        let me = self.actor.id.clone();
         self.with_tx(|tx| {
             tx.execute(
                 "INSERT INTO accounts (id, username, display_name, role, active, created_at)
@@ -218,6 +220,12 @@ impl Store {
                 (&id, &username, &display_name, new.role.as_str(), &now),
             )
             .map_err(|e| db_error("adding the account", e))?;
+            audit::record(
+                tx,
+                Some(&me),
+                Event::AccountAdd,
+                Obj::account(&id).detail(new.role.as_str()),
+            )?;
             for unit_id in &new.unit_ids {
                 insert_membership(tx, &id, unit_id)?;
             }
@@ -272,7 +280,14 @@ impl Store {
         if account.role == Role::Administrator && role != Role::Administrator {
             self.ensure_another_admin(account_id)?;
         }
+        let me = self.actor.id.clone();
         self.with_tx(|tx| {
+            audit::record(
+                tx,
+                Some(&me),
+                Event::AccountRole,
+                Obj::account(account_id).detail(role.as_str()),
+            )?;
             tx.execute(
                 "UPDATE accounts SET role = ?2 WHERE id = ?1",
                 (account_id, role.as_str()),
@@ -293,7 +308,14 @@ impl Store {
                 "an account belongs to at least one unit".into(),
             ));
         }
+        let me = self.actor.id.clone();
         self.with_tx(|tx| {
+            audit::record(
+                tx,
+                Some(&me),
+                Event::AccountUnits,
+                Obj::account(account_id).detail(unit_ids.join(",")),
+            )?;
             tx.execute(
                 "DELETE FROM account_units WHERE account_id = ?1",
                 [account_id],
@@ -325,7 +347,14 @@ impl Store {
             kf.remove_slot(account_id);
             Ok(())
         })?;
+        let me = self.actor.id.clone();
         self.with_tx(|tx| {
+            audit::record(
+                tx,
+                Some(&me),
+                Event::AccountDeactivate,
+                Obj::account(account_id),
+            )?;
             tx.execute("UPDATE accounts SET active = 0 WHERE id = ?1", [account_id])
                 .map_err(|e| db_error("deactivating the account", e))
                 .map(|_| ())
@@ -349,7 +378,8 @@ impl Store {
                 KdfParams::OWASP_MINIMUM,
                 &key,
             )
-        })
+        })?;
+        self.audit_now(Event::PassphraseReset, Obj::account(&account.id))
     }
 
     /// Changes the signed-in account's own passphrase. Only its slot is re-wrapped.
@@ -371,7 +401,8 @@ impl Store {
                 KdfParams::OWASP_MINIMUM,
                 &key,
             )
-        })
+        })?;
+        self.audit_now(Event::PassphraseChange, Obj::account(&me.id))
     }
 
     /// Makes a new recovery key; the old one stops working. Administrators only.
@@ -380,6 +411,7 @@ impl Store {
         let recovery = super::RecoveryKey::generate()?;
         let key = self.db_key.clone();
         self.update_key_file(|kf| kf.set_recovery_slot(recovery.bytes(), &key))?;
+        self.audit_now(Event::RecoveryKeyRotate, Obj::none())?;
         Ok(recovery)
     }
 
@@ -390,6 +422,7 @@ impl Store {
         let name = check_unit_name(name)?;
         let id = uuid::Uuid::new_v4().to_string();
         let now = now_text();
+        let me = self.actor.id.clone();
         self.with_tx(|tx| {
             let taken: bool = tx
                 .query_row(
@@ -408,6 +441,12 @@ impl Store {
                 (&id, &code, &name, &now),
             )
             .map_err(|e| db_error("adding the unit", e))?;
+            audit::record(
+                tx,
+                Some(&me),
+                Event::UnitAdd,
+                Obj::unit(&id).detail(code.clone()),
+            )?;
             Ok(())
         })?;
         self.unit(&id)
@@ -417,9 +456,15 @@ impl Store {
     pub fn rename_unit(&mut self, unit_id: &str, name: &str) -> Result<Unit> {
         self.require(&[Role::Administrator], "renaming a unit")?;
         let name = check_unit_name(name)?;
+        let me = self.actor.id.clone();
         let changed = self.with_tx(|tx| {
-            tx.execute("UPDATE units SET name = ?2 WHERE id = ?1", (unit_id, &name))
-                .map_err(|e| db_error("renaming the unit", e))
+            let n = tx
+                .execute("UPDATE units SET name = ?2 WHERE id = ?1", (unit_id, &name))
+                .map_err(|e| db_error("renaming the unit", e))?;
+            if n > 0 {
+                audit::record(tx, Some(&me), Event::UnitRename, Obj::unit(unit_id))?;
+            }
+            Ok(n)
         })?;
         if changed == 0 {
             return Err(Error::NotFound("unit".into()));

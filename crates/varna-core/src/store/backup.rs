@@ -73,6 +73,9 @@ impl Store {
             write_container(&export, out, &kf, &self.store_id, schema_version)
         });
         let _ = super::remove_db_files(&export);
+        if result.is_ok() {
+            self.audit_now(crate::audit::Event::Backup, crate::audit::Obj::none())?;
+        }
         result
     }
 
@@ -184,8 +187,11 @@ impl Store {
             return Err(e);
         }
         finish_restore(data_dir)?;
+        let failures = throttle::current(data_dir).failures;
         throttle::reset(data_dir);
-        Store::open(data_dir, db_key, &kf, &account_id)
+        let mut store = Store::open(data_dir, db_key, &kf, &account_id)?;
+        store.after_unlock(crate::audit::UnlockKind::Restore, failures)?;
+        Ok(store)
     }
 }
 

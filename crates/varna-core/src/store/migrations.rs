@@ -190,6 +190,38 @@ pub(crate) const MIGRATIONS: &[Migration] = &[Migration {
         INSERT INTO review_events VALUES ('e1', 's1', 'a1', '2025-01-03T00:00:00Z', 'returned',
             'reason');
     ",
+}, Migration {
+    version: 4,
+    name: "audit: access log (append-only, hash-chained) and its signed head",
+    sql: "
+        CREATE TABLE audit_log (
+            seq         INTEGER PRIMARY KEY,
+            at          TEXT NOT NULL,
+            actor_id    TEXT,
+            event       TEXT NOT NULL,
+            object_kind TEXT NOT NULL DEFAULT '',
+            object_id   TEXT NOT NULL DEFAULT '',
+            detail      TEXT NOT NULL DEFAULT '',
+            hash        TEXT NOT NULL
+        ) STRICT;
+        CREATE INDEX audit_log_by_actor ON audit_log(actor_id, seq);
+        CREATE INDEX audit_log_by_object ON audit_log(object_id, seq);
+        CREATE TRIGGER audit_log_no_update BEFORE UPDATE ON audit_log
+        BEGIN SELECT RAISE(ABORT, 'the access log is append-only'); END;
+        CREATE TRIGGER audit_log_no_delete BEFORE DELETE ON audit_log
+        BEGIN SELECT RAISE(ABORT, 'the access log is append-only'); END;
+        CREATE TABLE audit_head (
+            id   INTEGER PRIMARY KEY CHECK (id = 1),
+            seq  INTEGER NOT NULL,
+            hash TEXT NOT NULL,
+            mac  TEXT NOT NULL
+        ) STRICT;
+    ",
+    sample_data: "
+        INSERT INTO audit_log VALUES (1, '2025-01-04T00:00:00Z', 'a1', 'unlock', '', '',
+            'passphrase', '00');
+        INSERT INTO audit_head VALUES (1, 1, '00', '00');
+    ",
 }];
 
 /// The schema version this build writes.

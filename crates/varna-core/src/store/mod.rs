@@ -72,6 +72,7 @@ pub struct Store {
     db_key: DbKey,
     store_id: String,
     actor: Account,
+    audit_report: Option<crate::audit::AuditReport>,
 }
 
 impl std::fmt::Debug for Store {
@@ -179,7 +180,8 @@ impl Store {
         kf.write(data_dir)?;
         finish_first_run(data_dir)?;
 
-        let store = Store::open(data_dir, db_key, &kf, &admin_id)?;
+        let mut store = Store::open(data_dir, db_key, &kf, &admin_id)?;
+        store.after_unlock(crate::audit::UnlockKind::Setup, 0)?;
         Ok((store, recovery))
     }
 
@@ -204,7 +206,7 @@ impl Store {
             Err(e) => return Err(e),
         };
         let account_id = slot.id.clone();
-        let store = match Store::open(data_dir, db_key, &kf, &account_id) {
+        let mut store = match Store::open(data_dir, db_key, &kf, &account_id) {
             Ok(s) if s.actor.username == username => s,
             Ok(_) | Err(Error::NotFound(_)) => {
                 throttle::record_failure(data_dir);
@@ -212,6 +214,10 @@ impl Store {
             }
             Err(e) => return Err(e),
         };
+        store.after_unlock(
+            crate::audit::UnlockKind::Passphrase,
+            throttle::current(data_dir).failures,
+        )?;
         throttle::reset(data_dir);
         if read_from == ReadFrom::Backup {
             // The primary key file was missing or damaged: put it back from the copy.
@@ -258,8 +264,11 @@ impl Store {
             &db_key,
         )?;
         kf.write(data_dir)?;
+        let failures = throttle::current(data_dir).failures;
         throttle::reset(data_dir);
-        Store::open(data_dir, db_key, &kf, &account.id)
+        let mut store = Store::open(data_dir, db_key, &kf, &account.id)?;
+        store.after_unlock(crate::audit::UnlockKind::Recovery, failures)?;
+        Ok(store)
     }
 
     /// The current failed-unlock count and how long the lock screen must wait.
@@ -282,11 +291,13 @@ impl Store {
             db_key,
             store_id: kf.store_id.clone(),
             actor,
+            audit_report: None,
         })
     }
 
     /// Locks: closes the database and wipes the key from memory.
     pub fn lock(self) {
+        let _ = self.audit_now(crate::audit::Event::Lock, crate::audit::Obj::none());
         let Store { conn, db_key, .. } = self;
         let _ = conn.close();
         drop(db_key);
@@ -300,6 +311,23 @@ impl Store {
     /// The data folder this store lives in.
     pub fn data_dir(&self) -> &Path {
         &self.data_dir
+    }
+
+    /// The database key, for keys derived from it (the access log's head signature).
+    pub(crate) fn db_key_bytes(&self) -> &[u8] {
+        self.db_key.as_ref()
+    }
+
+    pub(crate) fn store_id(&self) -> &str {
+        &self.store_id
+    }
+
+    pub(crate) fn audit_report_at_unlock(&self) -> Option<&crate::audit::AuditReport> {
+        self.audit_report.as_ref()
+    }
+
+    pub(crate) fn set_audit_report_at_unlock(&mut self, report: crate::audit::AuditReport) {
+        self.audit_report = Some(report);
     }
 
     /// The database connection, for reads by other core modules.
@@ -319,6 +347,7 @@ impl Store {
             .transaction_with_behavior(TransactionBehavior::Immediate)
             .map_err(|e| db_error("starting to save", e))?;
         let out = f(&tx)?;
+        crate::audit::seal(&tx, self.db_key.as_ref(), &self.store_id)?;
         tx.commit().map_err(|e| db_error("saving", e))?;
         Ok(out)
     }

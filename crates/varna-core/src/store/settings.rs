@@ -56,7 +56,14 @@ impl Store {
                 Settings::AUTO_LOCK_RANGE.end()
             )));
         }
+        let me = self.actor.id.clone();
         self.with_tx(|tx| {
+            crate::audit::record(
+                tx,
+                Some(&me),
+                crate::audit::Event::SettingsChange,
+                crate::audit::Obj::none().detail(format!("auto_lock_minutes={minutes}")),
+            )?;
             tx.execute(
                 "INSERT INTO settings (key, value) VALUES ('auto_lock_minutes', ?1)
                  ON CONFLICT (key) DO UPDATE SET value = excluded.value",

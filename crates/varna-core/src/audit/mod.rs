@@ -1,0 +1,742 @@
+//! The access log (loggkontroll): who did what, when, to which object — never any answer,
+//! note or other content.
+//!
+//! Rows live in the encrypted database in `audit_log` (migration 4), append-only (triggers
+//! refuse `UPDATE` and `DELETE`), and are chained:
+//!
+//! ```text
+//! hash_n = SHA-256(hash_{n-1} ‖ canonical(row_n))      hash_0 = 32 zero bytes
+//! canonical(row) = "varna-audit-v1" then, for seq, at, actor, event, object kind,
+//!                  object id, detail: ";" <byte length> ":" <bytes>
+//! ```
+//!
+//! The chain head (last seq and hash) is kept in `audit_head` with an HMAC-SHA256 under a
+//! key derived from the database key (HKDF-SHA256, salt = store id, info
+//! `varna-audit-head-v1`). [`record`] appends inside the caller's transaction; the head is
+//! sealed by `Store::with_tx` (and [`Store::audit_now`]) just before the commit, so a row
+//! and the head always commit together. Removing rows at the end (truncation) leaves a head
+//! that names a later row; forging the head needs the database key.
+//!
+//! [`Store::verify_audit`] recomputes everything and names the first broken row. It runs at
+//! every unlock (before the unlock itself is logged); the result is kept for the shell
+//! ([`Store::audit_at_unlock`]) and a broken chain is itself logged (`audit_broken`), so the
+//! finding stays in the log even after later rows re-seal the head.
+//!
+//! Failed unlocks happen while the database is locked (no key, nothing can be written to it).
+//! The non-secret counter in `varna.unlock-state` is read at the next successful unlock and
+//! logged as one `unlock_failed` row, "N failed attempts since last unlock", without an actor.
+
+mod list;
+
+use ring::{digest, hkdf, hmac};
+use rusqlite::{Connection, OptionalExtension};
+use serde::{Deserialize, Serialize};
+
+use crate::error::{Error, Result};
+use crate::store::{db_error, Role, Store};
+
+pub use list::{AuditEntry, AuditFilter};
+
+const HEAD_INFO: &[u8] = b"varna-audit-head-v1";
+const ZERO_HASH: [u8; 32] = [0; 32];
+
+/// What happened. Stored as its snake_case code.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Event {
+    /// First-time setup of the data folder.
+    Setup,
+    Unlock,
+    /// Failed unlock attempts since the last successful one (logged at the next unlock).
+    UnlockFailed,
+    Lock,
+    ScreeningCreate,
+    ScreeningOpen,
+    ScreeningComplete,
+    ScreeningDiscard,
+    AddendumAdd,
+    /// A review decision (approve, return, comment) by an arbetsledare.
+    ReviewDecision,
+    /// A statistics export was written.
+    Export,
+    Backup,
+    Restore,
+    AccountAdd,
+    AccountRole,
+    AccountUnits,
+    AccountDeactivate,
+    PassphraseReset,
+    PassphraseChange,
+    RecoveryKeyRotate,
+    UnitAdd,
+    UnitRename,
+    SettingsChange,
+    InstrumentAdd,
+    RetentionSettings,
+    /// A retention run (gallring), with how many screenings it removed.
+    RetentionRun,
+    /// One screening removed by retention (metadata only).
+    RetentionDelete,
+    /// The check at unlock found the log broken.
+    AuditBroken,
+}
+
+impl Event {
+    pub const ALL: &'static [Event] = &[
+        Event::Setup,
+        Event::Unlock,
+        Event::UnlockFailed,
+        Event::Lock,
+        Event::ScreeningCreate,
+        Event::ScreeningOpen,
+        Event::ScreeningComplete,
+        Event::ScreeningDiscard,
+        Event::AddendumAdd,
+        Event::ReviewDecision,
+        Event::Export,
+        Event::Backup,
+        Event::Restore,
+        Event::AccountAdd,
+        Event::AccountRole,
+        Event::AccountUnits,
+        Event::AccountDeactivate,
+        Event::PassphraseReset,
+        Event::PassphraseChange,
+        Event::RecoveryKeyRotate,
+        Event::UnitAdd,
+        Event::UnitRename,
+        Event::SettingsChange,
+        Event::InstrumentAdd,
+        Event::RetentionSettings,
+        Event::RetentionRun,
+        Event::RetentionDelete,
+        Event::AuditBroken,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Event::Setup => "setup",
+            Event::Unlock => "unlock",
+            Event::UnlockFailed => "unlock_failed",
+            Event::Lock => "lock",
+            Event::ScreeningCreate => "screening_create",
+            Event::ScreeningOpen => "screening_open",
+            Event::ScreeningComplete => "screening_complete",
+            Event::ScreeningDiscard => "screening_discard",
+            Event::AddendumAdd => "addendum_add",
+            Event::ReviewDecision => "review_decision",
+            Event::Export => "export",
+            Event::Backup => "backup",
+            Event::Restore => "restore",
+            Event::AccountAdd => "account_add",
+            Event::AccountRole => "account_role",
+            Event::AccountUnits => "account_units",
+            Event::AccountDeactivate => "account_deactivate",
+            Event::PassphraseReset => "passphrase_reset",
+            Event::PassphraseChange => "passphrase_change",
+            Event::RecoveryKeyRotate => "recovery_key_rotate",
+            Event::UnitAdd => "unit_add",
+            Event::UnitRename => "unit_rename",
+            Event::SettingsChange => "settings_change",
+            Event::InstrumentAdd => "instrument_add",
+            Event::RetentionSettings => "retention_settings",
+            Event::RetentionRun => "retention_run",
+            Event::RetentionDelete => "retention_delete",
+            Event::AuditBroken => "audit_broken",
+        }
+    }
+
+    pub fn parse(s: &str) -> Result<Event> {
+        Event::ALL
+            .iter()
+            .copied()
+            .find(|e| e.as_str() == s.trim())
+            .ok_or_else(|| Error::InvalidInput(format!("unknown audit event {s:?}")))
+    }
+}
+
+/// The object an event concerns, with metadata (never content).
+#[derive(Debug, Clone, Default)]
+pub struct Obj {
+    kind: &'static str,
+    id: String,
+    detail: String,
+}
+
+impl Obj {
+    /// No object (unlock, lock, settings…).
+    pub fn none() -> Obj {
+        Obj::default()
+    }
+    pub fn screening(id: &str) -> Obj {
+        Obj::of("screening", id)
+    }
+    pub fn account(id: &str) -> Obj {
+        Obj::of("account", id)
+    }
+    pub fn unit(id: &str) -> Obj {
+        Obj::of("unit", id)
+    }
+    pub fn instrument(id_at_version: &str) -> Obj {
+        Obj::of("instrument", id_at_version)
+    }
+    pub fn of(kind: &'static str, id: &str) -> Obj {
+        Obj {
+            kind,
+            id: id.to_owned(),
+            detail: String::new(),
+        }
+    }
+    /// Adds metadata (a code, a count, a role). Never put free text of a screening here.
+    pub fn detail(mut self, detail: impl Into<String>) -> Obj {
+        self.detail = detail.into();
+        self
+    }
+}
+
+/// Appends one row to the access log, inside the caller's transaction. The head is sealed
+/// by the transaction's owner (`Store::with_tx`) before it commits.
+pub(crate) fn record(
+    tx: &Connection,
+    actor: Option<&str>,
+    event: Event,
+    object: Obj,
+) -> Result<()> {
+    let last: Option<(i64, String)> = tx
+        .query_row(
+            "SELECT seq, hash FROM audit_log ORDER BY seq DESC LIMIT 1",
+            [],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )
+        .optional()
+        .map_err(|e| db_error("writing the access log", e))?;
+    let (prev_seq, prev_hash) = match last {
+        Some((seq, hash)) => (seq, decode_hash(&hash).unwrap_or(ZERO_HASH)),
+        None => (0, ZERO_HASH),
+    };
+    FIRST_NEW.with(|f| {
+        if f.get().is_none_or(|first| first > prev_seq + 1) {
+            f.set(Some(prev_seq + 1));
+        }
+    });
+    let row = RawRow {
+        seq: prev_seq + 1,
+        at: now_text(),
+        actor: actor.map(str::to_owned),
+        event: event.as_str().to_owned(),
+        object_kind: object.kind.to_owned(),
+        object_id: object.id,
+        detail: object.detail,
+        hash: String::new(),
+    };
+    let hash = hex::encode(chain_hash(&prev_hash, &row));
+    tx.execute(
+        "INSERT INTO audit_log (seq, at, actor_id, event, object_kind, object_id, detail, hash)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+        rusqlite::params![
+            row.seq,
+            row.at,
+            row.actor,
+            row.event,
+            row.object_kind,
+            row.object_id,
+            row.detail,
+            hash
+        ],
+    )
+    .map_err(|e| db_error("writing the access log", e))?;
+    Ok(())
+}
+
+thread_local! {
+    /// The first row appended by the transaction now running on this thread (transactions
+    /// run synchronously on one thread). A value left by a rolled-back transaction equals
+    /// the next row's number, so it is harmless.
+    static FIRST_NEW: std::cell::Cell<Option<i64>> = const { std::cell::Cell::new(None) };
+}
+
+/// Before advancing the head: was the log consistent with its signed head before this
+/// transaction appended row `first`? Returns the first broken row and why, if not.
+fn head_problem(
+    tx: &Connection,
+    db_key: &[u8],
+    store_id: &str,
+    first: i64,
+) -> Result<Option<(i64, String)>> {
+    let prev = first - 1;
+    let head: Option<(i64, String, String)> = tx
+        .query_row(
+            "SELECT seq, hash, mac FROM audit_head WHERE id = 1",
+            [],
+            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+        )
+        .optional()
+        .map_err(|e| db_error("sealing the access log", e))?;
+    let Some((seq, hash, mac)) = head else {
+        return Ok((prev > 0).then(|| (1, "the signed head of the log is missing".to_owned())));
+    };
+    let mac_ok = hex::decode(&mac).ok().is_some_and(|tag| {
+        hmac::verify(&head_key(db_key, store_id), &head_message(seq, &hash), &tag).is_ok()
+    });
+    if !mac_ok {
+        return Ok(Some((
+            seq.clamp(1, prev.max(1)),
+            "the signature of the log's head does not verify (the head was edited without the key)"
+                .to_owned(),
+        )));
+    }
+    if seq > prev {
+        return Ok(Some((
+            prev + 1,
+            format!(
+                "rows {}–{seq} are missing: the log was truncated after row {prev}",
+                prev + 1
+            ),
+        )));
+    }
+    if seq < prev {
+        return Ok(Some((
+            seq + 1,
+            "rows after the signed head were added outside Värna".into(),
+        )));
+    }
+    let stored: Option<String> = tx
+        .query_row("SELECT hash FROM audit_log WHERE seq = ?1", [prev], |r| {
+            r.get(0)
+        })
+        .optional()
+        .map_err(|e| db_error("sealing the access log", e))?;
+    if stored.as_deref() != Some(hash.as_str()) {
+        return Ok(Some((
+            prev,
+            "the last row differs from the signed head".into(),
+        )));
+    }
+    Ok(None)
+}
+
+/// Seals the chain head if rows were appended in this transaction. If the log did not match
+/// its signed head before (truncated, head removed or forged), the finding is first logged
+/// as an `audit_broken` row, so re-sealing never hides it.
+pub(crate) fn seal(tx: &Connection, db_key: &[u8], store_id: &str) -> Result<()> {
+    if let Some(first) = FIRST_NEW.with(|f| f.take()) {
+        let already: bool = tx
+            .query_row(
+                "SELECT count(*) > 0 FROM audit_log WHERE seq >= ?1 AND event = 'audit_broken'",
+                [first],
+                |r| r.get(0),
+            )
+            .map_err(|e| db_error("sealing the access log", e))?;
+        if !already {
+            if let Some((seq, reason)) = head_problem(tx, db_key, store_id, first)? {
+                record(
+                    tx,
+                    None,
+                    Event::AuditBroken,
+                    Obj::of("audit_row", &seq.to_string()).detail(reason),
+                )?;
+                FIRST_NEW.with(|f| f.set(None));
+            }
+        }
+    }
+    let last: Option<(i64, String)> = tx
+        .query_row(
+            "SELECT seq, hash FROM audit_log ORDER BY seq DESC LIMIT 1",
+            [],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )
+        .optional()
+        .map_err(|e| db_error("sealing the access log", e))?;
+    let Some((seq, hash)) = last else {
+        return Ok(());
+    };
+    let head_seq: Option<i64> = tx
+        .query_row("SELECT seq FROM audit_head WHERE id = 1", [], |r| r.get(0))
+        .optional()
+        .map_err(|e| db_error("sealing the access log", e))?;
+    if head_seq == Some(seq) {
+        return Ok(());
+    }
+    let mac = hex::encode(head_mac(db_key, store_id, seq, &hash).as_ref());
+    tx.execute(
+        "INSERT INTO audit_head (id, seq, hash, mac) VALUES (1, ?1, ?2, ?3)
+         ON CONFLICT (id) DO UPDATE SET seq = excluded.seq, hash = excluded.hash,
+             mac = excluded.mac",
+        (seq, &hash, &mac),
+    )
+    .map_err(|e| db_error("sealing the access log", e))?;
+    Ok(())
+}
+
+fn head_key(db_key: &[u8], store_id: &str) -> hmac::Key {
+    let prk = hkdf::Salt::new(hkdf::HKDF_SHA256, store_id.as_bytes()).extract(db_key);
+    let okm = prk
+        .expand(&[HEAD_INFO], hmac::HMAC_SHA256)
+        .expect("HKDF output of one hash length");
+    hmac::Key::from(okm)
+}
+
+fn head_message(seq: i64, hash: &str) -> Vec<u8> {
+    format!("varna-audit-head-v1|{seq}|{hash}").into_bytes()
+}
+
+fn head_mac(db_key: &[u8], store_id: &str, seq: i64, hash: &str) -> hmac::Tag {
+    hmac::sign(&head_key(db_key, store_id), &head_message(seq, hash))
+}
+
+/// One stored row as hashed.
+#[derive(Debug, Clone)]
+struct RawRow {
+    seq: i64,
+    at: String,
+    actor: Option<String>,
+    event: String,
+    object_kind: String,
+    object_id: String,
+    detail: String,
+    hash: String,
+}
+
+fn canonical(row: &RawRow) -> Vec<u8> {
+    let mut out = b"varna-audit-v1".to_vec();
+    let seq = row.seq.to_string();
+    for field in [
+        seq.as_str(),
+        row.at.as_str(),
+        row.actor.as_deref().unwrap_or(""),
+        row.event.as_str(),
+        row.object_kind.as_str(),
+        row.object_id.as_str(),
+        row.detail.as_str(),
+    ] {
+        out.extend_from_slice(format!(";{}:", field.len()).as_bytes());
+        out.extend_from_slice(field.as_bytes());
+    }
+    out
+}
+
+fn chain_hash(prev: &[u8; 32], row: &RawRow) -> [u8; 32] {
+    let mut ctx = digest::Context::new(&digest::SHA256);
+    ctx.update(prev);
+    ctx.update(&canonical(row));
+    let d = ctx.finish();
+    let mut out = [0u8; 32];
+    out.copy_from_slice(d.as_ref());
+    out
+}
+
+fn decode_hash(text: &str) -> Option<[u8; 32]> {
+    let bytes = hex::decode(text).ok()?;
+    bytes.try_into().ok()
+}
+
+fn now_text() -> String {
+    chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
+}
+
+/// Where the chain first breaks.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct BrokenRow {
+    /// The sequence number of the first row that is changed, missing or out of place.
+    pub seq: i64,
+    pub reason: String,
+}
+
+/// The result of checking the whole access log.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct AuditReport {
+    pub ok: bool,
+    /// Rows in the log.
+    pub rows: u64,
+    pub first_broken: Option<BrokenRow>,
+}
+
+fn check_chain(conn: &Connection, db_key: &[u8], store_id: &str) -> Result<AuditReport> {
+    let mut stmt = conn
+        .prepare(
+            "SELECT seq, at, actor_id, event, object_kind, object_id, detail, hash
+             FROM audit_log ORDER BY seq",
+        )
+        .map_err(|e| db_error("checking the access log", e))?;
+    let mut rows = stmt
+        .query([])
+        .map_err(|e| db_error("checking the access log", e))?;
+    let mut prev = ZERO_HASH;
+    let mut expected: i64 = 1;
+    let mut count: u64 = 0;
+    let mut last: Option<(i64, String)> = None;
+    let broken = |seq: i64, reason: &str, rows: u64| AuditReport {
+        ok: false,
+        rows,
+        first_broken: Some(BrokenRow {
+            seq,
+            reason: reason.to_owned(),
+        }),
+    };
+    while let Some(r) = rows
+        .next()
+        .map_err(|e| db_error("checking the access log", e))?
+    {
+        let row = RawRow {
+            seq: r
+                .get(0)
+                .map_err(|e| db_error("checking the access log", e))?,
+            at: r
+                .get(1)
+                .map_err(|e| db_error("checking the access log", e))?,
+            actor: r
+                .get(2)
+                .map_err(|e| db_error("checking the access log", e))?,
+            event: r
+                .get(3)
+                .map_err(|e| db_error("checking the access log", e))?,
+            object_kind: r
+                .get(4)
+                .map_err(|e| db_error("checking the access log", e))?,
+            object_id: r
+                .get(5)
+                .map_err(|e| db_error("checking the access log", e))?,
+            detail: r
+                .get(6)
+                .map_err(|e| db_error("checking the access log", e))?,
+            hash: r
+                .get(7)
+                .map_err(|e| db_error("checking the access log", e))?,
+        };
+        count += 1;
+        if row.seq != expected {
+            let total = count_rows(conn)?;
+            return Ok(broken(
+                expected,
+                &format!(
+                    "row {expected} is missing (deleted, or the rows were renumbered); the next \
+                     row present is {}",
+                    row.seq
+                ),
+                total,
+            ));
+        }
+        let computed = chain_hash(&prev, &row);
+        if decode_hash(&row.hash) != Some(computed) {
+            let total = count_rows(conn)?;
+            return Ok(broken(
+                row.seq,
+                "the row does not match its hash: it was changed, or moved from another place \
+                 in the log",
+                total,
+            ));
+        }
+        prev = computed;
+        expected += 1;
+        last = Some((row.seq, row.hash));
+    }
+    let head: Option<(i64, String, String)> = conn
+        .query_row(
+            "SELECT seq, hash, mac FROM audit_head WHERE id = 1",
+            [],
+            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+        )
+        .optional()
+        .map_err(|e| db_error("checking the access log", e))?;
+    let (head_seq, head_hash, mac) = match (head, &last) {
+        (None, None) => {
+            return Ok(AuditReport {
+                ok: true,
+                rows: 0,
+                first_broken: None,
+            })
+        }
+        (None, Some(_)) => return Ok(broken(1, "the signed head of the log is missing", count)),
+        (Some(h), _) => h,
+    };
+    let mac_ok = hex::decode(&mac).ok().is_some_and(|tag| {
+        hmac::verify(
+            &head_key(db_key, store_id),
+            &head_message(head_seq, &head_hash),
+            &tag,
+        )
+        .is_ok()
+    });
+    let last_seq = last.as_ref().map_or(0, |l| l.0);
+    if !mac_ok {
+        return Ok(broken(
+            head_seq.clamp(1, last_seq.max(1)),
+            "the signature of the log's head does not verify (the head was edited without the key)",
+            count,
+        ));
+    }
+    if head_seq > last_seq {
+        return Ok(broken(
+            last_seq + 1,
+            &format!(
+                "rows {}–{head_seq} are missing: the log was truncated after row {last_seq}",
+                last_seq + 1
+            ),
+            count,
+        ));
+    }
+    if head_seq < last_seq {
+        return Ok(broken(
+            head_seq + 1,
+            "rows after the signed head were added outside Värna",
+            count,
+        ));
+    }
+    if last.as_ref().map(|l| l.1.as_str()) != Some(head_hash.as_str()) {
+        return Ok(broken(
+            head_seq,
+            "the last row differs from the signed head",
+            count,
+        ));
+    }
+    Ok(AuditReport {
+        ok: true,
+        rows: count,
+        first_broken: None,
+    })
+}
+
+fn count_rows(conn: &Connection) -> Result<u64> {
+    conn.query_row("SELECT count(*) FROM audit_log", [], |r| r.get::<_, i64>(0))
+        .map(|n| n as u64)
+        .map_err(|e| db_error("checking the access log", e))
+}
+
+/// How the store was opened, for the unlock row.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum UnlockKind {
+    Setup,
+    Passphrase,
+    Recovery,
+    Restore,
+}
+
+impl Store {
+    /// Checks the whole access log: the chain of hashes and the signed head. Administratör
+    /// and arbetsledare.
+    pub fn verify_audit(&self) -> Result<AuditReport> {
+        self.require(
+            &[Role::Administrator, Role::Arbetsledare],
+            "checking the access log",
+        )?;
+        self.verify_audit_unchecked()
+    }
+
+    /// The chain check, and then any break recorded earlier (a break stays reported: it is
+    /// evidence, and later rows re-seal the head).
+    fn verify_audit_unchecked(&self) -> Result<AuditReport> {
+        let report = check_chain(self.conn(), self.db_key_bytes(), self.store_id())?;
+        if !report.ok {
+            return Ok(report);
+        }
+        let recorded: Option<(String, String, String)> = self
+            .conn()
+            .query_row(
+                "SELECT object_id, at, detail FROM audit_log WHERE event = 'audit_broken'
+                 ORDER BY seq LIMIT 1",
+                [],
+                |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+            )
+            .optional()
+            .map_err(|e| db_error("checking the access log", e))?;
+        Ok(match recorded {
+            Some((seq, at, detail)) => AuditReport {
+                ok: false,
+                rows: report.rows,
+                first_broken: Some(BrokenRow {
+                    seq: seq.parse().unwrap_or(0),
+                    reason: format!("found broken on {at}: {detail}"),
+                }),
+            },
+            None => report,
+        })
+    }
+
+    /// The result of the check run when this store was unlocked (`None` for roles that may
+    /// not read the log, so the shell can warn administrators and arbetsledare).
+    pub fn audit_at_unlock(&self) -> Option<&AuditReport> {
+        let role = self.actor().role;
+        if matches!(role, Role::Administrator | Role::Arbetsledare) {
+            self.audit_report_at_unlock()
+        } else {
+            None
+        }
+    }
+
+    /// Logs one event in its own transaction (for operations that are not themselves a
+    /// database transaction: key-file changes, backups, locking).
+    pub(crate) fn audit_now(&self, event: Event, object: Obj) -> Result<()> {
+        let tx = self
+            .conn()
+            .unchecked_transaction()
+            .map_err(|e| db_error("writing the access log", e))?;
+        record(&tx, Some(&self.actor().id), event, object)?;
+        seal(&tx, self.db_key_bytes(), self.store_id())?;
+        tx.commit()
+            .map_err(|e| db_error("writing the access log", e))
+    }
+
+    /// Runs at every unlock, setup and restore: checks the log, logs failed attempts since
+    /// the last unlock and the unlock itself, then runs retention when it is configured.
+    pub(crate) fn after_unlock(&mut self, kind: UnlockKind, failures: u32) -> Result<()> {
+        let chain = check_chain(self.conn(), self.db_key_bytes(), self.store_id())?;
+        let report = self.verify_audit_unchecked()?;
+        let me = self.actor().id.clone();
+        // Log a break the chain shows now; one recorded earlier is already in the log.
+        let broken = chain.first_broken.clone();
+        self.set_audit_report_at_unlock(report);
+        self.with_tx(|tx| {
+            if let Some(b) = &broken {
+                record(
+                    tx,
+                    None,
+                    Event::AuditBroken,
+                    Obj::of("audit_row", &b.seq.to_string()).detail(b.reason.clone()),
+                )?;
+            }
+            if failures > 0 {
+                record(
+                    tx,
+                    None,
+                    Event::UnlockFailed,
+                    Obj::none().detail(format!("{failures} failed attempts since last unlock")),
+                )?;
+            }
+            let (event, how) = match kind {
+                UnlockKind::Setup => (Event::Setup, ""),
+                UnlockKind::Passphrase => (Event::Unlock, "passphrase"),
+                UnlockKind::Recovery => (Event::Unlock, "recovery_key"),
+                UnlockKind::Restore => (Event::Restore, ""),
+            };
+            record(tx, Some(&me), event, Obj::none().detail(how))
+        })?;
+        crate::retention::run_at_unlock(self)?;
+        Ok(())
+    }
+
+    /// Test hook: runs raw SQL on the decrypted database, e.g. to tamper with the access log
+    /// in tests. Not part of the API; never used by the shell or the CLI. Anyone holding an
+    /// unlocked `Store` can already read and write everything (see docs/SECURITY.md).
+    #[doc(hidden)]
+    pub fn __test_raw_sql(&self, sql: &str) -> Result<()> {
+        self.conn()
+            .execute_batch(sql)
+            .map_err(|e| db_error("running test SQL", e))
+    }
+
+    /// Test hook: one text value from raw SQL on the decrypted database.
+    #[doc(hidden)]
+    pub fn __test_query_texts(&self, sql: &str) -> Result<Vec<String>> {
+        let mut stmt = self
+            .conn()
+            .prepare(sql)
+            .map_err(|e| db_error("running test SQL", e))?;
+        let rows = stmt
+            .query_map([], |r| r.get::<_, Option<String>>(0))
+            .and_then(|rows| rows.collect::<rusqlite::Result<Vec<_>>>())
+            .map_err(|e| db_error("running test SQL", e))?;
+        Ok(rows.into_iter().flatten().collect())
+    }
+}

@@ -1,0 +1,252 @@
+//! Retention (gallring): exactly the expired screenings go, the counts stay, the access log
+//! stays intact with a row per removed screening, and nothing of the removed content is left
+//! in any byte of any file of the data folder. Screenings are aged through the hidden test
+//! hook `Store::__test_raw_sql` (their timestamps are set back).
+
+mod screening_support;
+
+use std::path::Path;
+
+use screening_support::*;
+use varna_core::audit::AuditFilter;
+use varna_core::export::YearMonth;
+use varna_core::retention::RetentionSettings;
+use varna_core::screening::NewScreening;
+use varna_core::store::Store;
+use varna_core::ErrorCode;
+
+const GONE: [&str; 4] = [
+    "KANARIEGALLRADCASE01",
+    "KANARIEGALLRADNOTE02",
+    "KANARIEGALLRADTILLAGG03",
+    "KANARIEGALLRADUTKAST04",
+];
+const KEPT: &str = "KANARIEBEHALLEN05";
+
+fn files(dir: &Path, out: &mut Vec<std::path::PathBuf>) {
+    for e in std::fs::read_dir(dir).unwrap() {
+        let p = e.unwrap().path();
+        if p.is_dir() {
+            files(&p, out);
+        } else {
+            out.push(p);
+        }
+    }
+}
+
+fn utf16(s: &str) -> Vec<u8> {
+    s.encode_utf16().flat_map(|u| u.to_le_bytes()).collect()
+}
+
+fn contains(hay: &[u8], needle: &[u8]) -> bool {
+    hay.windows(needle.len()).any(|w| w == needle)
+}
+
+/// Every byte of every file in the folder: no canary in UTF-8, lower case or UTF-16.
+fn assert_no_canary(dir: &Path) {
+    let mut all = Vec::new();
+    files(dir, &mut all);
+    assert!(!all.is_empty());
+    for f in all {
+        let bytes = std::fs::read(&f).unwrap();
+        for c in GONE {
+            for needle in [
+                c.as_bytes().to_vec(),
+                c.to_lowercase().into_bytes(),
+                utf16(c),
+            ] {
+                assert!(!contains(&bytes, &needle), "{c} found in {}", f.display());
+            }
+        }
+    }
+}
+
+fn tally(store: &Store) -> Vec<String> {
+    let from: YearMonth = "2000-01".parse().unwrap();
+    let to: YearMonth = "2099-12".parse().unwrap();
+    store
+        .tally_rows(from, to)
+        .unwrap()
+        .into_iter()
+        .map(|r| format!("{r:?}"))
+        .collect()
+}
+
+fn count(store: &Store, measure: &str) -> u64 {
+    let from: YearMonth = "2000-01".parse().unwrap();
+    let to: YearMonth = "2099-12".parse().unwrap();
+    store
+        .tally_rows(from, to)
+        .unwrap()
+        .into_iter()
+        .filter(|r| r.measure.to_string() == measure)
+        .map(|r| r.count)
+        .sum()
+}
+
+#[test]
+fn retention_removes_exactly_the_expired_screenings_and_keeps_counts_and_log() {
+    let (w, admin) = world();
+    admin.lock();
+    let mut s = w.unlock("hanna");
+    // Old completed screening with content in every free-text field: goes.
+    let old = s
+        .start_screening(NewScreening {
+            case_ref: Some(GONE[0].into()),
+            ..new_screening("freda-kortfragor-stil", &w.ifo)
+        })
+        .unwrap();
+    answer_freda(&mut s, &old.id, true);
+    s.save_note(&old.id, "hot", GONE[1]).unwrap();
+    s.complete_screening(&old.id).unwrap();
+    s.add_addendum(&old.id, GONE[2]).unwrap();
+    // Recent completed screening: stays.
+    let recent = s
+        .start_screening(NewScreening {
+            case_ref: Some(KEPT.into()),
+            ..new_screening("freda-kortfragor-stil", &w.ifo)
+        })
+        .unwrap();
+    answer_freda(&mut s, &recent.id, false);
+    s.complete_screening(&recent.id).unwrap();
+    // Abandoned draft: goes. Fresh draft: stays.
+    let abandoned = start(&mut s, "freda-kortfragor-stil", &w.ifo);
+    s.save_note(&abandoned.id, "hot", GONE[3]).unwrap();
+    let fresh = start(&mut s, "freda-kortfragor-stil", &w.ifo);
+    // Age them (a completed screening 13 months ago, a draft untouched for 40 days).
+    s.__test_raw_sql(&format!(
+        "UPDATE screenings SET completed_at = '2020-01-01T00:00:00Z' WHERE id = '{}';
+         UPDATE screenings SET updated_at = '2020-01-01T00:00:00Z' WHERE id = '{}';
+         UPDATE screenings SET completed_at = strftime('%Y-%m-%dT%H:%M:%SZ', 'now', '-11 months')
+             WHERE id = '{}';
+         UPDATE screenings SET updated_at = strftime('%Y-%m-%dT%H:%M:%SZ', 'now', '-29 days')
+             WHERE id = '{}';",
+        old.id, abandoned.id, recent.id, fresh.id
+    ))
+    .unwrap();
+    assert_eq!(code(s.retention_preview()), ErrorCode::Forbidden);
+    assert_eq!(code(s.retention_run()), ErrorCode::Forbidden);
+    s.lock();
+
+    let mut admin = w.unlock("admin");
+    // Off by default: nothing is due.
+    assert_eq!(admin.retention_settings().unwrap(), RetentionSettings::default());
+    assert!(admin.retention_preview().unwrap().is_empty());
+    let before = tally(&admin);
+    let discarded_before = count(&admin, "discarded");
+    admin
+        .set_retention_settings(RetentionSettings {
+            completed_months: 12,
+            draft_days: 30,
+        })
+        .unwrap();
+    let preview = admin.retention_preview().unwrap();
+    let ids: Vec<&str> = preview.iter().map(|i| i.screening_id.as_str()).collect();
+    assert_eq!(ids, [old.id.as_str(), abandoned.id.as_str()]);
+    assert_eq!(preview[0].status, "completed");
+    assert_eq!(preview[0].unit_code, "IFO");
+    assert_eq!(preview[1].status, "draft");
+    assert!(!format!("{preview:?}").contains("KANARIE"));
+
+    let report = admin.retention_run().unwrap();
+    assert_eq!((report.completed_removed, report.drafts_removed), (1, 1));
+    assert!(admin.retention_preview().unwrap().is_empty());
+    // Counts: unchanged except that the removed draft counts as discarded.
+    let after = tally(&admin);
+    assert_eq!(count(&admin, "discarded"), discarded_before + 1);
+    let changed: Vec<_> = after.iter().filter(|r| !before.contains(r)).collect();
+    assert_eq!(changed.len(), 1, "{changed:?}");
+    assert!(changed[0].to_lowercase().contains("discarded"), "{changed:?}");
+    assert_eq!(
+        count(&admin, "started"),
+        count(&admin, "completed") + count(&admin, "discarded") + 1,
+        "started = completed + discarded + open drafts"
+    );
+    // The log is intact and has the retention rows, without content.
+    let verify = admin.verify_audit().unwrap();
+    assert!(verify.ok, "{verify:?}");
+    let deleted = admin
+        .audit_list(&AuditFilter {
+            event: Some("retention_delete".into()),
+            ..Default::default()
+        })
+        .unwrap();
+    let mut deleted_ids: Vec<&str> = deleted.iter().map(|e| e.object_id.as_str()).collect();
+    deleted_ids.sort();
+    let mut expected = vec![old.id.as_str(), abandoned.id.as_str()];
+    expected.sort();
+    assert_eq!(deleted_ids, expected);
+    let all = admin.audit_list(&AuditFilter::default()).unwrap();
+    assert!(all.iter().any(|e| e.event == "retention_run"));
+    assert!(all.iter().any(|e| e.object_id == old.id && e.event == "screening_complete"));
+    assert!(!format!("{all:?}").contains("KANARIE"));
+    // Nothing of the removed screenings is left in the decrypted database either.
+    for table in ["screenings", "screening_answers", "screening_notes", "screening_addenda"] {
+        let n = admin
+            .__test_query_texts(&format!(
+                "SELECT CAST(count(*) AS TEXT) FROM {table} WHERE {} IN ('{}', '{}')",
+                if table == "screenings" { "id" } else { "screening_id" },
+                old.id,
+                abandoned.id
+            ))
+            .unwrap();
+        assert_eq!(n, ["0"], "{table}");
+    }
+    assert_eq!(
+        admin
+            .__test_query_texts("SELECT CAST(freelist_count AS TEXT) FROM pragma_freelist_count")
+            .unwrap(),
+        ["0"],
+        "VACUUM leaves no free pages with old content"
+    );
+    assert_no_canary(w.path());
+    admin.lock();
+    assert_no_canary(w.path());
+
+    let mut s = w.unlock("hanna");
+    assert_eq!(code(s.open_screening(&old.id)), ErrorCode::NotFound);
+    assert_eq!(code(s.open_screening(&abandoned.id)), ErrorCode::NotFound);
+    assert_eq!(s.open_screening(&recent.id).unwrap().case_ref.as_deref(), Some(KEPT));
+    s.open_screening(&fresh.id).unwrap();
+}
+
+#[test]
+fn retention_runs_at_unlock_when_configured_and_validates_settings() {
+    let (w, mut admin) = world();
+    assert_eq!(
+        code(admin.set_retention_settings(RetentionSettings {
+            completed_months: 241,
+            draft_days: 0
+        })),
+        ErrorCode::InvalidInput
+    );
+    admin
+        .set_retention_settings(RetentionSettings {
+            completed_months: 0,
+            draft_days: 7,
+        })
+        .unwrap();
+    admin.lock();
+    let mut s = w.unlock("hanna");
+    let draft = start(&mut s, "freda-kortfragor-stil", &w.ifo);
+    s.__test_raw_sql(&format!(
+        "UPDATE screenings SET updated_at = '2020-01-01T00:00:00Z' WHERE id = '{}'",
+        draft.id
+    ))
+    .unwrap();
+    s.lock();
+    let mut s = w.unlock("hanna");
+    assert_eq!(code(s.open_screening(&draft.id)), ErrorCode::NotFound);
+    s.lock();
+    let arne = w.unlock("arne");
+    let runs = arne
+        .audit_list(&AuditFilter {
+            event: Some("retention_run".into()),
+            ..Default::default()
+        })
+        .unwrap();
+    assert_eq!(runs.len(), 1);
+    assert!(runs[0].detail.starts_with("at unlock: 0 completed, 1 drafts"));
+    assert!(arne.verify_audit().unwrap().ok);
+}
+
