@@ -338,6 +338,12 @@ impl Store {
                 (&comment_id, &doc.id, &actor.id, &now, &key, text),
             )
             .map_err(|e| db_error("saving the comment", e))?;
+            crate::audit::record(
+                tx,
+                Some(&actor.id),
+                crate::audit::Event::ReviewDecision,
+                crate::audit::Obj::screening(&doc.id).detail("commented"),
+            )?;
             add_event(
                 tx,
                 &doc.id,
@@ -390,6 +396,16 @@ impl Store {
             let row = load_row(tx, &doc)?;
             rules::check_can_decide(row.status)?;
             ensure_row(tx, &doc, &now)?;
+            crate::audit::record(
+                tx,
+                Some(&actor.id),
+                crate::audit::Event::ReviewDecision,
+                crate::audit::Obj::screening(&doc.id).detail(if decision == Decision::Approve {
+                    "approved"
+                } else {
+                    "returned"
+                }),
+            )?;
             match decision {
                 Decision::Approve => {
                     tx.execute(
@@ -452,6 +468,12 @@ impl Store {
             let row = load_row(tx, &doc)?;
             let answered = answered_since_return(tx, &doc, &row)?;
             rules::check_can_resubmit(&actor, &doc, row.status, answered)?;
+            crate::audit::record(
+                tx,
+                Some(&actor.id),
+                crate::audit::Event::ReviewDecision,
+                crate::audit::Obj::screening(&doc.id).detail("resubmitted"),
+            )?;
             tx.execute(
                 "UPDATE reviews SET status = 'awaiting_review', round = round + 1,
                      submitted_at = ?2, updated_at = ?2
