@@ -158,8 +158,14 @@ impl Store {
                  ON CONFLICT (key) DO UPDATE SET value = excluded.value",
                 [SETTING_THRESHOLD, &threshold.get().to_string()],
             )
-            .map_err(|e| db_error("saving settings", e))
-            .map(|_| ())
+            .map_err(|e| db_error("saving settings", e))?;
+            crate::audit::record(
+                tx,
+                None,
+                crate::audit::Event::SettingsChange,
+                crate::audit::Obj::none()
+                    .detail(format!("suppression_threshold={}", threshold.get())),
+            )
         })?;
         Ok(threshold)
     }
@@ -273,7 +279,13 @@ impl Store {
         self.require(STATS_ROLES, "exporting statistics")?;
         let request = self.export_request(Period::new(from, to)?)?;
         let (id, key) = self.installation_key()?;
-        export::build_export(&request, &key, id)
+        export::build_export(&request, &key, id).and_then(|f| {
+            self.audit_now(
+                crate::audit::Event::Export,
+                crate::audit::Obj::none().detail(format!("{from}..{to}")),
+            )
+            .map(|_| f)
+        })
     }
 
     /// Verifies each file and merges them into one unit total signed by this installation.
@@ -296,7 +308,13 @@ impl Store {
             verified.push(file);
         }
         let (id, key) = self.installation_key()?;
-        export::merge(&verified, &key, id)
+        export::merge(&verified, &key, id).and_then(|f| {
+            self.audit_now(
+                crate::audit::Event::Export,
+                crate::audit::Obj::none().detail(format!("merge of {} files", verified.len())),
+            )
+            .map(|_| f)
+        })
     }
 
     /// The tally rows the actor may see, with the declared instruments and the threshold.
