@@ -6,13 +6,15 @@ import * as core from '@tauri-apps/api/core';
 import { setLang } from '../../lib/i18n.svelte';
 import type { ReviewState } from '../../lib/review';
 import type { Evaluation, Instrument } from '../../lib/screening';
-import { draft, routeInvoke, SESSION } from '../work/test/fixtures';
+import { draft, routeInvoke, SESSION as WORK_SESSION } from '../work/test/fixtures';
+import type { Session } from '../../lib/session';
 import sos from '../work/test/shipped/signs-of-safety-stil.json';
 import patriark from '../work/test/shipped/patriark-stil.json';
 import ReviewWorkspace from './ReviewWorkspace.svelte';
 import ReviewStatusPanel from './ReviewStatusPanel.svelte';
 
 vi.mock('@tauri-apps/api/core', () => ({ invoke: vi.fn() }));
+const SESSION: Session = { ...WORK_SESSION, role: 'arbetsledare', instrumentProblems: [] };
 const invoke = vi.mocked(core.invoke) as unknown as ReturnType<typeof vi.fn>;
 const calls = (cmd: string) => invoke.mock.calls.filter((c) => c[0] === cmd).map((c) => c[1]);
 
