@@ -65,7 +65,7 @@ fn reviewed_count(store: &Store) -> u64 {
 }
 
 #[test]
-fn a_mapping_is_commented_returned_answered_resubmitted_and_approved() {
+fn review_a_mapping_is_commented_returned_answered_resubmitted_and_approved() {
     let (w, admin) = world();
     admin.lock();
     let mut hanna = w.unlock("hanna");
@@ -181,7 +181,7 @@ fn a_mapping_is_commented_returned_answered_resubmitted_and_approved() {
 }
 
 #[test]
-fn only_an_arbetsledare_of_the_unit_who_is_not_the_author_reviews() {
+fn review_only_an_arbetsledare_of_the_unit_who_is_not_the_author_reviews() {
     let (w, mut admin) = world();
     admin
         .add_account(NewAccount {
@@ -288,7 +288,7 @@ fn only_an_arbetsledare_of_the_unit_who_is_not_the_author_reviews() {
 }
 
 #[test]
-fn bad_input_and_wrong_states_are_refused() {
+fn review_bad_input_and_wrong_states_are_refused() {
     let (w, admin) = world();
     admin.lock();
     let mut hanna = w.unlock("hanna");
