@@ -4,6 +4,13 @@ fn main() {
     tauri_build::try_build(tauri_build::Attributes::new().app_manifest(
         tauri_build::AppManifest::new().commands(&[
             "app_info",
+            "audit_list",
+            "audit_verify",
+            "audit_status",
+            "retention_get",
+            "retention_set",
+            "retention_preview",
+            "retention_run",
             "setup_first_run",
             "unlock",
             "unlock_recovery",

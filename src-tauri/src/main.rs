@@ -22,6 +22,13 @@ fn main() {
         .on_window_event(on_window_event)
         .invoke_handler(tauri::generate_handler![
             commands::session::app_info,
+            commands::admin::audit_list,
+            commands::admin::audit_verify,
+            commands::admin::audit_status,
+            commands::admin::retention_get,
+            commands::admin::retention_set,
+            commands::admin::retention_preview,
+            commands::admin::retention_run,
             commands::session::setup_first_run,
             commands::session::unlock,
             commands::session::unlock_recovery,

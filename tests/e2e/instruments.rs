@@ -26,7 +26,9 @@ fn find_item<'a>(def: &'a Value, id: &str) -> Option<&'a Value> {
 async fn focused_key(app: &App) -> Option<String> {
     let el = app
         .client
-        .find(Locator::Css("[data-testid=\"item\"][aria-current=\"true\"]"))
+        .find(Locator::Css(
+            "[data-testid=\"item\"][aria-current=\"true\"]",
+        ))
         .await
         .ok()?;
     el.attr("data-key").await.ok().flatten()
@@ -44,7 +46,9 @@ async fn answer_all_with_keyboard(app: &App, def: &Value) -> TestResult {
     let tab = Key::Tab.to_string();
     let mut seen = HashSet::new();
     for _ in 0..200 {
-        let Some(key) = focused_key(app).await else { break };
+        let Some(key) = focused_key(app).await else {
+            break;
+        };
         if !seen.insert(key.clone()) {
             break; // the focus did not move on: the last item is behind us
         }
@@ -98,7 +102,10 @@ async fn answer_all_with_keyboard(app: &App, def: &Value) -> TestResult {
 
 /// Sets up a worker, starts `instrument`, answers it with the keyboard and completes it.
 /// Returns the completed screening as the core has it.
-async fn conduct(name: &str, instrument: &str) -> Result<Value, Box<dyn std::error::Error + Send + Sync>> {
+async fn conduct(
+    name: &str,
+    instrument: &str,
+) -> Result<Value, Box<dyn std::error::Error + Send + Sync>> {
     let home = tempfile::Builder::new().prefix("varna-e2e-").tempdir()?;
     support::init_with_cli(&home.path().join("data"))?;
     let app = App::start_in(home).await?;
@@ -107,13 +114,24 @@ async fn conduct(name: &str, instrument: &str) -> Result<Value, Box<dyn std::err
     run_on(name, app, async |app: &App| {
         support::unlock_as(app, support::WORKER, support::WORKER_PASSPHRASE).await?;
         app.by_test_id("new-screening").await?.click().await?;
-        app.by_test_id("new-instrument").await?.select_by_value(instrument).await?;
-        app.by_test_id("new-role").await?.select_by_value("valdsutsatt").await?;
+        app.by_test_id("new-instrument")
+            .await?
+            .select_by_value(instrument)
+            .await?;
+        app.by_test_id("new-role")
+            .await?
+            .select_by_value("valdsutsatt")
+            .await?;
         app.by_test_id("new-start").await?.click().await?;
         app.by_test_id("interview").await?;
         let mine = app.invoke("my_screenings", serde_json::json!({})).await?;
-        let id = mine["ok"]["drafts"][0]["id"].as_str().ok_or("no draft")?.to_owned();
-        let doc = app.invoke("screening_get", serde_json::json!({"id": id})).await?;
+        let id = mine["ok"]["drafts"][0]["id"]
+            .as_str()
+            .ok_or("no draft")?
+            .to_owned();
+        let doc = app
+            .invoke("screening_get", serde_json::json!({"id": id}))
+            .await?;
         answer_all_with_keyboard(app, &doc["ok"]["definition"]).await?;
 
         app.by_test_id("to-summary").await?.click().await?;
@@ -121,7 +139,9 @@ async fn conduct(name: &str, instrument: &str) -> Result<Value, Box<dyn std::err
         app.by_test_id("no-gaps").await?;
         app.by_test_id("complete-confirm").await?.click().await?;
         app.by_test_id("completed-view").await?;
-        let doc = app.invoke("screening_get", serde_json::json!({"id": id})).await?;
+        let doc = app
+            .invoke("screening_get", serde_json::json!({"id": id}))
+            .await?;
         assert_eq!(doc["ok"]["status"], "completed", "{doc}");
         *out = doc["ok"].clone();
         Ok(())
@@ -134,14 +154,21 @@ async fn conduct(name: &str, instrument: &str) -> Result<Value, Box<dyn std::err
 async fn danger_checklist_with_the_keyboard() -> TestResult {
     let doc = conduct("danger_checklist_with_the_keyboard", "farlighet-stil").await?;
     let answers = doc["answers"].as_object().expect("answers");
-    let noes = answers.values().filter(|v| v["type"] == "yes_no" && v["value"] == false).count();
+    let noes = answers
+        .values()
+        .filter(|v| v["type"] == "yes_no" && v["value"] == false)
+        .count();
     assert_eq!(noes, 20, "every marker answered no: {answers:?}");
     Ok(())
 }
 
 #[tokio::test]
 async fn patriark_style_judgement_with_the_keyboard() -> TestResult {
-    let doc = conduct("patriark_style_judgement_with_the_keyboard", "patriark-stil").await?;
+    let doc = conduct(
+        "patriark_style_judgement_with_the_keyboard",
+        "patriark-stil",
+    )
+    .await?;
     let answers = doc["answers"].as_object().expect("answers");
     // 15 factors rated now and earlier.
     let ratings = answers.keys().filter(|k| k.contains('#')).count();
@@ -153,10 +180,19 @@ async fn patriark_style_judgement_with_the_keyboard() -> TestResult {
 
 #[tokio::test]
 async fn signs_of_safety_mapping_with_the_keyboard() -> TestResult {
-    let doc = conduct("signs_of_safety_mapping_with_the_keyboard", "signs-of-safety-stil").await?;
+    let doc = conduct(
+        "signs_of_safety_mapping_with_the_keyboard",
+        "signs-of-safety-stil",
+    )
+    .await?;
     let answers = doc["answers"].as_object().expect("answers");
     assert_eq!(answers["sakerhet@worker"]["value"], 5, "{answers:?}");
-    for list in ["tidigare_skada", "farlighetsformuleringar", "sakerhetsmal", "nasta_steg"] {
+    for list in [
+        "tidigare_skada",
+        "farlighetsformuleringar",
+        "sakerhetsmal",
+        "nasta_steg",
+    ] {
         let entries = answers[list]["value"].as_array().map(Vec::len).unwrap_or(0);
         assert_eq!(entries, 1, "{list}: {answers:?}");
     }

@@ -18,5 +18,5 @@ pub mod instrument;
 pub mod retention;
 pub mod review;
 pub mod screening;
-pub mod store;
 pub mod stats;
+pub mod store;

@@ -11,8 +11,7 @@ use varna_core::audit::{AuditFilter, AuditReport, Event};
 use varna_core::store::Store;
 use varna_core::ErrorCode;
 
-const DROP_TRIGGERS: &str =
-    "DROP TRIGGER audit_log_no_update; DROP TRIGGER audit_log_no_delete;";
+const DROP_TRIGGERS: &str = "DROP TRIGGER audit_log_no_update; DROP TRIGGER audit_log_no_delete;";
 
 fn events(store: &Store, filter: AuditFilter) -> Vec<String> {
     store
@@ -147,7 +146,10 @@ fn operations_are_logged_with_who_what_and_which_object_and_no_content() {
 
     // Handläggare may not read the log.
     let hanna = w.unlock("hanna");
-    assert_eq!(code(hanna.audit_list(&AuditFilter::default())), ErrorCode::Forbidden);
+    assert_eq!(
+        code(hanna.audit_list(&AuditFilter::default())),
+        ErrorCode::Forbidden
+    );
     assert_eq!(code(hanna.verify_audit()), ErrorCode::Forbidden);
     assert!(hanna.audit_at_unlock().is_none());
 }
@@ -181,7 +183,9 @@ fn a_changed_row_is_named() {
 fn a_deleted_row_is_named() {
     let (_w, admin, _) = logged_world();
     admin
-        .__test_raw_sql(&format!("{DROP_TRIGGERS} DELETE FROM audit_log WHERE seq = 4"))
+        .__test_raw_sql(&format!(
+            "{DROP_TRIGGERS} DELETE FROM audit_log WHERE seq = 4"
+        ))
         .unwrap();
     let report = admin.verify_audit().unwrap();
     assert_eq!(broken_at(&report), 4, "{report:?}");

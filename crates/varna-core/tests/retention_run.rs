@@ -130,7 +130,10 @@ fn retention_removes_exactly_the_expired_screenings_and_keeps_counts_and_log() {
 
     let mut admin = w.unlock("admin");
     // Off by default: nothing is due.
-    assert_eq!(admin.retention_settings().unwrap(), RetentionSettings::default());
+    assert_eq!(
+        admin.retention_settings().unwrap(),
+        RetentionSettings::default()
+    );
     assert!(admin.retention_preview().unwrap().is_empty());
     let before = tally(&admin);
     let discarded_before = count(&admin, "discarded");
@@ -156,7 +159,10 @@ fn retention_removes_exactly_the_expired_screenings_and_keeps_counts_and_log() {
     assert_eq!(count(&admin, "discarded"), discarded_before + 1);
     let changed: Vec<_> = after.iter().filter(|r| !before.contains(r)).collect();
     assert_eq!(changed.len(), 1, "{changed:?}");
-    assert!(changed[0].to_lowercase().contains("discarded"), "{changed:?}");
+    assert!(
+        changed[0].to_lowercase().contains("discarded"),
+        "{changed:?}"
+    );
     assert_eq!(
         count(&admin, "started"),
         count(&admin, "completed") + count(&admin, "discarded") + 1,
@@ -178,14 +184,25 @@ fn retention_removes_exactly_the_expired_screenings_and_keeps_counts_and_log() {
     assert_eq!(deleted_ids, expected);
     let all = admin.audit_list(&AuditFilter::default()).unwrap();
     assert!(all.iter().any(|e| e.event == "retention_run"));
-    assert!(all.iter().any(|e| e.object_id == old.id && e.event == "screening_complete"));
+    assert!(all
+        .iter()
+        .any(|e| e.object_id == old.id && e.event == "screening_complete"));
     assert!(!format!("{all:?}").contains("KANARIE"));
     // Nothing of the removed screenings is left in the decrypted database either.
-    for table in ["screenings", "screening_answers", "screening_notes", "screening_addenda"] {
+    for table in [
+        "screenings",
+        "screening_answers",
+        "screening_notes",
+        "screening_addenda",
+    ] {
         let n = admin
             .__test_query_texts(&format!(
                 "SELECT CAST(count(*) AS TEXT) FROM {table} WHERE {} IN ('{}', '{}')",
-                if table == "screenings" { "id" } else { "screening_id" },
+                if table == "screenings" {
+                    "id"
+                } else {
+                    "screening_id"
+                },
                 old.id,
                 abandoned.id
             ))
@@ -206,7 +223,10 @@ fn retention_removes_exactly_the_expired_screenings_and_keeps_counts_and_log() {
     let mut s = w.unlock("hanna");
     assert_eq!(code(s.open_screening(&old.id)), ErrorCode::NotFound);
     assert_eq!(code(s.open_screening(&abandoned.id)), ErrorCode::NotFound);
-    assert_eq!(s.open_screening(&recent.id).unwrap().case_ref.as_deref(), Some(KEPT));
+    assert_eq!(
+        s.open_screening(&recent.id).unwrap().case_ref.as_deref(),
+        Some(KEPT)
+    );
     s.open_screening(&fresh.id).unwrap();
 }
 
@@ -246,7 +266,8 @@ fn retention_runs_at_unlock_when_configured_and_validates_settings() {
         })
         .unwrap();
     assert_eq!(runs.len(), 1);
-    assert!(runs[0].detail.starts_with("at unlock: 0 completed, 1 drafts"));
+    assert!(runs[0]
+        .detail
+        .starts_with("at unlock: 0 completed, 1 drafts"));
     assert!(arne.verify_audit().unwrap().ok);
 }
-

@@ -27,9 +27,10 @@ pub fn screening_start(
     Ok(state.with_store(|s| s.start_screening(new))?)
 }
 
+/// Opens a screening; the opening is written to the access log.
 #[tauri::command]
 pub fn screening_get(state: State<'_, AppState>, id: String) -> CommandResult<ScreeningDoc> {
-    Ok(state.with_store(|s| s.screening(&id))?)
+    Ok(state.with_store(|s| s.open_screening(&id))?)
 }
 
 /// Saves one answer; resolves only after the core's transaction committed.

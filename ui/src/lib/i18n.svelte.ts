@@ -11,6 +11,8 @@ import svReview from '../locales/sv/review.json';
 import enReview from '../locales/en/review.json';
 import svStats from '../locales/sv/stats.json';
 import enStats from '../locales/en/stats.json';
+import svAdmin from '../locales/sv/admin.json';
+import enAdmin from '../locales/en/admin.json';
 
 export type Lang = 'sv' | 'en';
 export const LANGS: { code: Lang; label: string }[] = [
@@ -23,8 +25,8 @@ void i18n.init({
   lng: 'sv',
   fallbackLng: 'sv',
   resources: {
-    sv: { translation: { ...sv, screening: svScreening, review: svReview, stats: svStats } },
-    en: { translation: { ...en, screening: enScreening, review: enReview, stats: enStats } },
+    sv: { translation: { ...sv, screening: svScreening, review: svReview, stats: svStats, admin: svAdmin } },
+    en: { translation: { ...en, screening: enScreening, review: enReview, stats: enStats, admin: enAdmin } },
   },
   initAsync: false,
   interpolation: { escapeValue: false },

@@ -7,6 +7,8 @@ import svReview from '../locales/sv/review.json';
 import enReview from '../locales/en/review.json';
 import svStats from '../locales/sv/stats.json';
 import enStats from '../locales/en/stats.json';
+import svAdmin from '../locales/sv/admin.json';
+import enAdmin from '../locales/en/admin.json';
 import { currentLang, setLang, t } from './i18n.svelte';
 
 function keys(obj: Record<string, unknown>, prefix = ''): string[] {
@@ -40,6 +42,7 @@ describe('i18n', () => {
     expect(keys(enScreening).sort()).toEqual(keys(svScreening).sort());
     expect(keys(enReview).sort()).toEqual(keys(svReview).sort());
     expect(keys(enStats).sort()).toEqual(keys(svStats).sort());
+    expect(keys(enAdmin).sort()).toEqual(keys(svAdmin).sort());
   });
 
   it('has a translation for every core error code', () => {
