@@ -5,11 +5,20 @@ use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 
 fn main() {
-    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../instruments");
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../../instruments")
+        .canonicalize()
+        .expect("the instruments/ folder exists at the workspace root");
     println!("cargo:rerun-if-changed={}", root.display());
     let mut files = Vec::new();
     collect(&root, &mut files);
     files.sort();
+    // Never ship an app without instruments because of a stale or odd checkout.
+    assert!(
+        !files.is_empty(),
+        "no instrument files found under {}",
+        root.display()
+    );
     let mut out = String::from("&[\n");
     for f in &files {
         println!("cargo:rerun-if-changed={}", f.display());
