@@ -5,7 +5,7 @@ use crate::{App, TestResult};
 pub const ADMIN: &str = "anna";
 pub const PASSPHRASE: &str = "korrekt häst batteri häftapparat";
 
-/// Does first-time setup through the UI and lands on the start page.
+/// Does first-time setup through the UI and lands signed in.
 pub async fn set_up(app: &App) -> TestResult {
     app.by_test_id("setup").await?;
     app.fill("setup-name", "Anna Andersson").await?;
@@ -20,7 +20,7 @@ pub async fn set_up(app: &App) -> TestResult {
     assert!(digits.len() >= 48, "the recovery key is shown: {key:?}");
     app.by_test_id("recovery-confirm").await?.click().await?;
     app.by_test_id("recovery-continue").await?.click().await?;
-    app.by_test_id("home").await?;
+    app.by_test_id("signed-in").await?;
     Ok(())
 }
 
@@ -95,11 +95,11 @@ pub fn init_with_cli(data_dir: &std::path::Path) -> TestResult {
     )
 }
 
-/// Unlocks through the UI as `username` and waits for the start page.
+/// Unlocks through the UI as `username` and waits until signed in.
 pub async fn unlock_as(app: &App, username: &str, passphrase: &str) -> TestResult {
     app.fill("unlock-username", username).await?;
     app.fill("unlock-passphrase", passphrase).await?;
     app.by_test_id("unlock-submit").await?.click().await?;
-    app.by_test_id("home").await?;
+    app.by_test_id("signed-in").await?;
     Ok(())
 }
