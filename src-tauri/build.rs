@@ -11,6 +11,7 @@ fn main() {
             "retention_set",
             "retention_preview",
             "retention_run",
+            "backup_write",
             "setup_first_run",
             "unlock",
             "unlock_recovery",

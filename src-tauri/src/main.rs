@@ -29,6 +29,7 @@ fn main() {
             commands::admin::retention_set,
             commands::admin::retention_preview,
             commands::admin::retention_run,
+            commands::admin::backup_write,
             commands::session::setup_first_run,
             commands::session::unlock,
             commands::session::unlock_recovery,

@@ -114,6 +114,32 @@ async fn setup_shows_the_recovery_key_and_the_lock_works() -> TestResult {
             app.wait_for_text("signed-in", "Inloggad: Anna Andersson (administratör)")
                 .await?;
 
+            // The administrator makes a backup from the Administration tab: one encrypted file.
+            let out = tempfile::tempdir()?;
+            app.by_test_id("tab-admin").await?.click().await?;
+            app.fill("backup-folder", &out.path().display().to_string())
+                .await?;
+            app.by_test_id("backup-make").await?.click().await?;
+            app.by_test_id("backup-done").await?;
+            let files: Vec<_> = std::fs::read_dir(out.path())?.collect::<Result<_, _>>()?;
+            assert_eq!(files.len(), 1, "one backup file");
+            let bytes = std::fs::read(files[0].path())?;
+            assert!(bytes.len() > 4096, "the backup holds the database");
+            for plain in ["Vuxenenheten", "Anna Andersson"] {
+                assert!(
+                    !bytes.windows(plain.len()).any(|w| w == plain.as_bytes()),
+                    "{plain} in plaintext in the backup"
+                );
+            }
+            // The access log shows the backup.
+            let log = app
+                .invoke(
+                    "audit_list",
+                    serde_json::json!({"filter": {"event": "backup"}}),
+                )
+                .await?;
+            assert_eq!(log["ok"].as_array().map(Vec::len), Some(1), "{log}");
+
             // The lock button: the unlock screen appears and the store is closed in the core.
             app.by_test_id("lock").await?.click().await?;
             app.by_test_id("unlock").await?;

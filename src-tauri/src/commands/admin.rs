@@ -51,3 +51,35 @@ pub fn retention_preview(state: State<'_, AppState>) -> CommandResult<Vec<Retent
 pub fn retention_run(state: State<'_, AppState>) -> CommandResult<RetentionReport> {
     Ok(state.with_store(|s| s.retention_run())?)
 }
+
+#[derive(Debug, serde::Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct BackupWritten {
+    pub path: String,
+    pub created_at: String,
+    pub db_bytes: u64,
+}
+
+/// Writes an encrypted backup (database + key slots, one file) into the folder the
+/// administrator typed, else Documents, else home. Never overwrites a file.
+#[tauri::command]
+pub fn backup_write(
+    app: tauri::AppHandle,
+    state: State<'_, AppState>,
+    folder: Option<String>,
+) -> CommandResult<BackupWritten> {
+    let dir = super::stats::target_folder(&app, folder)?;
+    let stamp = chrono::Utc::now().format("%Y-%m-%d-%H%M%S");
+    let mut path = dir.join(format!("varna-sakerhetskopia-{stamp}.varnabackup"));
+    let mut n = 2;
+    while path.exists() {
+        path = dir.join(format!("varna-sakerhetskopia-{stamp}-{n}.varnabackup"));
+        n += 1;
+    }
+    let info = state.with_store(|s| s.backup_to(&path))?;
+    Ok(BackupWritten {
+        path: path.display().to_string(),
+        created_at: info.created_at,
+        db_bytes: info.db_bytes,
+    })
+}

@@ -95,7 +95,10 @@ pub fn settings_threshold_set(state: State<'_, AppState>, value: u64) -> Command
 }
 
 /// The folder the user typed, else Documents, else home.
-fn target_folder(app: &tauri::AppHandle, typed: Option<String>) -> Result<PathBuf, Error> {
+pub(crate) fn target_folder(
+    app: &tauri::AppHandle,
+    typed: Option<String>,
+) -> Result<PathBuf, Error> {
     if let Some(t) = typed
         .map(|t| t.trim().to_string())
         .filter(|t| !t.is_empty())

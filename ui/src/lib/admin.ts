@@ -77,3 +77,12 @@ export const retentionSet = (settings: RetentionSettings) =>
   call<RetentionSettings>('retention_set', { settings });
 export const retentionPreview = () => call<RetentionItem[]>('retention_preview');
 export const retentionRun = () => call<RetentionReport>('retention_run');
+
+export interface BackupWritten {
+  path: string;
+  createdAt: string;
+  dbBytes: number;
+}
+
+export const backupWrite = (folder: string) =>
+  call<BackupWritten>('backup_write', { folder: folder.trim() === '' ? null : folder.trim() });

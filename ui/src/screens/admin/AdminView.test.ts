@@ -77,4 +77,14 @@ describe('AdminView', () => {
     await screen.findByTestId('retention-done');
     expect(screen.getByTestId('retention-done').textContent).toContain('1 slutförda');
   });
+
+  it('writes a backup into the typed folder and shows where', async () => {
+    answers.backup_write = { path: '/tmp/x/varna-sakerhetskopia-1.varnabackup', createdAt: '2026-11-25T10:00:00Z', dbBytes: 4096 };
+    render(AdminView, { session: session('administrator') });
+    await fireEvent.input(await screen.findByTestId('backup-folder'), { target: { value: '/tmp/x' } });
+    await fireEvent.click(screen.getByTestId('backup-make'));
+    await screen.findByTestId('backup-done');
+    expect(calls.find((c) => c.cmd === 'backup_write')?.args).toEqual({ folder: '/tmp/x' });
+    expect(screen.getByTestId('backup-done').textContent).toContain('/tmp/x/varna-sakerhetskopia-1.varnabackup');
+  });
 });
