@@ -152,6 +152,7 @@ impl Store {
     pub fn set_suppression_threshold(&mut self, value: u64) -> Result<SuppressionThreshold> {
         self.require(&[Role::Administrator], "changing the suppression threshold")?;
         let threshold = SuppressionThreshold::new(value)?;
+        let actor = self.actor().id.clone();
         self.with_tx(|tx| {
             tx.execute(
                 "INSERT INTO settings (key, value) VALUES (?1, ?2)
@@ -161,7 +162,7 @@ impl Store {
             .map_err(|e| db_error("saving settings", e))?;
             crate::audit::record(
                 tx,
-                None,
+                Some(&actor),
                 crate::audit::Event::SettingsChange,
                 crate::audit::Obj::none()
                     .detail(format!("suppression_threshold={}", threshold.get())),
