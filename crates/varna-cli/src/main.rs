@@ -9,6 +9,7 @@ use clap::{Parser, Subcommand};
 
 // Command groups, one module each.
 mod audit_cmd;
+mod demo_cmd;
 mod export_cmd;
 mod instrument_cmd;
 mod store_cmd;
@@ -43,6 +44,9 @@ enum Command {
     /// Retention (gallring): preview, run, set the periods.
     #[command(subcommand)]
     Retention(audit_cmd::RetentionCmd),
+    /// Demo data: synthetic screenings for demonstrations and benchmarks.
+    #[command(subcommand)]
+    Demo(demo_cmd::DemoCmd),
 }
 
 fn main() -> ExitCode {
@@ -57,6 +61,7 @@ fn main() -> ExitCode {
         Some(Command::Instrument(cmd)) => instrument_cmd::run(cmd),
         Some(Command::Audit(cmd)) => audit_cmd::run_audit(cmd),
         Some(Command::Retention(cmd)) => audit_cmd::run_retention(cmd),
+        Some(Command::Demo(cmd)) => demo_cmd::run(cmd),
     };
     match result {
         Ok(code) => code,

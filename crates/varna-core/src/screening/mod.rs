@@ -19,9 +19,13 @@
 //! ids, never an answer, a note or a case reference.
 
 mod access;
+mod bench_hooks;
 mod conduct;
 mod instruments;
 mod tally;
+
+#[doc(hidden)]
+pub use bench_hooks::BulkScreening;
 
 use std::collections::BTreeMap;
 

@@ -383,6 +383,17 @@ impl Store {
     }
 }
 
+/// The whole schema (every migration's SQL, in order), for `varna-bench`'s plain-SQLite
+/// baseline. Not part of the API.
+#[doc(hidden)]
+pub fn bench_schema_sql() -> String {
+    migrations::MIGRATIONS
+        .iter()
+        .map(|m| m.sql)
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
 /// Checks a new passphrase against the policy. The message never repeats the passphrase.
 pub(crate) fn check_new_passphrase(passphrase: &str, username: &str) -> Result<()> {
     let chars = passphrase.chars().count();

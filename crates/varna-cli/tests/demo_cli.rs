@@ -1,0 +1,115 @@
+//! `varna demo seed`: synthetic screenings through the public core API, checked via the tally.
+
+use std::io::Write;
+use std::process::{Command, Output, Stdio};
+
+use varna_core::export::{Measure, YearMonth};
+use varna_core::store::Store;
+
+const ADMIN_PASS: &str = "admin passphrase 1";
+
+fn varna(args: &[&str], stdin_lines: &[&str]) -> Output {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_varna"))
+        .args(args)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    {
+        let mut stdin = child.stdin.take().unwrap();
+        for line in stdin_lines {
+            let _ = writeln!(stdin, "{line}");
+        }
+    }
+    child.wait_with_output().unwrap()
+}
+
+fn ok(out: &Output) -> String {
+    assert!(
+        out.status.success(),
+        "failed: {}\n{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8(out.stdout.clone()).unwrap()
+}
+
+fn total(store: &Store, measure: Measure) -> u64 {
+    let today = chrono::Local::now().date_naive();
+    let to: YearMonth = today.format("%Y-%m").to_string().parse().unwrap();
+    let from: YearMonth = (today - chrono::Days::new(400))
+        .format("%Y-%m")
+        .to_string()
+        .parse()
+        .unwrap();
+    store
+        .tally_rows(from, to)
+        .unwrap()
+        .into_iter()
+        .filter(|r| r.measure == measure && r.category.is_none())
+        .map(|r| r.count)
+        .sum()
+}
+
+#[test]
+fn demo_seed_creates_screenings_counted_in_the_tally_and_is_repeatable() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path().to_str().unwrap();
+    ok(&varna(
+        &[
+            "init",
+            "--data-dir",
+            d,
+            "--admin",
+            "admin",
+            "--unit",
+            "IFO:Individ- och familjeomsorg",
+        ],
+        &[ADMIN_PASS],
+    ));
+    let seed = |n: &str| {
+        ok(&varna(
+            &[
+                "demo",
+                "seed",
+                "--data-dir",
+                d,
+                "--as",
+                "admin",
+                "--screenings",
+                n,
+                "--seed",
+                "7",
+            ],
+            &[ADMIN_PASS],
+        ))
+    };
+    let out = seed("30");
+    assert!(out.contains("Seeded 30 screenings"), "{out}");
+
+    let store = Store::unlock(dir.path(), "admin", ADMIN_PASS).unwrap();
+    let started = total(&store, Measure::Started);
+    let completed = total(&store, Measure::Completed);
+    let discarded = total(&store, Measure::Discarded);
+    assert_eq!(started, 30);
+    assert!(completed >= 10, "completed {completed}");
+    assert!(completed + discarded <= 30);
+    // More than one unit and more than one month got screenings.
+    let rows = store
+        .tally_rows("2000-01".parse().unwrap(), "2999-12".parse().unwrap())
+        .unwrap();
+    let units: std::collections::BTreeSet<_> =
+        rows.iter().map(|r| r.unit_code.to_string()).collect();
+    let months: std::collections::BTreeSet<_> = rows.iter().map(|r| r.month).collect();
+    assert!(units.len() >= 2, "{units:?}");
+    assert!(months.len() >= 3, "{months:?}");
+    store.lock();
+
+    // A second run reuses the demo units and accounts and adds to the counts.
+    let out2 = seed("5");
+    assert!(out2.contains("Seeded 5 screenings"), "{out2}");
+    let store = Store::unlock(dir.path(), "admin", ADMIN_PASS).unwrap();
+    assert_eq!(total(&store, Measure::Started), 35);
+    store.lock();
+}

@@ -1,0 +1,98 @@
+//! Hooks for `varna-bench` only (hidden from the documentation): writing a very large number
+//! of synthetic screenings quickly, and the naive count that the tally is measured against.
+//! Nothing in the app or the CLI calls them.
+
+use super::tally;
+use crate::error::Result;
+use crate::export::{PersonRole, YearMonth};
+use crate::store::{db_error, Role, Store};
+
+/// One synthetic screening for [`Store::bench_bulk_insert`].
+#[doc(hidden)]
+#[derive(Debug, Clone)]
+pub struct BulkScreening {
+    pub instrument_id: String,
+    pub instrument_version: String,
+    pub unit_id: String,
+    pub author_id: String,
+    pub person_role: PersonRole,
+    pub conducted_on: chrono::NaiveDate,
+    pub completed: bool,
+}
+
+impl Store {
+    /// Inserts screening rows (no answers) and their counts in one transaction, as
+    /// `start_screening` and `complete_screening` would count them (without outcomes).
+    /// Administrators only; for benchmarks.
+    #[doc(hidden)]
+    pub fn bench_bulk_insert(&mut self, rows: &[BulkScreening]) -> Result<()> {
+        self.require(&[Role::Administrator], "bulk inserting")?;
+        let now = chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
+        self.with_tx(|tx| {
+            let mut stmt = tx
+                .prepare_cached(
+                    "INSERT INTO screenings (id, instrument_id, instrument_version, unit_id,
+                         author_id, person_role, conducted_on, case_ref, status, position,
+                         created_at, updated_at, completed_at)
+                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, NULL, ?8, NULL, ?9, ?9, ?10)",
+                )
+                .map_err(|e| db_error("bulk inserting", e))?;
+            for r in rows {
+                let day = r.conducted_on.format("%Y-%m-%d").to_string();
+                let status = if r.completed { "completed" } else { "draft" };
+                stmt.execute(rusqlite::params![
+                    uuid::Uuid::new_v4().to_string(),
+                    &r.instrument_id,
+                    &r.instrument_version,
+                    &r.unit_id,
+                    &r.author_id,
+                    r.person_role.code(),
+                    &day,
+                    status,
+                    &now,
+                    r.completed.then_some(&now),
+                ])
+                .map_err(|e| db_error("bulk inserting", e))?;
+                let key = tally::Key::of(&day, &r.unit_id, &r.instrument_id, &r.instrument_version);
+                tally::bump(tx, &key, "started", None)?;
+                if r.completed {
+                    tally::bump(tx, &key, "completed", None)?;
+                    tally::bump(tx, &key, "role", Some(r.person_role.code()))?;
+                }
+            }
+            Ok(())
+        })
+    }
+
+    /// The naive monthly count: a `GROUP BY` over the screenings of `from..=to` (month, unit,
+    /// instrument version, status, role). Returns the number of groups and the total count.
+    #[doc(hidden)]
+    pub fn bench_naive_monthly_counts(&self, from: YearMonth, to: YearMonth) -> Result<(u64, u64)> {
+        self.require(
+            &[Role::Handlaggare, Role::Arbetsledare, Role::Administrator],
+            "reading statistics",
+        )?;
+        let mut stmt = self
+            .conn()
+            .prepare(
+                "SELECT substr(conducted_on, 1, 7) AS month, unit_id, instrument_id,
+                        instrument_version, status, person_role, COUNT(*)
+                 FROM screenings
+                 WHERE substr(conducted_on, 1, 7) BETWEEN ?1 AND ?2
+                 GROUP BY month, unit_id, instrument_id, instrument_version, status, person_role",
+            )
+            .map_err(|e| db_error("reading statistics", e))?;
+        let mut groups = 0u64;
+        let mut total = 0u64;
+        let mut rows = stmt
+            .query((from.to_string(), to.to_string()))
+            .map_err(|e| db_error("reading statistics", e))?;
+        while let Some(r) = rows.next().map_err(|e| db_error("reading statistics", e))? {
+            groups += 1;
+            total += r
+                .get::<_, i64>(6)
+                .map_err(|e| db_error("reading statistics", e))? as u64;
+        }
+        Ok((groups, total))
+    }
+}
