@@ -138,3 +138,58 @@ async fn conduct_with_keyboard_survive_a_kill_and_complete() -> TestResult {
     }
     Ok(())
 }
+
+#[tokio::test]
+async fn a_note_typed_just_before_quick_hide_is_kept() -> TestResult {
+    let home = tempfile::Builder::new().prefix("varna-e2e-").tempdir()?;
+    support::init_with_cli(&home.path().join("data"))?;
+    let app = App::start_in(home).await?;
+    run_on(
+        "a_note_typed_just_before_quick_hide_is_kept",
+        app,
+        async |app: &App| {
+            support::unlock_as(app, support::WORKER, support::WORKER_PASSPHRASE).await?;
+            app.by_test_id("new-screening").await?.click().await?;
+            app.by_test_id("new-instrument")
+                .await?
+                .select_by_value("freda-kortfragor-stil")
+                .await?;
+            app.by_test_id("new-role")
+                .await?
+                .select_by_value("anhorig")
+                .await?;
+            app.by_test_id("new-start").await?.click().await?;
+            app.by_test_id("interview").await?;
+
+            // Type a note and hide the screen at once (Esc twice), well within the 500 ms
+            // the note would otherwise wait before it is saved.
+            let note_css = "[data-testid=\"item\"][data-key=\"hot\"] [data-testid=\"note\"]";
+            let note = app.client.find(Locator::Css(note_css)).await?;
+            note.click().await?;
+            let esc = Key::Escape.to_string();
+            note.send_keys(&format!("Sagt i dörren{esc}{esc}")).await?;
+            app.by_test_id("unlock").await?;
+
+            support::unlock_as(app, support::WORKER, support::WORKER_PASSPHRASE).await?;
+            let draft = app
+                .client
+                .wait()
+                .for_element(Locator::Css(
+                    "[data-testid^=\"draft-\"]:not([data-testid=\"draft-list\"])",
+                ))
+                .await?;
+            draft.click().await?;
+            app.by_test_id("interview").await?;
+            let kept = app
+                .client
+                .find(Locator::Css(note_css))
+                .await?
+                .prop("value")
+                .await?;
+            assert_eq!(kept.as_deref(), Some("Sagt i dörren"));
+            Ok(())
+        },
+    )
+    .await?;
+    Ok(())
+}
