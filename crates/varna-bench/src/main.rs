@@ -1,0 +1,557 @@
+//! `varna-bench`: Värna's benchmarks, each against a baseline built and measured in the same
+//! run (these machines are noisy, so absolute numbers from another run mean little).
+//!
+//! Writes `target/bench/report.md` (or `--out`) and prints it. Run through `make bench`, which
+//! builds this in release together with the app and the bare window of benchmark 4.
+//!
+//! ```text
+//! varna-bench [--only 1,2,3,4,5] [--screenings N] [--app PATH --bare PATH] [--out FILE]
+//! ```
+
+mod harness;
+mod startup;
+
+use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
+
+use harness::{median, Report, Row};
+use varna_core::export::{PersonRole, YearMonth};
+use varna_core::instrument::{self, AnswerValue};
+use varna_core::screening::{BulkScreening, NewScreening};
+use varna_core::store::{FirstRun, KdfParams, NewAccount, Role, Store};
+
+const ADMIN: &str = "bench.admin";
+const WORKER: &str = "bench.hl";
+const PASS: &str = "benchmark passphrase 1";
+
+struct Opts {
+    only: Vec<u32>,
+    screenings: u64,
+    app: Option<PathBuf>,
+    bare: Option<PathBuf>,
+    out: PathBuf,
+    work: PathBuf,
+}
+
+fn parse_args() -> Opts {
+    let mut o = Opts {
+        only: vec![1, 2, 3, 4, 5],
+        screenings: 1_000_000,
+        app: None,
+        bare: None,
+        out: PathBuf::from("target/bench/report.md"),
+        work: PathBuf::from("target/bench"),
+    };
+    let mut args = std::env::args().skip(1);
+    while let Some(a) = args.next() {
+        let mut val = || {
+            args.next()
+                .unwrap_or_else(|| die(&format!("{a} needs a value")))
+        };
+        match a.as_str() {
+            "--only" => {
+                o.only = val()
+                    .split(',')
+                    .map(|s| s.trim().parse().unwrap_or_else(|_| die("--only 1,2,3")))
+                    .collect()
+            }
+            "--screenings" => {
+                o.screenings = val().parse().unwrap_or_else(|_| die("--screenings N"))
+            }
+            "--app" => o.app = Some(PathBuf::from(val())),
+            "--bare" => o.bare = Some(PathBuf::from(val())),
+            "--out" => o.out = PathBuf::from(val()),
+            "--work" => o.work = PathBuf::from(val()),
+            "-h" | "--help" => {
+                println!(
+                    "varna-bench [--only 1,2,3,4,5] [--screenings N] [--app PATH --bare PATH] \
+                     [--out FILE] [--work DIR]"
+                );
+                std::process::exit(0);
+            }
+            other => die(&format!("unknown argument {other}")),
+        }
+    }
+    o
+}
+
+fn die(msg: &str) -> ! {
+    eprintln!("varna-bench: {msg}");
+    std::process::exit(2)
+}
+
+fn ok<T>(r: varna_core::error::Result<T>, what: &str) -> T {
+    r.unwrap_or_else(|e| die(&format!("{what}: {e}")))
+}
+
+fn main() {
+    let o = parse_args();
+    std::fs::create_dir_all(&o.work).unwrap_or_else(|e| die(&format!("{e}")));
+    let mut report = Report::new();
+    let tmp = tempfile::Builder::new()
+        .prefix("tmp-")
+        .tempdir_in(&o.work)
+        .unwrap_or_else(|e| die(&format!("temp dir: {e}")));
+    // Benchmarks 1 and 2 share a small store.
+    let small = tmp.path().join("store");
+    if o.only.iter().any(|b| *b == 1 || *b == 2) {
+        setup_small_store(&small);
+    }
+    for b in &o.only {
+        eprintln!("varna-bench: benchmark {b}…");
+        match b {
+            1 => bench_autosave(&small, tmp.path(), &mut report),
+            2 => bench_unlock(&small, &mut report),
+            3 => bench_tally(&o.work, o.screenings, &mut report),
+            4 => startup::bench_startup(o.app.as_deref(), o.bare.as_deref(), &mut report),
+            5 => bench_instruments(tmp.path(), &mut report),
+            _ => die("benchmarks are numbered 1 to 5"),
+        }
+    }
+    let md = report.markdown();
+    if let Some(parent) = o.out.parent() {
+        let _ = std::fs::create_dir_all(parent);
+    }
+    std::fs::write(&o.out, &md).unwrap_or_else(|e| die(&format!("writing the report: {e}")));
+    println!("{md}");
+    eprintln!("varna-bench: wrote {}", o.out.display());
+}
+
+/// A store with an administratör, a handläggare and the shipped instruments.
+fn setup_small_store(dir: &Path) {
+    let (mut admin, _) = ok(
+        Store::create_first_run(
+            dir,
+            FirstRun {
+                admin_username: ADMIN,
+                admin_display_name: "Bench Admin",
+                passphrase: PASS,
+                unit_code: "BENCH",
+                unit_name: "Benchmark unit",
+            },
+        ),
+        "setting up",
+    );
+    ok(
+        admin.sync_instruments(&instrument::shipped::shipped()),
+        "instruments",
+    );
+    let unit = admin.actor().unit_ids[0].clone();
+    ok(
+        admin.add_account(NewAccount {
+            username: WORKER,
+            display_name: "Bench Handläggare",
+            role: Role::Handlaggare,
+            unit_ids: vec![unit],
+            passphrase: PASS,
+        }),
+        "adding the handläggare",
+    );
+    admin.lock();
+}
+
+// ------------------------------------------------------------------ 1. durable autosave
+
+fn bench_autosave(store_dir: &Path, tmp: &Path, report: &mut Report) {
+    const N: usize = 300;
+    let mut store = ok(Store::unlock(store_dir, WORKER, PASS), "unlock");
+    let unit = store.actor().unit_ids[0].clone();
+    let doc = ok(
+        store.start_screening(NewScreening {
+            instrument_id: "freda-kortfragor-stil".into(),
+            instrument_version: None,
+            unit_id: unit.clone(),
+            person_role: PersonRole::Valdsutsatt,
+            conducted_on: chrono::Local::now().date_naive(),
+            case_ref: None,
+        }),
+        "start",
+    );
+    let item = doc
+        .definition
+        .items()
+        .find(|i| matches!(i.kind, instrument::ItemKind::YesNo) && i.show_if.is_none())
+        .unwrap_or_else(|| die("no yes/no item"));
+    let key = item.answer_keys()[0].to_string();
+
+    let plain = PlainDb::new(&tmp.join("plain.db"), &unit, &doc.instrument_id);
+    let (mut core_t, mut base_t) = (Vec::with_capacity(N), Vec::with_capacity(N));
+    // Interleaved, so both see the same disk and the same neighbours.
+    for i in 0..N + 10 {
+        let v = i % 2 == 0;
+        let t = Instant::now();
+        ok(
+            store.save_answer(&doc.id, &key, Some(AnswerValue::YesNo(v))),
+            "save",
+        );
+        let c = t.elapsed();
+        let t = Instant::now();
+        plain.save_answer(&key, v);
+        let b = t.elapsed();
+        if i >= 10 {
+            core_t.push(c);
+            base_t.push(b);
+        }
+    }
+    store.lock();
+    report.push(Row::ratio(
+        "1. Durable autosave of one answer (core `save_answer`, SQLCipher, WAL, synchronous=FULL)",
+        median(&mut core_t),
+        "plain rusqlite, no encryption, same schema, pragmas and statements",
+        median(&mut base_t),
+        1.15,
+        format!("{N} saves each, interleaved"),
+    ));
+}
+
+/// The baseline of benchmark 1: plain SQLite (no key), the store's schema and pragmas, and
+/// the statements `save_answer` runs in its transaction.
+struct PlainDb {
+    conn: rusqlite::Connection,
+    id: String,
+}
+
+impl PlainDb {
+    fn new(path: &Path, unit: &str, instrument: &str) -> PlainDb {
+        let conn = rusqlite::Connection::open(path).unwrap_or_else(|e| die(&format!("{e}")));
+        let mode: String = conn
+            .query_row("PRAGMA journal_mode = WAL", [], |r| r.get(0))
+            .unwrap_or_else(|e| die(&format!("{e}")));
+        assert_eq!(mode.to_lowercase(), "wal");
+        conn.execute_batch(
+            "PRAGMA synchronous = FULL;
+             PRAGMA temp_store = MEMORY;
+             PRAGMA secure_delete = ON;
+             PRAGMA foreign_keys = ON;",
+        )
+        .unwrap_or_else(|e| die(&format!("{e}")));
+        conn.execute_batch(&varna_core::store::bench_schema_sql())
+            .unwrap_or_else(|e| die(&format!("schema: {e}")));
+        let now = "2025-01-01T00:00:00Z";
+        conn.execute_batch(&format!(
+            "INSERT INTO units VALUES ('{unit}', 'BENCH', 'Bench', 1, '{now}');
+             INSERT INTO accounts VALUES ('a1', 'bench', 'Bench', 'handlaggare', 1, '{now}');
+             INSERT INTO instrument_versions VALUES ('{instrument}', '1.0.0', 'x', 'x', '{now}');
+             INSERT INTO screenings VALUES ('s1', '{instrument}', '1.0.0', '{unit}', 'a1',
+                 'valdsutsatt', '2025-01-01', NULL, 'draft', NULL, '{now}', '{now}', NULL);"
+        ))
+        .unwrap_or_else(|e| die(&format!("baseline rows: {e}")));
+        PlainDb {
+            conn,
+            id: "s1".into(),
+        }
+    }
+
+    fn save_answer(&self, key: &str, v: bool) {
+        let now = chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
+        let json = format!("{{\"type\":\"yes_no\",\"value\":{v}}}");
+        let run = || -> rusqlite::Result<()> {
+            self.conn.execute_batch("BEGIN IMMEDIATE")?;
+            let status: String = self.conn.query_row(
+                "SELECT status FROM screenings WHERE id = ?1",
+                [&self.id],
+                |r| r.get(0),
+            )?;
+            assert_eq!(status, "draft");
+            self.conn.execute(
+                "INSERT INTO screening_answers (screening_id, answer_key, value, saved_at)
+                 VALUES (?1, ?2, ?3, ?4)
+                 ON CONFLICT (screening_id, answer_key)
+                 DO UPDATE SET value = excluded.value, saved_at = excluded.saved_at",
+                (&self.id, key, &json, &now),
+            )?;
+            self.conn.execute(
+                "UPDATE screenings SET updated_at = ?2 WHERE id = ?1",
+                (&self.id, &now),
+            )?;
+            let mut stmt = self.conn.prepare_cached(
+                "SELECT answer_key, value FROM screening_answers WHERE screening_id = ?1",
+            )?;
+            let n = stmt
+                .query_map([&self.id], |r| {
+                    Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?))
+                })?
+                .count();
+            assert!(n >= 1);
+            self.conn.execute_batch("COMMIT")
+        };
+        run().unwrap_or_else(|e| die(&format!("baseline save: {e}")));
+    }
+}
+
+// ------------------------------------------------------------------ 2. unlock
+
+fn bench_unlock(store_dir: &Path, report: &mut Report) {
+    const N: usize = 15;
+    let (params, salt) = kdf_params_from_key_file(store_dir);
+    let kdf = argon2::Argon2::new(
+        argon2::Algorithm::Argon2id,
+        argon2::Version::V0x13,
+        argon2::Params::new(params.m_kib, params.t, params.p, Some(32))
+            .unwrap_or_else(|e| die(&format!("{e}"))),
+    );
+    let (mut unlock_t, mut kdf_t) = (Vec::new(), Vec::new());
+    for i in 0..N + 2 {
+        let t = Instant::now();
+        let mut out = [0u8; 32];
+        kdf.hash_password_into(PASS.as_bytes(), &salt, &mut out)
+            .unwrap_or_else(|e| die(&format!("{e}")));
+        std::hint::black_box(&out);
+        let k = t.elapsed();
+        let t = Instant::now();
+        let store = ok(Store::unlock(store_dir, WORKER, PASS), "unlock");
+        let u = t.elapsed();
+        store.lock();
+        if i >= 2 {
+            unlock_t.push(u);
+            kdf_t.push(k);
+        }
+    }
+    let kdf_median = median(&mut kdf_t);
+    report.push(Row::ratio(
+        "2. Unlock (`Store::unlock`: Argon2id + open + first read)",
+        median(&mut unlock_t),
+        &format!(
+            "Argon2id alone, the key file's parameters (m = {} KiB, t = {}, p = {}{})",
+            params.m_kib,
+            params.t,
+            params.p,
+            if params == KdfParams::OWASP_MINIMUM {
+                ", OWASP minimum"
+            } else {
+                ""
+            }
+        ),
+        kdf_median,
+        1.1,
+        format!(
+            "{N} each, interleaved; KDF alone: {}",
+            harness::fmt_dur(kdf_median)
+        ),
+    ));
+}
+
+/// The Argon2id parameters and salt of the handläggare's slot, read from `varna.keys`
+/// (a header line, then JSON).
+fn kdf_params_from_key_file(dir: &Path) -> (KdfParams, Vec<u8>) {
+    let text = std::fs::read_to_string(dir.join("varna.keys"))
+        .unwrap_or_else(|e| die(&format!("key file: {e}")));
+    let body = text.split_once('\n').map_or("", |(_, b)| b);
+    let v: serde_json::Value =
+        serde_json::from_str(body).unwrap_or_else(|e| die(&format!("key file: {e}")));
+    let slot = v["slots"]
+        .as_array()
+        .and_then(|s| s.iter().find(|s| s["kdf"]["alg"] == "argon2id"))
+        .unwrap_or_else(|| die("no Argon2id slot in the key file"));
+    let k = &slot["kdf"];
+    let n = |f: &str| k[f].as_u64().unwrap_or_else(|| die("key file: kdf")) as u32;
+    let salt =
+        hex::decode(k["salt"].as_str().unwrap_or("")).unwrap_or_else(|_| die("key file: salt"));
+    (
+        KdfParams {
+            m_kib: n("m_kib"),
+            t: n("t"),
+            p: n("p"),
+        },
+        salt,
+    )
+}
+
+// ------------------------------------------------------------------ 3. monthly counts
+
+/// Months the bulk screenings fall in, and the 12 months the counts are asked for.
+const TALLY_FROM: &str = "2025-01";
+const TALLY_TO: &str = "2025-12";
+
+fn bench_tally(work: &Path, n: u64, report: &mut Report) {
+    let dir = seeded_store(work, n);
+    let store = ok(Store::unlock(&dir, ADMIN, PASS), "unlock");
+    let from: YearMonth = TALLY_FROM.parse().unwrap();
+    let to: YearMonth = TALLY_TO.parse().unwrap();
+    let (groups, total) = ok(store.bench_naive_monthly_counts(from, to), "naive");
+    let rows = ok(store.tally_rows(from, to), "tally");
+    let started: u64 = rows
+        .iter()
+        .filter(|r| r.measure.to_string() == "started")
+        .map(|r| r.count)
+        .sum();
+    if started != total {
+        die(&format!(
+            "tally and screenings disagree: {started} started, {total} screenings"
+        ));
+    }
+    let (mut fast, mut naive) = (Vec::new(), Vec::new());
+    for i in 0..7 {
+        let t = Instant::now();
+        std::hint::black_box(ok(store.tally_rows(from, to), "tally"));
+        let f = t.elapsed();
+        let t = Instant::now();
+        std::hint::black_box(ok(store.bench_naive_monthly_counts(from, to), "naive"));
+        let s = t.elapsed();
+        if i >= 2 {
+            fast.push(f);
+            naive.push(s);
+        }
+    }
+    for _ in 0..20 {
+        let t = Instant::now();
+        std::hint::black_box(ok(store.tally_rows(from, to), "tally"));
+        fast.push(t.elapsed());
+    }
+    store.lock();
+    let f = median(&mut fast);
+    let s = median(&mut naive);
+    let mut row = Row::ratio(
+        &format!("3. Monthly counts, 12 months (`tally_rows`) over {total} screenings"),
+        f,
+        "naive GROUP BY month, unit, instrument, status, role over the screenings",
+        s,
+        0.02,
+        format!(
+            "{} tally rows, {groups} groups; goal < 20 ms and ≥ 50× faster (speed-up {:.0}×)",
+            rows.len(),
+            s.as_secs_f64() / f.as_secs_f64().max(1e-9)
+        ),
+    );
+    row.goal = "< 20 ms and ≤ 0.02× (≥ 50× faster)".into();
+    row.pass = f < Duration::from_millis(20) && s.as_secs_f64() >= 50.0 * f.as_secs_f64();
+    report.push(row);
+}
+
+/// A store with `n` screenings in `TALLY_FROM..=TALLY_TO`, cached under `work` by row count
+/// and schema, since seeding a million rows takes a while.
+fn seeded_store(work: &Path, n: u64) -> PathBuf {
+    let schema = varna_core::store::bench_schema_sql();
+    let fnv = schema.bytes().fold(0xcbf2_9ce4_8422_2325u64, |h, b| {
+        (h ^ b as u64).wrapping_mul(0x100_0000_01b3)
+    });
+    let dir = work.join(format!("tally-{n}-schema-{fnv:016x}"));
+    if dir.join("seeded").exists() {
+        eprintln!("varna-bench: reusing {}", dir.display());
+        return dir;
+    }
+    if dir.exists() {
+        std::fs::remove_dir_all(&dir).unwrap_or_else(|e| die(&format!("{e}")));
+    }
+    let t = Instant::now();
+    let (mut admin, _) = ok(
+        Store::create_first_run(
+            &dir,
+            FirstRun {
+                admin_username: ADMIN,
+                admin_display_name: "Bench Admin",
+                passphrase: PASS,
+                unit_code: "BENCH-A",
+                unit_name: "Benchmark unit A",
+            },
+        ),
+        "setting up",
+    );
+    ok(
+        admin.sync_instruments(&instrument::shipped::shipped()),
+        "instruments",
+    );
+    let mut units = admin.actor().unit_ids.clone();
+    for code in ["BENCH-B", "BENCH-C", "BENCH-D", "BENCH-E"] {
+        units.push(ok(admin.add_unit(code, "Benchmark unit"), "unit").id);
+    }
+    let versions: Vec<(String, String)> = ok(admin.instruments(), "instruments")
+        .into_iter()
+        .map(|i| (i.id, i.version))
+        .collect();
+    let author = admin.actor().id.clone();
+    let first = chrono::NaiveDate::from_ymd_opt(2025, 1, 1).unwrap();
+    let mut state = 0x2545_F491_4F6C_DD1Du64;
+    let mut next = move || {
+        state ^= state << 13;
+        state ^= state >> 7;
+        state ^= state << 17;
+        state
+    };
+    let chunk = 50_000u64;
+    let mut done = 0u64;
+    while done < n {
+        let m = chunk.min(n - done);
+        let rows: Vec<BulkScreening> = (0..m)
+            .map(|_| {
+                let r = next();
+                let (id, version) = &versions[(r % versions.len() as u64) as usize];
+                BulkScreening {
+                    instrument_id: id.clone(),
+                    instrument_version: version.clone(),
+                    unit_id: units[((r >> 8) % units.len() as u64) as usize].clone(),
+                    author_id: author.clone(),
+                    person_role: PersonRole::ALL[((r >> 16) % 4) as usize],
+                    conducted_on: first + chrono::Days::new((r >> 24) % 365),
+                    completed: (r >> 40) % 10 < 8,
+                }
+            })
+            .collect();
+        ok(admin.bench_bulk_insert(&rows), "bulk insert");
+        done += m;
+        eprintln!("varna-bench: seeded {done} of {n} screenings");
+    }
+    admin.lock();
+    std::fs::write(dir.join("seeded"), format!("{n}\n")).unwrap_or_else(|e| die(&format!("{e}")));
+    eprintln!(
+        "varna-bench: seeding took {:.1} s",
+        t.elapsed().as_secs_f64()
+    );
+    dir
+}
+
+// ------------------------------------------------------------------ 5. instrument files
+
+fn bench_instruments(tmp: &Path, report: &mut Report) {
+    const FILES: usize = 200;
+    let dir = tmp.join("instruments");
+    let shipped = instrument::shipped::shipped();
+    if shipped.loaded.is_empty() {
+        die("no shipped instruments");
+    }
+    for i in 0..FILES {
+        let src = &shipped.loaded[i % shipped.loaded.len()];
+        let old_id = src.id().to_owned();
+        let new_id = format!("{old_id}-b{i:03}");
+        let version = format!("1.{}.{}", i / 10, i % 10);
+        let text = src
+            .source
+            .replacen(
+                &format!("id = \"{old_id}\""),
+                &format!("id = \"{new_id}\""),
+                1,
+            )
+            .replacen(
+                &format!("version = \"{}\"", src.version()),
+                &format!("version = \"{version}\""),
+                1,
+            );
+        let sub = dir.join(&new_id);
+        std::fs::create_dir_all(&sub).unwrap_or_else(|e| die(&format!("{e}")));
+        std::fs::write(sub.join(format!("{version}.toml")), text)
+            .unwrap_or_else(|e| die(&format!("{e}")));
+    }
+    let mut times = Vec::new();
+    for i in 0..12 {
+        let t = Instant::now();
+        let r = instrument::load_dir(&dir);
+        let d = t.elapsed();
+        if r.loaded.len() != FILES || !r.failed.is_empty() {
+            die(&format!(
+                "expected {FILES} valid instruments, got {} loaded and {} failed",
+                r.loaded.len(),
+                r.failed.len()
+            ));
+        }
+        if i >= 2 {
+            times.push(d);
+        }
+    }
+    let m = median(&mut times);
+    report.push(Row::absolute(
+        &format!("5. Load and validate {FILES} instrument files (`instrument::load_dir`)"),
+        m,
+        Duration::from_millis(100),
+        "10 runs, warm file cache".into(),
+    ));
+}
