@@ -72,5 +72,11 @@ app: ui
 e2e: app
 	$(CARGO) test -p varna-e2e --locked --no-fail-fast -- --test-threads=1
 
+# Benchmarks, each against a baseline measured in the same run; writes target/bench/report.md.
+# The seeded million-screening store is cached under target/bench/ (keyed by the schema).
+bench: deps ui
+	$(CARGO) build --release --locked -p varna-bench
+	$(CARGO) run --release --locked -p varna-bench -- --work target/bench --out target/bench/report.md
+
 fmt:
 	$(CARGO) fmt --all
