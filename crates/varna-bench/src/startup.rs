@@ -1,5 +1,5 @@
-//! 4. Cold start to an interactive unlock screen, and peak memory, against a bare Tauri window.
-//! Not implemented yet: it needs an exit-on-ready hook in the app and a bare-window crate.
+//! Benchmark 4: cold start to an interactive unlock screen, and peak memory, against a bare
+//! Tauri window. Not implemented yet: it needs an exit-on-ready hook in the app and a bare-window crate.
 
 use std::path::Path;
 
