@@ -6,7 +6,7 @@ use rusqlite::{Connection, OptionalExtension};
 
 use super::{ReviewStatus, MAX_REVIEW_TEXT_CHARS};
 use crate::error::{Error, Result};
-use crate::instrument::{AnswerKey, Instrument};
+use crate::instrument::Instrument;
 use crate::screening::{ScreeningDoc, Status};
 use crate::store::{db_error, Role};
 
@@ -163,26 +163,5 @@ pub(super) fn check_text(text: &str, what: &str) -> Result<()> {
 /// A comment's target: an item id or an answer key of the screening's own instrument
 /// version (a perspective or time frame, when given, must be the item's own).
 pub(super) fn comment_key(def: &Instrument, key: &str) -> Result<String> {
-    let k: AnswerKey = key.trim().parse().map_err(Error::InvalidInput)?;
-    let item = def.item(&k.item).ok_or_else(|| {
-        Error::InvalidInput(format!(
-            "instrument {} {} has no item `{}`",
-            def.id, def.version, k.item
-        ))
-    })?;
-    let p_ok = k
-        .perspective
-        .as_ref()
-        .is_none_or(|p| item.perspectives.contains(p));
-    let t_ok = k
-        .timeframe
-        .as_ref()
-        .is_none_or(|t| item.timeframes.contains(t));
-    if !p_ok || !t_ok {
-        return Err(Error::InvalidInput(format!(
-            "`{k}` names a perspective or time frame that item `{}` does not have",
-            item.id
-        )));
-    }
-    Ok(k.to_string())
+    crate::screening::item_key(def, key).map(|k| k.to_string())
 }

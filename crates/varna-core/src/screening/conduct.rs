@@ -70,10 +70,11 @@ fn answer_key(def: &Instrument, key: &str) -> Result<AnswerKey> {
     Ok(k)
 }
 
-/// Parses a note key: an item id, or an answer key of the item (perspective and time frame
-/// optional, but each one given must be the item's own).
-fn note_key(def: &Instrument, key: &str) -> Result<AnswerKey> {
-    let k: AnswerKey = key.parse().map_err(Error::InvalidInput)?;
+/// Parses a key that names an item of `def`: an item id, or an answer key of the item
+/// (perspective and time frame optional, but each one given must be the item's own). Used for
+/// notes and positions here and for review comments.
+pub(crate) fn item_key(def: &Instrument, key: &str) -> Result<AnswerKey> {
+    let k: AnswerKey = key.trim().parse().map_err(Error::InvalidInput)?;
     let item = def.item(&k.item).ok_or_else(|| {
         Error::InvalidInput(format!(
             "instrument {} {} has no item `{}`",
@@ -371,7 +372,7 @@ impl Store {
     pub fn save_note(&mut self, id: &str, key: &str, text: &str) -> Result<Saved> {
         let Loaded { row, version } = self.editable(id)?;
         let def = version.definition.clone();
-        let key = note_key(&def, key)?.to_string();
+        let key = item_key(&def, key)?.to_string();
         check_free_text(text, "a note")?;
         let now = now_text();
         let evaluation = self.with_tx(|tx| {
@@ -410,7 +411,7 @@ impl Store {
         let position = if def.sections.iter().any(|s| s.id == key) {
             key.to_owned()
         } else {
-            note_key(def, key)?.to_string()
+            item_key(def, key)?.to_string()
         };
         let now = now_text();
         self.with_tx(|tx| {

@@ -21,6 +21,7 @@
 mod access;
 mod bench_hooks;
 mod conduct;
+pub(crate) use conduct::item_key;
 mod instruments;
 mod tally;
 
