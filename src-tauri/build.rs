@@ -12,6 +12,7 @@ fn main() {
             "retention_preview",
             "retention_run",
             "backup_write",
+            "auto_lock_set",
             "setup_first_run",
             "unlock",
             "unlock_recovery",

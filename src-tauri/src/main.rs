@@ -30,6 +30,7 @@ fn main() {
             commands::admin::retention_preview,
             commands::admin::retention_run,
             commands::admin::backup_write,
+            commands::admin::auto_lock_set,
             commands::session::setup_first_run,
             commands::session::unlock,
             commands::session::unlock_recovery,

@@ -131,6 +131,11 @@ async fn setup_shows_the_recovery_key_and_the_lock_works() -> TestResult {
                     "{plain} in plaintext in the backup"
                 );
             }
+            // The auto-lock time is the administrator's to set.
+            app.fill("autolock-minutes", "15").await?;
+            app.by_test_id("autolock-save").await?.click().await?;
+            app.wait_for_text("autolock-saved", "Sparat: 15 minuter.").await?;
+
             // The access log shows the backup.
             let log = app
                 .invoke(

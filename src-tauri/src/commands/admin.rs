@@ -83,3 +83,12 @@ pub fn backup_write(
         db_bytes: info.db_bytes,
     })
 }
+
+/// Sets the minutes of inactivity before the app locks itself (administratör; 1–120).
+/// Takes effect at the next unlock.
+#[tauri::command]
+pub fn auto_lock_set(state: State<'_, AppState>, minutes: u32) -> CommandResult<u32> {
+    Ok(state
+        .with_store(|s| s.set_auto_lock_minutes(minutes))?
+        .auto_lock_minutes)
+}

@@ -86,3 +86,5 @@ export interface BackupWritten {
 
 export const backupWrite = (folder: string) =>
   call<BackupWritten>('backup_write', { folder: folder.trim() === '' ? null : folder.trim() });
+
+export const autoLockSet = (minutes: number) => call<number>('auto_lock_set', { minutes });

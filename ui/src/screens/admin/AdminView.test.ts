@@ -87,4 +87,14 @@ describe('AdminView', () => {
     expect(calls.find((c) => c.cmd === 'backup_write')?.args).toEqual({ folder: '/tmp/x' });
     expect(screen.getByTestId('backup-done').textContent).toContain('/tmp/x/varna-sakerhetskopia-1.varnabackup');
   });
+
+  it('sets the auto-lock minutes and shows what the core kept', async () => {
+    answers.auto_lock_set = 15;
+    render(AdminView, { session: session('administrator') });
+    await fireEvent.input(await screen.findByTestId('autolock-minutes'), { target: { value: '15' } });
+    await fireEvent.click(screen.getByTestId('autolock-save'));
+    await screen.findByTestId('autolock-saved');
+    expect(calls.find((c) => c.cmd === 'auto_lock_set')?.args).toEqual({ minutes: 15 });
+    expect(screen.getByTestId('autolock-saved').textContent).toContain('15 minuter');
+  });
 });
