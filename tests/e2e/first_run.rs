@@ -134,7 +134,8 @@ async fn setup_shows_the_recovery_key_and_the_lock_works() -> TestResult {
             // The auto-lock time is the administrator's to set.
             app.fill("autolock-minutes", "15").await?;
             app.by_test_id("autolock-save").await?.click().await?;
-            app.wait_for_text("autolock-saved", "Sparat: 15 minuter.").await?;
+            app.wait_for_text("autolock-saved", "Sparat: 15 minuter.")
+                .await?;
 
             // The access log shows the backup.
             let log = app
