@@ -22,6 +22,7 @@ fn main() {
         .on_window_event(on_window_event)
         .invoke_handler(tauri::generate_handler![
             commands::session::app_info,
+            commands::session::ui_ready,
             commands::admin::audit_list,
             commands::admin::audit_verify,
             commands::admin::audit_status,

@@ -4,7 +4,8 @@
 //! out and drops it, which closes the database and wipes the key from memory.
 
 use std::path::PathBuf;
-use std::sync::{Mutex, MutexGuard};
+use std::sync::{Mutex, MutexGuard, OnceLock};
+use std::time::{Duration, Instant};
 
 use varna_core::store::Store;
 use varna_core::Error;
@@ -13,6 +14,9 @@ use varna_core::Error;
 pub struct AppState {
     pub data_dir: PathBuf,
     store: Mutex<Option<Store>>,
+    /// When the shell started, and how long the UI took to show its first usable screen.
+    started: Instant,
+    ready_after: OnceLock<Duration>,
 }
 
 impl AppState {
@@ -20,7 +24,20 @@ impl AppState {
         Self {
             data_dir,
             store: Mutex::new(None),
+            started: Instant::now(),
+            ready_after: OnceLock::new(),
         }
+    }
+
+    /// Records that the first screen is usable. Returns the time since start the first time
+    /// only; later calls (a reloaded page, a second screen) return `None`.
+    pub fn mark_ready(&self) -> Option<Duration> {
+        let mut first = false;
+        let after = *self.ready_after.get_or_init(|| {
+            first = true;
+            self.started.elapsed()
+        });
+        first.then_some(after)
     }
 
     fn slot(&self) -> MutexGuard<'_, Option<Store>> {
@@ -80,4 +97,19 @@ pub fn resolve_data_dir() -> Result<PathBuf, String> {
         .or_else(|| std::env::var_os("APPDATA").map(PathBuf::from))
         .ok_or_else(|| "cannot find a data folder; set VARNA_DATA_DIR".to_string())?;
     Ok(base.join("se.varna.app"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn readiness_is_reported_once() {
+        let state = AppState::new(PathBuf::from("/nonexistent"));
+        std::thread::sleep(Duration::from_millis(5));
+        let first = state.mark_ready().expect("the first call reports");
+        assert!(first >= Duration::from_millis(5), "{first:?}");
+        assert_eq!(state.mark_ready(), None);
+        assert_eq!(state.mark_ready(), None);
+    }
 }

@@ -27,6 +27,11 @@ pub fn fmt_dur(d: Duration) -> String {
     }
 }
 
+/// Kibibytes as MiB.
+pub fn fmt_mib(kib: f64) -> String {
+    format!("{:.1} MiB", kib / 1024.0)
+}
+
 /// One line of the report.
 pub struct Row {
     pub name: String,
@@ -37,6 +42,8 @@ pub struct Row {
     pub goal: String,
     pub pass: bool,
     pub note: String,
+    /// Explains another row; has no goal of its own.
+    pub info: bool,
 }
 
 impl Row {
@@ -49,17 +56,47 @@ impl Row {
         max_ratio: f64,
         note: String,
     ) -> Row {
-        let r = value.as_secs_f64() / base.as_secs_f64().max(1e-12);
+        Row::ratio_of(
+            name,
+            value.as_secs_f64(),
+            baseline,
+            base.as_secs_f64(),
+            |s| fmt_dur(Duration::from_secs_f64(s)),
+            max_ratio,
+            note,
+        )
+    }
+
+    /// A measurement of any quantity against a baseline; passes when `value / base ≤ max_ratio`.
+    pub fn ratio_of(
+        name: &str,
+        value: f64,
+        baseline: &str,
+        base: f64,
+        fmt: fn(f64) -> String,
+        max_ratio: f64,
+        note: String,
+    ) -> Row {
+        let r = value / base.max(1e-12);
         Row {
             name: name.into(),
-            median: fmt_dur(value),
+            median: fmt(value),
             baseline: baseline.into(),
-            baseline_median: fmt_dur(base),
+            baseline_median: fmt(base),
             ratio: format!("{r:.3}×"),
             goal: format!("≤ {max_ratio}×"),
             pass: r <= max_ratio,
             note,
+            info: false,
         }
+    }
+
+    /// A measurement shown beside a baseline for explanation only; it has no goal.
+    pub fn info(name: &str, value: Duration, baseline: &str, base: Duration, note: String) -> Row {
+        let mut row = Row::ratio(name, value, baseline, base, f64::INFINITY, note);
+        row.goal = "—".into();
+        row.info = true;
+        row
     }
 
     /// A measurement against an absolute limit.
@@ -73,6 +110,7 @@ impl Row {
             goal: format!("< {}", fmt_dur(limit)),
             pass: value < limit,
             note,
+            info: false,
         }
     }
 
@@ -87,6 +125,7 @@ impl Row {
             goal: "—".into(),
             pass: false,
             note: format!("NOT RUN: {why}"),
+            info: false,
         }
     }
 }
@@ -120,7 +159,9 @@ impl Report {
              | --- | --- | --- | --- | --- | --- | --- | --- |\n",
         );
         for r in &self.rows {
-            let result = if r.note.starts_with("NOT RUN") {
+            let result = if r.info {
+                "(detail)"
+            } else if r.note.starts_with("NOT RUN") {
                 "not run"
             } else if r.pass {
                 "pass"

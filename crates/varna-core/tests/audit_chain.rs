@@ -257,6 +257,30 @@ fn truncation_is_caught_by_the_signed_head_and_reported_at_the_next_unlock() {
 }
 
 #[test]
+fn autosaves_after_a_truncation_do_not_re_seal_the_head_over_it() {
+    // A session that was open before the log was cut keeps saving answers. Those writes
+    // append no log rows, so they must leave the head alone; re-sealing it at the new last
+    // row would make the truncation invisible.
+    let (w, admin, _) = logged_world();
+    let mut hanna = w.unlock("hanna");
+    let doc = start(&mut hanna, "freda-kortfragor-stil", &w.ifo);
+    let rows = admin.verify_audit().unwrap().rows as i64;
+    admin
+        .__test_raw_sql(&format!(
+            "{DROP_TRIGGERS} DELETE FROM audit_log WHERE seq > {}",
+            rows - 2
+        ))
+        .unwrap();
+    answer_freda(&mut hanna, &doc.id, false);
+    hanna
+        .save_note(&doc.id, "hot", "KANARIEANTECKNING")
+        .unwrap();
+    let report = admin.verify_audit().unwrap();
+    assert_eq!(broken_at(&report), rows - 1, "{report:?}");
+    assert!(report.first_broken.unwrap().reason.contains("truncated"));
+}
+
+#[test]
 fn verify_needs_a_reading_role() {
     let (w, admin) = world();
     admin.lock();

@@ -107,6 +107,31 @@ pub fn app_info(state: State<'_, AppState>) -> CommandResult<AppInfo> {
     })
 }
 
+/// The UI calls this once its first screen (unlock or first run) is shown with the cursor in
+/// its first field. With `VARNA_REPORT_READY=1` the shell then prints
+/// `varna-ready <screen> <ms since start>` on stdout, once: the signal that the start-up
+/// benchmark waits for. Nothing else is printed, and no data is involved.
+#[tauri::command]
+pub fn ui_ready(state: State<'_, AppState>, screen: String) -> CommandResult<()> {
+    let screen = match screen.as_str() {
+        "unlock" | "setup" => screen,
+        _ => {
+            return Err(
+                varna_core::Error::InvalidInput(format!("unknown screen {screen:?}")).into(),
+            );
+        }
+    };
+    if let Some(after) = state.mark_ready() {
+        if std::env::var_os("VARNA_REPORT_READY").is_some_and(|v| v == "1") {
+            use std::io::Write;
+            let mut out = std::io::stdout().lock();
+            let _ = writeln!(out, "varna-ready {screen} {}", after.as_millis());
+            let _ = out.flush();
+        }
+    }
+    Ok(())
+}
+
 #[derive(Debug, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct SetupInput {

@@ -36,4 +36,11 @@ export const unlock = (username: string, passphrase: string) =>
 export const unlockRecovery = (recoveryKey: string, username: string, newPassphrase: string) =>
   call<Session>('unlock_recovery', { recoveryKey, username, newPassphrase });
 export const lock = () => call<null>('lock');
+/**
+ * Tells the shell that the first screen is shown and has the cursor (the start-up benchmark's
+ * signal). Fire and forget: a failure here must never disturb the screen.
+ */
+export const uiReady = (screen: 'unlock' | 'setup') => {
+  call<null>('ui_ready', { screen }).catch(() => undefined);
+};
 export const quit = () => call<null>('quit');

@@ -319,40 +319,39 @@ fn head_problem(
 /// its signed head before (truncated, head removed or forged), the finding is first logged
 /// as an `audit_broken` row, so re-sealing never hides it.
 pub(crate) fn seal(tx: &Connection, db_key: &[u8], store_id: &str) -> Result<()> {
-    if let Some(first) = FIRST_NEW.with(|f| f.take()) {
-        let already: bool = tx
-            .query_row(
-                "SELECT count(*) > 0 FROM audit_log WHERE seq >= ?1 AND event = 'audit_broken'",
-                [first],
-                |r| r.get(0),
-            )
-            .map_err(|e| db_error("sealing the access log", e))?;
-        if !already {
-            if let Some((seq, reason)) = head_problem(tx, db_key, store_id, first)? {
-                record(
-                    tx,
-                    None,
-                    Event::AuditBroken,
-                    Obj::of("audit_row", &seq.to_string()).detail(reason),
-                )?;
-                FIRST_NEW.with(|f| f.set(None));
-            }
+    // A transaction that appended nothing leaves the head alone: the log can only grow
+    // through `record`, and re-sealing a log that shrank behind our back would hide that.
+    let Some(first) = FIRST_NEW.with(|f| f.take()) else {
+        return Ok(());
+    };
+    let already: bool = tx
+        .query_row(
+            "SELECT count(*) > 0 FROM audit_log WHERE seq >= ?1 AND event = 'audit_broken'",
+            [first],
+            |r| r.get(0),
+        )
+        .map_err(|e| db_error("sealing the access log", e))?;
+    if !already {
+        if let Some((seq, reason)) = head_problem(tx, db_key, store_id, first)? {
+            record(
+                tx,
+                None,
+                Event::AuditBroken,
+                Obj::of("audit_row", &seq.to_string()).detail(reason),
+            )?;
+            FIRST_NEW.with(|f| f.set(None));
         }
     }
     let last: Option<(i64, String)> = tx
-        .query_row(
-            "SELECT seq, hash FROM audit_log ORDER BY seq DESC LIMIT 1",
-            [],
-            |r| Ok((r.get(0)?, r.get(1)?)),
-        )
-        .optional()
+        .prepare_cached("SELECT seq, hash FROM audit_log ORDER BY seq DESC LIMIT 1")
+        .and_then(|mut s| s.query_row([], |r| Ok((r.get(0)?, r.get(1)?))).optional())
         .map_err(|e| db_error("sealing the access log", e))?;
     let Some((seq, hash)) = last else {
         return Ok(());
     };
     let head_seq: Option<i64> = tx
-        .query_row("SELECT seq FROM audit_head WHERE id = 1", [], |r| r.get(0))
-        .optional()
+        .prepare_cached("SELECT seq FROM audit_head WHERE id = 1")
+        .and_then(|mut s| s.query_row([], |r| r.get(0)).optional())
         .map_err(|e| db_error("sealing the access log", e))?;
     if head_seq == Some(seq) {
         return Ok(());

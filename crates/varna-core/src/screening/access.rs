@@ -69,26 +69,24 @@ pub(super) fn row_from_sql(r: &rusqlite::Row<'_>) -> rusqlite::Result<Row> {
 }
 
 pub(super) fn load_row(conn: &Connection, id: &str) -> Result<Row> {
-    conn.query_row(
-        &format!("SELECT {ROW_COLUMNS} FROM screenings WHERE id = ?1"),
-        [id],
-        row_from_sql,
-    )
-    .optional()
+    conn.prepare_cached(&format!(
+        "SELECT {ROW_COLUMNS} FROM screenings WHERE id = ?1"
+    ))
+    .and_then(|mut s| s.query_row([id], row_from_sql).optional())
     .map_err(|e| db_error("reading a screening", e))?
     .ok_or_else(|| Error::NotFound("screening".into()))
 }
 
+/// The signed-in account as it is now (role and units read afresh).
 pub(super) fn actor(store: &Store) -> Result<Actor> {
-    let conn = store.conn();
-    let id = store.actor().id.clone();
+    actor_in(store.conn(), &store.actor().id)
+}
+
+/// The account `id` as it is now, read through `conn` (e.g. inside a transaction).
+pub(super) fn actor_in(conn: &Connection, id: &str) -> Result<Actor> {
     let found: Option<(String, bool)> = conn
-        .query_row(
-            "SELECT role, active FROM accounts WHERE id = ?1",
-            [&id],
-            |r| Ok((r.get(0)?, r.get(1)?)),
-        )
-        .optional()
+        .prepare_cached("SELECT role, active FROM accounts WHERE id = ?1")
+        .and_then(|mut s| s.query_row([id], |r| Ok((r.get(0)?, r.get(1)?))).optional())
         .map_err(|e| db_error("reading the account", e))?;
     let Some((role, true)) = found else {
         return Err(Error::Forbidden("the account is no longer active".into()));
@@ -98,10 +96,14 @@ pub(super) fn actor(store: &Store) -> Result<Actor> {
         .prepare_cached("SELECT unit_id FROM account_units WHERE account_id = ?1")
         .map_err(|e| db_error("reading the account", e))?;
     let unit_ids = stmt
-        .query_map([&id], |r| r.get(0))
+        .query_map([id], |r| r.get(0))
         .and_then(|rows| rows.collect::<rusqlite::Result<Vec<String>>>())
         .map_err(|e| db_error("reading the account", e))?;
-    Ok(Actor { id, role, unit_ids })
+    Ok(Actor {
+        id: id.to_owned(),
+        role,
+        unit_ids,
+    })
 }
 
 /// Reading: the author, or an arbetsledare of the screening's unit.

@@ -183,6 +183,26 @@ impl Store {
         Ok(Loaded { row, version })
     }
 
+    /// Runs `f` on a draft the signed-in account may change, in one write transaction: the
+    /// account, the screening and its pinned instrument are read inside it, so nothing can
+    /// change between the check and the write, and an error anywhere writes nothing. This is
+    /// the path of every autosave.
+    fn with_draft<T>(
+        &mut self,
+        id: &str,
+        f: impl FnOnce(&rusqlite::Transaction<'_>, &Loaded) -> Result<T>,
+    ) -> Result<T> {
+        let actor_id = self.actor().id.clone();
+        self.with_tx(|tx| {
+            let actor = access::actor_in(tx, &actor_id)?;
+            let row = access::load_row(tx, id)?;
+            access::check_edit(&actor, &row)?;
+            let version =
+                instruments::load_version(tx, &row.instrument_id, &row.instrument_version)?;
+            f(tx, &Loaded { row, version })
+        })
+    }
+
     /// A draft the signed-in account may change.
     fn editable(&self, id: &str) -> Result<Loaded> {
         let actor = access::actor(self)?;
@@ -326,40 +346,40 @@ impl Store {
         key: &str,
         value: Option<AnswerValue>,
     ) -> Result<Saved> {
-        let Loaded { row, version } = self.editable(id)?;
-        let def = version.definition.clone();
-        let key = answer_key(&def, key)?;
-        let json = match &value {
-            Some(v) => {
-                instrument::validate_answer(&def, &key, v)?;
-                Some(
-                    serde_json::to_string(v)
-                        .map_err(|_| Error::Internal("an answer did not serialise".into()))?,
-                )
-            }
-            None => None,
-        };
         let now = now_text();
-        let key_text = key.to_string();
-        let evaluation = self.with_tx(|tx| {
-            ensure_draft(tx, &row.id)?;
+        let evaluation = self.with_draft(id, |tx, Loaded { row, version }| {
+            let def = &version.definition;
+            let key = answer_key(def, key)?;
+            let json = match &value {
+                Some(v) => {
+                    instrument::validate_answer(def, &key, v)?;
+                    Some(
+                        serde_json::to_string(v)
+                            .map_err(|_| Error::Internal("an answer did not serialise".into()))?,
+                    )
+                }
+                None => None,
+            };
+            let key_text = key.to_string();
             match &json {
-                Some(j) => tx.execute(
-                    "INSERT INTO screening_answers (screening_id, answer_key, value, saved_at)
-                     VALUES (?1, ?2, ?3, ?4)
-                     ON CONFLICT (screening_id, answer_key)
-                     DO UPDATE SET value = excluded.value, saved_at = excluded.saved_at",
-                    (&row.id, &key_text, j, &now),
-                ),
-                None => tx.execute(
-                    "DELETE FROM screening_answers WHERE screening_id = ?1 AND answer_key = ?2",
-                    (&row.id, &key_text),
-                ),
+                Some(j) => tx
+                    .prepare_cached(
+                        "INSERT INTO screening_answers (screening_id, answer_key, value, saved_at)
+                         VALUES (?1, ?2, ?3, ?4)
+                         ON CONFLICT (screening_id, answer_key)
+                         DO UPDATE SET value = excluded.value, saved_at = excluded.saved_at",
+                    )
+                    .and_then(|mut s| s.execute((&row.id, &key_text, j, &now))),
+                None => tx
+                    .prepare_cached(
+                        "DELETE FROM screening_answers WHERE screening_id = ?1 AND answer_key = ?2",
+                    )
+                    .and_then(|mut s| s.execute((&row.id, &key_text))),
             }
             .map_err(|e| db_error("saving the answer", e))?;
             touch(tx, &row.id, &now)?;
             let answers = load_answers(tx, &row.id)?;
-            Ok(instrument::evaluate(&def, &answers))
+            Ok(instrument::evaluate(def, &answers))
         })?;
         Ok(Saved {
             saved_at: now,
@@ -370,31 +390,29 @@ impl Store {
     /// Saves a free-text note on an item of a draft (`key`: an item id or an answer key);
     /// an empty text deletes the note.
     pub fn save_note(&mut self, id: &str, key: &str, text: &str) -> Result<Saved> {
-        let Loaded { row, version } = self.editable(id)?;
-        let def = version.definition.clone();
-        let key = item_key(&def, key)?.to_string();
         check_free_text(text, "a note")?;
         let now = now_text();
-        let evaluation = self.with_tx(|tx| {
-            ensure_draft(tx, &row.id)?;
+        let evaluation = self.with_draft(id, |tx, Loaded { row, version }| {
+            let def = &version.definition;
+            let key = item_key(def, key)?.to_string();
             if text.trim().is_empty() {
-                tx.execute(
+                tx.prepare_cached(
                     "DELETE FROM screening_notes WHERE screening_id = ?1 AND note_key = ?2",
-                    (&row.id, &key),
                 )
+                .and_then(|mut s| s.execute((&row.id, &key)))
             } else {
-                tx.execute(
+                tx.prepare_cached(
                     "INSERT INTO screening_notes (screening_id, note_key, text, saved_at)
                      VALUES (?1, ?2, ?3, ?4)
                      ON CONFLICT (screening_id, note_key)
                      DO UPDATE SET text = excluded.text, saved_at = excluded.saved_at",
-                    (&row.id, &key, text, &now),
                 )
+                .and_then(|mut s| s.execute((&row.id, &key, text, &now)))
             }
             .map_err(|e| db_error("saving the note", e))?;
             touch(tx, &row.id, &now)?;
             let answers = load_answers(tx, &row.id)?;
-            Ok(instrument::evaluate(&def, &answers))
+            Ok(instrument::evaluate(def, &answers))
         })?;
         Ok(Saved {
             saved_at: now,
@@ -405,22 +423,18 @@ impl Store {
     /// Records where the interview is (an item id, an answer key or a section id), so it
     /// can be resumed after a crash or a lock.
     pub fn set_position(&mut self, id: &str, key: &str) -> Result<()> {
-        let Loaded { row, version } = self.editable(id)?;
-        let def = &version.definition;
-        let key = key.trim();
-        let position = if def.sections.iter().any(|s| s.id == key) {
-            key.to_owned()
-        } else {
-            item_key(def, key)?.to_string()
-        };
         let now = now_text();
-        self.with_tx(|tx| {
-            ensure_draft(tx, &row.id)?;
-            tx.execute(
-                "UPDATE screenings SET position = ?2, updated_at = ?3 WHERE id = ?1",
-                (&row.id, &position, &now),
-            )
-            .map_err(|e| db_error("saving the position", e))?;
+        self.with_draft(id, |tx, Loaded { row, version }| {
+            let def = &version.definition;
+            let key = key.trim();
+            let position = if def.sections.iter().any(|s| s.id == key) {
+                key.to_owned()
+            } else {
+                item_key(def, key)?.to_string()
+            };
+            tx.prepare_cached("UPDATE screenings SET position = ?2, updated_at = ?3 WHERE id = ?1")
+                .and_then(|mut s| s.execute((&row.id, &position, &now)))
+                .map_err(|e| db_error("saving the position", e))?;
             Ok(())
         })
     }
@@ -639,10 +653,8 @@ fn ensure_draft(tx: &Connection, id: &str) -> Result<()> {
 }
 
 fn touch(tx: &Connection, id: &str, now: &str) -> Result<()> {
-    tx.execute(
-        "UPDATE screenings SET updated_at = ?2 WHERE id = ?1",
-        (id, now),
-    )
-    .map_err(|e| db_error("saving", e))?;
+    tx.prepare_cached("UPDATE screenings SET updated_at = ?2 WHERE id = ?1")
+        .and_then(|mut s| s.execute((id, now)))
+        .map_err(|e| db_error("saving", e))?;
     Ok(())
 }

@@ -26,6 +26,11 @@ fn cache() -> &'static Mutex<HashMap<String, Arc<Instrument>>> {
     CACHE.get_or_init(|| Mutex::new(HashMap::new()))
 }
 
+/// A definition already parsed from a source with this SHA-256, if any.
+fn cached(sha256: &str) -> Option<Arc<Instrument>> {
+    cache().lock().ok().and_then(|c| c.get(sha256).cloned())
+}
+
 /// Parses a stored source, checking that it still has the stored hash.
 pub(super) fn parse_stored(
     id: &str,
@@ -33,7 +38,7 @@ pub(super) fn parse_stored(
     sha256: &str,
     source: &str,
 ) -> Result<Arc<Instrument>> {
-    if let Some(def) = cache().lock().ok().and_then(|c| c.get(sha256).cloned()) {
+    if let Some(def) = cached(sha256) {
         return Ok(def);
     }
     if instrument::sha256_hex(source.as_bytes()) != sha256 {
@@ -54,20 +59,30 @@ pub(super) fn parse_stored(
     Ok(def)
 }
 
-/// Reads one stored version.
+/// Reads one stored version. Every save of an answer needs it, so the source text (a few
+/// kilobytes) is read only when its definition is not parsed yet.
 pub(super) fn load_version(conn: &Connection, id: &str, version: &str) -> Result<StoredVersion> {
-    let row: Option<(String, String)> = conn
-        .query_row(
-            "SELECT sha256, source FROM instrument_versions
-             WHERE instrument_id = ?1 AND version = ?2",
-            (id, version),
-            |r| Ok((r.get(0)?, r.get(1)?)),
+    let sha256: String = conn
+        .prepare_cached(
+            "SELECT sha256 FROM instrument_versions WHERE instrument_id = ?1 AND version = ?2",
         )
-        .optional()
-        .map_err(|e| db_error("reading an instrument", e))?;
-    let (sha256, source) =
-        row.ok_or_else(|| Error::NotFound(format!("instrument {id} {version}")))?;
-    let definition = parse_stored(id, version, &sha256, &source)?;
+        .and_then(|mut s| s.query_row((id, version), |r| r.get(0)).optional())
+        .map_err(|e| db_error("reading an instrument", e))?
+        .ok_or_else(|| Error::NotFound(format!("instrument {id} {version}")))?;
+    let definition = match cached(&sha256) {
+        Some(def) => def,
+        None => {
+            let source: String = conn
+                .query_row(
+                    "SELECT source FROM instrument_versions
+                     WHERE instrument_id = ?1 AND version = ?2",
+                    (id, version),
+                    |r| r.get(0),
+                )
+                .map_err(|e| db_error("reading an instrument", e))?;
+            parse_stored(id, version, &sha256, &source)?
+        }
+    };
     Ok(StoredVersion {
         id: id.to_owned(),
         version: version.to_owned(),

@@ -1,0 +1,29 @@
+//! Benchmark 4's baseline: the least a Tauri 2 window can be. Its page focuses a field and
+//! calls one command, which prints `varna-ready bare <ms since start>` on stdout, the same
+//! signal Värna's shell prints when its unlock screen is ready (`VARNA_REPORT_READY=1`).
+//! Built with the same Tauri version and features as the app, in the same benchmark run.
+
+use std::io::Write;
+use std::sync::OnceLock;
+use std::time::Instant;
+
+static STARTED: OnceLock<Instant> = OnceLock::new();
+
+#[tauri::command]
+fn ready(screen: String) {
+    let ms = STARTED.get().map_or(0, |s| s.elapsed().as_millis());
+    let mut out = std::io::stdout().lock();
+    let _ = writeln!(out, "varna-ready {screen} {ms}");
+    let _ = out.flush();
+}
+
+fn main() {
+    STARTED.get_or_init(Instant::now);
+    tauri::Builder::default()
+        .invoke_handler(tauri::generate_handler![ready])
+        .run(tauri::generate_context!())
+        .unwrap_or_else(|e| {
+            eprintln!("varna-bare-window: could not start: {e}");
+            std::process::exit(1);
+        });
+}
