@@ -631,3 +631,62 @@ fn the_json_shapes_are_camel_case_with_tagged_answers() {
     );
     assert!(mine["drafts"][0].get("caseRef").is_none());
 }
+
+#[test]
+fn autosaves_check_the_account_and_the_draft_inside_the_write() {
+    let (w, mut admin) = world();
+    let mut hanna = w.unlock("hanna");
+    let mut hilda = w.unlock("hilda");
+    let mut arne = w.unlock("arne");
+    let doc = start(&mut hanna, "freda-kortfragor-stil", &w.ifo);
+    save(&mut hanna, &doc.id, "hot", yes(true));
+
+    // Nobody else writes into her draft, not even the arbetsledare of the unit.
+    for other in [&mut hilda, &mut arne] {
+        assert_eq!(
+            code(other.save_answer(&doc.id, "hot", yes(false))),
+            ErrorCode::Forbidden
+        );
+        assert_eq!(
+            code(other.save_note(&doc.id, "hot", "KANARIE")),
+            ErrorCode::Forbidden
+        );
+        assert_eq!(
+            code(other.set_position(&doc.id, "hot")),
+            ErrorCode::Forbidden
+        );
+    }
+    // An unknown screening is not found; an unknown key is bad input and writes nothing.
+    assert_eq!(
+        code(hanna.save_answer("no-such-screening", "hot", yes(true))),
+        ErrorCode::NotFound
+    );
+    assert_eq!(
+        code(hanna.save_answer(&doc.id, "no_such_item", yes(true))),
+        ErrorCode::InvalidInput
+    );
+    assert_eq!(
+        hanna.screening(&doc.id).unwrap().answers.get("hot"),
+        Some(&AnswerValue::YesNo(true))
+    );
+
+    // Deactivated while her session is open: the next autosave is refused at once, for an
+    // existing screening as for an unknown one.
+    let hanna_id = hanna.actor().id.clone();
+    admin.deactivate_account(&hanna_id).unwrap();
+    assert_eq!(
+        code(hanna.save_answer(&doc.id, "hot", yes(false))),
+        ErrorCode::Forbidden
+    );
+    assert_eq!(
+        code(hanna.save_note(&doc.id, "hot", "KANARIE")),
+        ErrorCode::Forbidden
+    );
+    assert_eq!(
+        code(hanna.save_answer("no-such-screening", "hot", yes(true))),
+        ErrorCode::Forbidden
+    );
+    let kept = arne.screening(&doc.id).unwrap();
+    assert_eq!(kept.answers.get("hot"), Some(&AnswerValue::YesNo(true)));
+    assert!(kept.notes.is_empty());
+}

@@ -77,6 +77,44 @@ pub(super) fn load_row(conn: &Connection, id: &str) -> Result<Row> {
     .ok_or_else(|| Error::NotFound("screening".into()))
 }
 
+/// What an autosave needs before it writes, in one statement: the screening's row, the
+/// role of account `actor_id` if it exists and is active, and the SHA-256 of the
+/// screening's pinned instrument version.
+pub(super) fn load_for_edit(
+    conn: &Connection,
+    id: &str,
+    actor_id: &str,
+) -> Result<(Row, Role, Option<String>)> {
+    let found = conn
+        .prepare_cached(&format!(
+            "SELECT {ROW_COLUMNS},
+                 (SELECT role FROM accounts WHERE id = ?2 AND active = 1),
+                 (SELECT sha256 FROM instrument_versions
+                  WHERE instrument_id = s.instrument_id AND version = s.instrument_version)
+             FROM screenings s WHERE s.id = ?1"
+        ))
+        .and_then(|mut s| {
+            s.query_row((id, actor_id), |r| {
+                Ok((
+                    row_from_sql(r)?,
+                    r.get::<_, Option<String>>(12)?,
+                    r.get::<_, Option<String>>(13)?,
+                ))
+            })
+            .optional()
+        })
+        .map_err(|e| db_error("reading a screening", e))?;
+    let Some((row, role, sha256)) = found else {
+        // Whether the account is still active decides the error before the screening does.
+        actor_in(conn, actor_id)?;
+        return Err(Error::NotFound("screening".into()));
+    };
+    let Some(role) = role else {
+        return Err(Error::Forbidden("the account is no longer active".into()));
+    };
+    Ok((row, Role::parse(&role)?, sha256))
+}
+
 /// The signed-in account as it is now (role and units read afresh).
 pub(super) fn actor(store: &Store) -> Result<Actor> {
     actor_in(store.conn(), &store.actor().id)
@@ -121,12 +159,17 @@ pub(super) fn check_read(actor: &Actor, row: &Row) -> Result<()> {
 
 /// Changing a draft: only its author, only while it is a draft.
 pub(super) fn check_edit(actor: &Actor, row: &Row) -> Result<()> {
-    if actor.id != row.author_id {
+    check_edit_as(&actor.id, actor.role, row)
+}
+
+/// [`check_edit`] for an account known by id and role (units do not matter for editing).
+pub(super) fn check_edit_as(actor_id: &str, role: Role, row: &Row) -> Result<()> {
+    if actor_id != row.author_id {
         return Err(Error::Forbidden(
             "only the author may change a screening".into(),
         ));
     }
-    if !matches!(actor.role, Role::Handlaggare | Role::Arbetsledare) {
+    if !matches!(role, Role::Handlaggare | Role::Arbetsledare) {
         return Err(Error::Forbidden(
             "conducting a screening needs the role handläggare or arbetsledare".into(),
         ));

@@ -194,11 +194,14 @@ impl Store {
     ) -> Result<T> {
         let actor_id = self.actor().id.clone();
         self.with_tx(|tx| {
-            let actor = access::actor_in(tx, &actor_id)?;
-            let row = access::load_row(tx, id)?;
-            access::check_edit(&actor, &row)?;
-            let version =
-                instruments::load_version(tx, &row.instrument_id, &row.instrument_version)?;
+            let (row, role, sha256) = access::load_for_edit(tx, id, &actor_id)?;
+            access::check_edit_as(&actor_id, role, &row)?;
+            let version = instruments::version_with_hash(
+                tx,
+                &row.instrument_id,
+                &row.instrument_version,
+                sha256,
+            )?;
             f(tx, &Loaded { row, version })
         })
     }

@@ -59,16 +59,27 @@ pub(super) fn parse_stored(
     Ok(def)
 }
 
-/// Reads one stored version. Every save of an answer needs it, so the source text (a few
-/// kilobytes) is read only when its definition is not parsed yet.
+/// Reads one stored version.
 pub(super) fn load_version(conn: &Connection, id: &str, version: &str) -> Result<StoredVersion> {
-    let sha256: String = conn
+    let sha256: Option<String> = conn
         .prepare_cached(
             "SELECT sha256 FROM instrument_versions WHERE instrument_id = ?1 AND version = ?2",
         )
         .and_then(|mut s| s.query_row((id, version), |r| r.get(0)).optional())
-        .map_err(|e| db_error("reading an instrument", e))?
-        .ok_or_else(|| Error::NotFound(format!("instrument {id} {version}")))?;
+        .map_err(|e| db_error("reading an instrument", e))?;
+    version_with_hash(conn, id, version, sha256)
+}
+
+/// The stored version `id` `version` whose SHA-256 was read already (`None`: not stored).
+/// Every autosave needs it, so the source text (a few kilobytes) is read only when its
+/// definition is not parsed yet.
+pub(super) fn version_with_hash(
+    conn: &Connection,
+    id: &str,
+    version: &str,
+    sha256: Option<String>,
+) -> Result<StoredVersion> {
+    let sha256 = sha256.ok_or_else(|| Error::NotFound(format!("instrument {id} {version}")))?;
     let definition = match cached(&sha256) {
         Some(def) => def,
         None => {
