@@ -402,3 +402,41 @@ where
         Err(panic) => std::panic::resume_unwind(panic),
     }
 }
+
+/// Starts the app binary directly (no WebDriver) under its own Xvfb with
+/// `VARNA_REPORT_READY=1` on `data_dir`, and returns the first `varna-ready` line it prints
+/// (the start-up benchmark's signal), or an error after `timeout`. The app is killed after.
+pub fn ready_line(data_dir: &Path, timeout: Duration) -> Result<String, String> {
+    use std::io::{BufRead, BufReader};
+    let binary = app_binary();
+    let (_xvfb, display) = start_xvfb()?;
+    let mut cmd = Command::new(&binary);
+    cmd.env("DISPLAY", &display)
+        .env("VARNA_DATA_DIR", data_dir)
+        .env("VARNA_REPORT_READY", "1")
+        .env("NO_AT_BRIDGE", "1")
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null());
+    let mut app = GroupChild::spawn(&mut cmd)
+        .map_err(|e| format!("cannot start {}: {e}", binary.display()))?;
+    let stdout = app.child.stdout.take().expect("piped stdout");
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        for line in BufReader::new(stdout).lines() {
+            let Ok(line) = line else { break };
+            if tx.send(line).is_err() {
+                break;
+            }
+        }
+    });
+    let deadline = Instant::now() + timeout;
+    loop {
+        let left = deadline.saturating_duration_since(Instant::now());
+        match rx.recv_timeout(left) {
+            Ok(line) if line.starts_with("varna-ready ") => return Ok(line),
+            Ok(_) => continue, // anything else a library may print
+            Err(_) => return Err(format!("no varna-ready line within {timeout:?}")),
+        }
+    }
+}
