@@ -262,6 +262,9 @@ impl PlainDb {
             // A raw 256-bit key, as the store uses (no key derivation in SQLCipher).
             conn.execute_batch(&format!("PRAGMA key = \"x'{}'\";", "ab".repeat(32)))
                 .unwrap_or_else(|e| die(&format!("{e}")));
+            // The page MAC of new stores (`varna.keys` names it).
+            conn.execute_batch("PRAGMA cipher_hmac_algorithm = HMAC_SHA256;")
+                .unwrap_or_else(|e| die(&format!("{e}")));
         }
         let mode: String = conn
             .query_row("PRAGMA journal_mode = WAL", [], |r| r.get(0))
@@ -296,10 +299,10 @@ impl PlainDb {
         let json = format!("{{\"type\":\"yes_no\",\"value\":{v}}}");
         let run = || -> rusqlite::Result<()> {
             self.conn.execute_batch("BEGIN IMMEDIATE")?;
-            let status: String = self
+            let (status, updated_at): (String, String) = self
                 .conn
-                .prepare_cached("SELECT status FROM screenings WHERE id = ?1")?
-                .query_row([&self.id], |r| r.get(0))?;
+                .prepare_cached("SELECT status, updated_at FROM screenings WHERE id = ?1")?
+                .query_row([&self.id], |r| Ok((r.get(0)?, r.get(1)?)))?;
             assert_eq!(status, "draft");
             self.conn
                 .prepare_cached(
@@ -309,18 +312,16 @@ impl PlainDb {
                      DO UPDATE SET value = excluded.value, saved_at = excluded.saved_at",
                 )?
                 .execute((&self.id, key, &json, &now))?;
-            self.conn
-                .prepare_cached("UPDATE screenings SET updated_at = ?2 WHERE id = ?1")?
-                .execute((&self.id, &now))?;
-            let mut stmt = self.conn.prepare_cached(
-                "SELECT answer_key, value FROM screening_answers WHERE screening_id = ?1",
-            )?;
-            let n = stmt
-                .query_map([&self.id], |r| {
-                    Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?))
-                })?
-                .count();
-            assert!(n >= 1);
+            // The core's rule: `updated_at` is kept to the minute.
+            let age = chrono::DateTime::parse_from_rfc3339(&now)
+                .ok()
+                .zip(chrono::DateTime::parse_from_rfc3339(&updated_at).ok())
+                .map(|(n, u)| n.signed_duration_since(u).num_seconds());
+            if !age.is_some_and(|a| (0..60).contains(&a)) {
+                self.conn
+                    .prepare_cached("UPDATE screenings SET updated_at = ?2 WHERE id = ?1")?
+                    .execute((&self.id, &now))?;
+            }
             self.conn.execute_batch("COMMIT")
         };
         run().unwrap_or_else(|e| die(&format!("baseline save: {e}")));

@@ -1,14 +1,14 @@
 //! Evaluating answers against a definition: visibility, missing required answers, scores,
 //! bands, professional overrides and outcome dimensions.
 
-use std::cell::RefCell;
-use std::collections::HashMap;
+use std::cell::Cell;
+use std::collections::BTreeSet;
 
 use serde::Serialize;
 
 use super::answer::{AnswerKey, AnswerValue, Answers};
 use super::expr::Env;
-use super::model::{Instrument, Item, ItemKind, ScoreMethod, Section};
+use super::model::{Instrument, Item, ItemKind, ScoreMethod};
 
 /// What the answers so far amount to.
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -87,56 +87,87 @@ pub struct OutcomeValue {
 /// Evaluates `answers` against `def`. Answers to hidden items are ignored (not applicable),
 /// answers to unknown keys are ignored.
 pub fn evaluate(def: &Instrument, answers: &Answers) -> Evaluation {
-    let ev = Evaluator {
-        def,
-        answers,
-        sections: def
+    evaluate_full(def, &Plan::new(def), answers).evaluation
+}
+
+/// What evaluating needs to know of a definition apart from the answers: built once per
+/// definition and reused by every evaluation of its answers.
+#[derive(Debug, Clone)]
+pub(crate) struct Plan {
+    /// (section index, index in the section) of every item, in file order.
+    items: Vec<(usize, usize)>,
+    /// Item ids with their position in `items`, sorted by id.
+    by_id: Vec<(String, usize)>,
+    /// The items whose answers can change more than their own completeness: those named by
+    /// a condition (of a section, an item or an outcome rule), a score, an override or an
+    /// outcome.
+    influential: BTreeSet<String>,
+}
+
+impl Plan {
+    pub(crate) fn new(def: &Instrument) -> Plan {
+        let items: Vec<(usize, usize)> = def
             .sections
             .iter()
-            .flat_map(|s| s.items.iter().map(move |i| (i.id.as_str(), (s, i))))
-            .collect(),
-        memo: RefCell::new(HashMap::new()),
-    };
+            .enumerate()
+            .flat_map(|(si, s)| (0..s.items.len()).map(move |ii| (si, ii)))
+            .collect();
+        let mut by_id: Vec<(String, usize)> = items
+            .iter()
+            .enumerate()
+            .map(|(n, &(si, ii))| (def.sections[si].items[ii].id.clone(), n))
+            .collect();
+        by_id.sort_unstable();
+        Plan {
+            items,
+            by_id,
+            influential: influential_items(def),
+        }
+    }
+}
 
-    let mut visible_sections = Vec::new();
-    let mut visible_items = Vec::new();
-    let mut hidden_items = Vec::new();
+/// An evaluation with what [`reevaluate`] needs to bring it up to date after one change.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) struct Evaluated {
+    pub(crate) evaluation: Evaluation,
+    /// How many of `missing_required` are keys of shown items, in file order; the rest are
+    /// the missing reasons of overrides.
+    by_item: usize,
+}
+
+/// [`evaluate`] with the definition's `plan`, keeping what [`reevaluate`] needs.
+pub(crate) fn evaluate_full(def: &Instrument, plan: &Plan, answers: &Answers) -> Evaluated {
+    let ev = Evaluator::new(def, plan, answers);
+
+    let n = plan.items.len();
+    let mut visible_sections = Vec::with_capacity(def.sections.len());
+    let mut visible_items = Vec::with_capacity(n);
+    let mut hidden_items = Vec::with_capacity(n);
     let mut missing_required = Vec::new();
-    for s in &def.sections {
-        if ev.section_visible(s) {
+    let mut ordinal = 0;
+    for (si, s) in def.sections.iter().enumerate() {
+        if ev.section_visible(si) {
             visible_sections.push(s.id.clone());
         }
         for item in &s.items {
-            if !ev.visible(&item.id) {
+            let shown = ev.visible_at(ordinal);
+            ordinal += 1;
+            if !shown {
                 hidden_items.push(item.id.clone());
                 continue;
             }
             visible_items.push(item.id.clone());
-            if item.required {
-                for key in item.answer_keys() {
-                    if !is_complete(item, answers.get(&key)) {
-                        missing_required.push(key);
-                    }
-                }
-            } else if let ItemKind::List { .. } = item.kind {
-                // An optional list still needs complete entries when it has any.
-                for key in item.answer_keys() {
-                    if let Some(v @ AnswerValue::Entries(e)) = answers.get(&key) {
-                        if !e.is_empty() && !is_complete(item, Some(v)) {
-                            missing_required.push(key);
-                        }
-                    }
-                }
-            }
+            missing_keys(item, answers, |key| missing_required.push(key));
         }
     }
+    let by_item = missing_required.len();
 
     let mut scores = Vec::new();
     for score in &def.scores {
         let mut value: i64 = 0;
         let mut answered = 0;
         for key in &score.items {
-            let Some(item) = def.item(&key.item) else {
+            let Some(item) = ev.position(&key.item).map(|n| ev.item_at(n).1) else {
                 continue;
             };
             let Some(v) = ev.answer(key) else { continue };
@@ -222,15 +253,122 @@ pub fn evaluate(def: &Instrument, answers: &Answers) -> Evaluation {
         .collect();
 
     let complete = missing_required.is_empty();
-    Evaluation {
-        visible_sections,
-        visible_items,
-        hidden_items,
-        missing_required,
-        scores,
-        outcomes,
-        complete,
+    Evaluated {
+        evaluation: Evaluation {
+            visible_sections,
+            visible_items,
+            hidden_items,
+            missing_required,
+            scores,
+            outcomes,
+            complete,
+        },
+        by_item,
     }
+}
+
+/// Calls `f` with each key of the shown `item` that is still missing: every incomplete key
+/// of a required item, and the incomplete entries of an optional list that has any.
+fn missing_keys(item: &Item, answers: &Answers, mut f: impl FnMut(AnswerKey)) {
+    let optional_list = matches!(item.kind, ItemKind::List { .. });
+    if !item.required && !optional_list {
+        return;
+    }
+    for_each_key(item, |key| {
+        let v = answers.get(&key);
+        let missing = if item.required {
+            !is_complete(item, v)
+        } else {
+            // An optional list still needs complete entries when it has any.
+            matches!(v, Some(AnswerValue::Entries(e)) if !e.is_empty()) && !is_complete(item, v)
+        };
+        if missing {
+            f(key);
+        }
+    });
+}
+
+/// The items whose answers can change more than their own completeness: those named by a
+/// condition (of a section, an item or an outcome rule), a score, an override or an outcome.
+fn influential_items(def: &Instrument) -> BTreeSet<String> {
+    fn add_condition(c: &super::expr::Condition, out: &mut BTreeSet<String>) {
+        out.extend(c.items().into_iter().map(str::to_owned));
+    }
+    let mut out = BTreeSet::new();
+    for s in &def.sections {
+        if let Some(c) = &s.show_if {
+            add_condition(c, &mut out);
+        }
+        for i in &s.items {
+            if let Some(c) = &i.show_if {
+                add_condition(c, &mut out);
+            }
+        }
+    }
+    for score in &def.scores {
+        out.extend(score.items.iter().map(|k| k.item.clone()));
+        if let Some(o) = &score.override_ {
+            out.insert(o.item.clone());
+            out.insert(o.reason_item.clone());
+        }
+    }
+    for o in &def.outcomes {
+        if let Some(k) = &o.from_item {
+            out.insert(k.item.clone());
+        }
+        for r in &o.rules {
+            add_condition(&r.when, &mut out);
+        }
+    }
+    out
+}
+
+/// Brings `ev` (the evaluation of the answers before one change) up to date after the answer
+/// to an item was set or cleared; `answers` are the answers after it. When the item is not
+/// influential (see [`Plan`]), only its own missing keys can have changed, and only those
+/// are worked out again; otherwise everything is. The result is always what
+/// [`evaluate_full`] gives (a property test holds it to that).
+pub(crate) fn reevaluate(
+    def: &Instrument,
+    plan: &Plan,
+    answers: &Answers,
+    ev: &mut Evaluated,
+    changed_item: &str,
+) {
+    let item = def.item(changed_item);
+    let Some(item) = item.filter(|_| !plan.influential.contains(changed_item)) else {
+        *ev = evaluate_full(def, plan, answers);
+        return;
+    };
+    let mut fresh = Vec::new();
+    if ev
+        .evaluation
+        .visible_items
+        .iter()
+        .any(|i| i == changed_item)
+    {
+        missing_keys(item, answers, |k| fresh.push(k));
+    }
+    let mut by_item = std::mem::take(&mut ev.evaluation.missing_required);
+    let reasons = by_item.split_off(ev.by_item);
+    // The keys of shown items are in file order, so one pass over the items rebuilds them
+    // with the changed item's keys replaced.
+    let mut old = by_item.into_iter().peekable();
+    let mut missing = Vec::with_capacity(old.len() + fresh.len() + reasons.len());
+    for it in def.items() {
+        while let Some(k) = old.next_if(|k| k.item == it.id) {
+            if it.id != changed_item {
+                missing.push(k);
+            }
+        }
+        if it.id == changed_item {
+            missing.append(&mut fresh);
+        }
+    }
+    ev.by_item = missing.len();
+    missing.extend(reasons);
+    ev.evaluation.complete = missing.is_empty();
+    ev.evaluation.missing_required = missing;
 }
 
 /// The number an answer adds to a sum (before its weight).
@@ -277,36 +415,84 @@ fn is_complete(item: &Item, v: Option<&AnswerValue>) -> bool {
     }
 }
 
+/// Calls `f` with every key an answer to `item` can have, in the order of
+/// [`Item::answer_keys`], without building the list first.
+fn for_each_key(item: &Item, mut f: impl FnMut(AnswerKey)) {
+    if item.perspectives.is_empty() && item.timeframes.is_empty() {
+        f(AnswerKey::item(item.id.clone()));
+        return;
+    }
+    for k in item.answer_keys() {
+        f(k);
+    }
+}
+
+/// Visibility of sections and items, worked out once per evaluation.
 struct Evaluator<'a> {
     def: &'a Instrument,
+    plan: &'a Plan,
     answers: &'a Answers,
-    sections: HashMap<&'a str, (&'a Section, &'a Item)>,
-    memo: RefCell<HashMap<&'a str, bool>>,
+    /// Memoised visibility of each item (by position) and each section; unset until asked.
+    item_memo: Vec<Cell<Option<bool>>>,
+    section_memo: Vec<Cell<Option<bool>>>,
 }
 
 impl<'a> Evaluator<'a> {
-    fn section_visible(&self, s: &Section) -> bool {
-        match &s.show_if {
-            Some(c) => c.eval(self),
-            None => true,
+    fn new(def: &'a Instrument, plan: &'a Plan, answers: &'a Answers) -> Self {
+        Evaluator {
+            def,
+            plan,
+            answers,
+            item_memo: vec![Cell::new(None); plan.items.len()],
+            section_memo: vec![Cell::new(None); def.sections.len()],
         }
     }
 
-    /// Whether an item is shown. Conditions are acyclic (checked at load), so this ends.
-    fn visible(&self, item: &str) -> bool {
-        if let Some(v) = self.memo.borrow().get(item) {
-            return *v;
+    /// The item at position `n`, with the index of its section.
+    fn item_at(&self, n: usize) -> (usize, &'a Item) {
+        let (si, ii) = self.plan.items[n];
+        (si, &self.def.sections[si].items[ii])
+    }
+
+    fn position(&self, item: &str) -> Option<usize> {
+        let by_id = &self.plan.by_id;
+        by_id
+            .binary_search_by(|(id, _)| id.as_str().cmp(item))
+            .ok()
+            .map(|at| by_id[at].1)
+    }
+
+    fn section_visible(&self, si: usize) -> bool {
+        if let Some(v) = self.section_memo[si].get() {
+            return v;
         }
-        let Some((section, it)) = self.sections.get(item) else {
-            return false;
+        let v = match &self.def.sections[si].show_if {
+            Some(c) => c.eval(self),
+            None => true,
         };
-        let v = self.section_visible(section)
+        self.section_memo[si].set(Some(v));
+        v
+    }
+
+    /// Whether the item at position `n` is shown. Conditions are acyclic (checked at
+    /// load), so this ends.
+    fn visible_at(&self, n: usize) -> bool {
+        if let Some(v) = self.item_memo[n].get() {
+            return v;
+        }
+        let (si, it) = self.item_at(n);
+        let v = self.section_visible(si)
             && match &it.show_if {
                 Some(c) => c.eval(self),
                 None => true,
             };
-        self.memo.borrow_mut().insert(&it.id, v);
+        self.item_memo[n].set(Some(v));
         v
+    }
+
+    /// Whether an item is shown; unknown items are not.
+    fn visible(&self, item: &str) -> bool {
+        self.position(item).is_some_and(|n| self.visible_at(n))
     }
 }
 
@@ -319,8 +505,8 @@ impl Env for Evaluator<'_> {
     }
 
     fn option_index(&self, item: &str, option: &str) -> Option<usize> {
-        self.def
-            .item(item)?
+        self.item_at(self.position(item)?)
+            .1
             .choices()
             .iter()
             .position(|c| c.id == option)

@@ -31,6 +31,7 @@ pub mod shipped;
 pub use answer::{validate_answer, AnswerKey, AnswerValue, Answers};
 pub use diagnostic::Diagnostic;
 pub use evaluate::{evaluate, AppliedOverride, Evaluation, OutcomeValue, ScoreResult};
+pub(crate) use evaluate::{evaluate_full, reevaluate, Evaluated, Plan};
 pub use expr::Condition;
 pub use model::{
     Anchor, Band, Choice, Instrument, Item, ItemKind, Kind, Label, Lang, Outcome, Override, Rule,

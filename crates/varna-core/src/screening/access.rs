@@ -77,6 +77,16 @@ pub(super) fn load_row(conn: &Connection, id: &str) -> Result<Row> {
     .ok_or_else(|| Error::NotFound("screening".into()))
 }
 
+/// What an autosave needs of a screening's row (read by [`load_for_edit`]).
+pub(super) struct EditRow {
+    pub(super) id: String,
+    pub(super) instrument_id: String,
+    pub(super) instrument_version: String,
+    pub(super) author_id: String,
+    pub(super) status: Status,
+    pub(super) updated_at: String,
+}
+
 /// What an autosave needs before it writes, in one statement: the screening's row, the
 /// role of account `actor_id` if it exists and is active, and the SHA-256 of the
 /// screening's pinned instrument version.
@@ -84,21 +94,36 @@ pub(super) fn load_for_edit(
     conn: &Connection,
     id: &str,
     actor_id: &str,
-) -> Result<(Row, Role, Option<String>)> {
+) -> Result<(EditRow, Role, Option<String>)> {
     let found = conn
-        .prepare_cached(&format!(
-            "SELECT {ROW_COLUMNS},
+        .prepare_cached(
+            "SELECT s.instrument_id, s.instrument_version, s.author_id, s.status, s.updated_at,
                  (SELECT role FROM accounts WHERE id = ?2 AND active = 1),
                  (SELECT sha256 FROM instrument_versions
                   WHERE instrument_id = s.instrument_id AND version = s.instrument_version)
-             FROM screenings s WHERE s.id = ?1"
-        ))
+             FROM screenings s WHERE s.id = ?1",
+        )
         .and_then(|mut s| {
             s.query_row((id, actor_id), |r| {
+                let status: String = r.get(3)?;
+                let status = Status::parse(&status).ok_or_else(|| {
+                    rusqlite::Error::FromSqlConversionFailure(
+                        3,
+                        rusqlite::types::Type::Text,
+                        "status".into(),
+                    )
+                })?;
                 Ok((
-                    row_from_sql(r)?,
-                    r.get::<_, Option<String>>(12)?,
-                    r.get::<_, Option<String>>(13)?,
+                    EditRow {
+                        id: id.to_owned(),
+                        instrument_id: r.get(0)?,
+                        instrument_version: r.get(1)?,
+                        author_id: r.get(2)?,
+                        status,
+                        updated_at: r.get(4)?,
+                    },
+                    r.get::<_, Option<String>>(5)?,
+                    r.get::<_, Option<String>>(6)?,
                 ))
             })
             .optional()
@@ -159,12 +184,17 @@ pub(super) fn check_read(actor: &Actor, row: &Row) -> Result<()> {
 
 /// Changing a draft: only its author, only while it is a draft.
 pub(super) fn check_edit(actor: &Actor, row: &Row) -> Result<()> {
-    check_edit_as(&actor.id, actor.role, row)
+    check_edit_as(&actor.id, actor.role, &row.author_id, row.status)
 }
 
 /// [`check_edit`] for an account known by id and role (units do not matter for editing).
-pub(super) fn check_edit_as(actor_id: &str, role: Role, row: &Row) -> Result<()> {
-    if actor_id != row.author_id {
+pub(super) fn check_edit_as(
+    actor_id: &str,
+    role: Role,
+    author_id: &str,
+    status: Status,
+) -> Result<()> {
+    if actor_id != author_id {
         return Err(Error::Forbidden(
             "only the author may change a screening".into(),
         ));
@@ -174,7 +204,7 @@ pub(super) fn check_edit_as(actor_id: &str, role: Role, row: &Row) -> Result<()>
             "conducting a screening needs the role handläggare or arbetsledare".into(),
         ));
     }
-    if row.status != Status::Draft {
+    if status != Status::Draft {
         return Err(Error::Conflict(
             "a completed screening cannot be changed; add an addendum".into(),
         ));

@@ -1,6 +1,7 @@
 //! Conducting a screening: start, answer, note, resume, complete, discard, addenda.
 
 use std::collections::BTreeMap;
+use std::sync::Arc;
 
 use rusqlite::Connection;
 
@@ -169,6 +170,53 @@ pub(super) fn progress(def: &Instrument, answers: &Answers, ev: &Evaluation) -> 
     (answered, total)
 }
 
+/// A draft as an autosave sees it: what [`load_draft`] read of its row, its pinned
+/// definition, its answers and their evaluation.
+pub(crate) struct Draft {
+    row: access::EditRow,
+    version: StoredVersion,
+    answers: Answers,
+    evaluated: instrument::Evaluated,
+    plan: instrument::Plan,
+}
+
+/// What the last autosave on a connection left behind. It is used for the next autosave on
+/// the same draft by the same account only while the database is exactly as that autosave
+/// committed it: no other connection has committed since (`PRAGMA data_version` is
+/// unchanged) and this connection has changed no row since (its `total_changes` is
+/// unchanged). Every other write through [`Store::with_tx`] drops it as well.
+pub(crate) struct DraftCache {
+    data_version: i64,
+    total_changes: u64,
+    actor_id: String,
+    draft: Draft,
+}
+
+/// `PRAGMA data_version`: changes whenever another connection commits.
+fn data_version(tx: &Connection) -> Result<i64> {
+    tx.prepare_cached("PRAGMA data_version")
+        .and_then(|mut s| s.query_row([], |r| r.get(0)))
+        .map_err(|e| db_error("reading the database state", e))
+}
+
+/// Reads a draft for an autosave by `actor_id` and checks that the account may change it.
+fn load_draft(tx: &Connection, id: &str, actor_id: &str) -> Result<Draft> {
+    let (row, role, sha256) = access::load_for_edit(tx, id, actor_id)?;
+    access::check_edit_as(actor_id, role, &row.author_id, row.status)?;
+    let version =
+        instruments::version_with_hash(tx, &row.instrument_id, &row.instrument_version, sha256)?;
+    let answers = load_answers(tx, &row.id)?;
+    let plan = instrument::Plan::new(&version.definition);
+    let evaluated = instrument::evaluate_full(&version.definition, &plan, &answers);
+    Ok(Draft {
+        row,
+        version,
+        answers,
+        evaluated,
+        plan,
+    })
+}
+
 /// A loaded screening: its row, its pinned definition and its answers.
 struct Loaded {
     row: Row,
@@ -184,26 +232,43 @@ impl Store {
     }
 
     /// Runs `f` on a draft the signed-in account may change, in one write transaction: the
-    /// account, the screening and its pinned instrument are read inside it, so nothing can
+    /// account, the screening and its pinned instrument are checked inside it, so nothing can
     /// change between the check and the write, and an error anywhere writes nothing. This is
     /// the path of every autosave.
+    ///
+    /// What the last autosave on this connection left behind ([`DraftCache`]) stands in for
+    /// reading the account, the row, the instrument and the answers again, but only when the
+    /// database is exactly as that autosave committed it; otherwise all are read afresh.
     fn with_draft<T>(
         &mut self,
         id: &str,
-        f: impl FnOnce(&rusqlite::Transaction<'_>, &Loaded) -> Result<T>,
+        f: impl FnOnce(&rusqlite::Transaction<'_>, &mut Draft) -> Result<T>,
     ) -> Result<T> {
         let actor_id = self.actor().id.clone();
-        self.with_tx(|tx| {
-            let (row, role, sha256) = access::load_for_edit(tx, id, &actor_id)?;
-            access::check_edit_as(&actor_id, role, &row)?;
-            let version = instruments::version_with_hash(
-                tx,
-                &row.instrument_id,
-                &row.instrument_version,
-                sha256,
-            )?;
-            f(tx, &Loaded { row, version })
-        })
+        let cached = self.take_draft_cache();
+        let (out, draft, data_version) = self.with_tx(|tx| {
+            let data_version = data_version(tx)?;
+            let unchanged = cached.filter(|c| {
+                c.draft.row.id == id
+                    && c.actor_id == actor_id
+                    && c.data_version == data_version
+                    && c.total_changes == tx.total_changes()
+            });
+            let mut draft = match unchanged {
+                Some(c) => c.draft,
+                None => load_draft(tx, id, &actor_id)?,
+            };
+            let out = f(tx, &mut draft)?;
+            Ok((out, draft, data_version))
+        })?;
+        let total_changes = self.conn().total_changes();
+        self.set_draft_cache(DraftCache {
+            data_version,
+            total_changes,
+            actor_id,
+            draft,
+        });
+        Ok(out)
     }
 
     /// A draft the signed-in account may change.
@@ -350,12 +415,14 @@ impl Store {
         value: Option<AnswerValue>,
     ) -> Result<Saved> {
         let now = now_text();
-        let evaluation = self.with_draft(id, |tx, Loaded { row, version }| {
-            let def = &version.definition;
-            let key = answer_key(def, key)?;
+        let evaluation = self.with_draft(id, |tx, d| {
+            let def = Arc::clone(&d.version.definition);
+            let key = answer_key(&def, key)?;
             let json = match &value {
                 Some(v) => {
-                    instrument::validate_answer(def, &key, v)?;
+                    instrument::validate_answer(&def, &key, v)?;
+                    // With serde_json's `float_roundtrip`, this reads back as exactly `v`, so
+                    // the answers kept for the next autosave are what `load_answers` would give.
                     Some(
                         serde_json::to_string(v)
                             .map_err(|_| Error::Internal("an answer did not serialise".into()))?,
@@ -372,17 +439,22 @@ impl Store {
                          ON CONFLICT (screening_id, answer_key)
                          DO UPDATE SET value = excluded.value, saved_at = excluded.saved_at",
                     )
-                    .and_then(|mut s| s.execute((&row.id, &key_text, j, &now))),
+                    .and_then(|mut s| s.execute((&d.row.id, &key_text, j, &now))),
                 None => tx
                     .prepare_cached(
                         "DELETE FROM screening_answers WHERE screening_id = ?1 AND answer_key = ?2",
                     )
-                    .and_then(|mut s| s.execute((&row.id, &key_text))),
+                    .and_then(|mut s| s.execute((&d.row.id, &key_text))),
             }
             .map_err(|e| db_error("saving the answer", e))?;
-            touch(tx, &row.id, &now)?;
-            let answers = load_answers(tx, &row.id)?;
-            Ok(instrument::evaluate(def, &answers))
+            touch(tx, &mut d.row, &now)?;
+            let item = key.item.clone();
+            match value {
+                Some(v) => d.answers.insert(key, v),
+                None => d.answers.remove(&key),
+            };
+            instrument::reevaluate(&def, &d.plan, &d.answers, &mut d.evaluated, &item);
+            Ok(d.evaluated.evaluation.clone())
         })?;
         Ok(Saved {
             saved_at: now,
@@ -395,14 +467,13 @@ impl Store {
     pub fn save_note(&mut self, id: &str, key: &str, text: &str) -> Result<Saved> {
         check_free_text(text, "a note")?;
         let now = now_text();
-        let evaluation = self.with_draft(id, |tx, Loaded { row, version }| {
-            let def = &version.definition;
-            let key = item_key(def, key)?.to_string();
+        let evaluation = self.with_draft(id, |tx, d| {
+            let key = item_key(&d.version.definition, key)?.to_string();
             if text.trim().is_empty() {
                 tx.prepare_cached(
                     "DELETE FROM screening_notes WHERE screening_id = ?1 AND note_key = ?2",
                 )
-                .and_then(|mut s| s.execute((&row.id, &key)))
+                .and_then(|mut s| s.execute((&d.row.id, &key)))
             } else {
                 tx.prepare_cached(
                     "INSERT INTO screening_notes (screening_id, note_key, text, saved_at)
@@ -410,12 +481,11 @@ impl Store {
                      ON CONFLICT (screening_id, note_key)
                      DO UPDATE SET text = excluded.text, saved_at = excluded.saved_at",
                 )
-                .and_then(|mut s| s.execute((&row.id, &key, text, &now)))
+                .and_then(|mut s| s.execute((&d.row.id, &key, text, &now)))
             }
             .map_err(|e| db_error("saving the note", e))?;
-            touch(tx, &row.id, &now)?;
-            let answers = load_answers(tx, &row.id)?;
-            Ok(instrument::evaluate(def, &answers))
+            touch(tx, &mut d.row, &now)?;
+            Ok(d.evaluated.evaluation.clone())
         })?;
         Ok(Saved {
             saved_at: now,
@@ -427,8 +497,8 @@ impl Store {
     /// can be resumed after a crash or a lock.
     pub fn set_position(&mut self, id: &str, key: &str) -> Result<()> {
         let now = now_text();
-        self.with_draft(id, |tx, Loaded { row, version }| {
-            let def = &version.definition;
+        self.with_draft(id, |tx, d| {
+            let def = &d.version.definition;
             let key = key.trim();
             let position = if def.sections.iter().any(|s| s.id == key) {
                 key.to_owned()
@@ -436,8 +506,9 @@ impl Store {
                 item_key(def, key)?.to_string()
             };
             tx.prepare_cached("UPDATE screenings SET position = ?2, updated_at = ?3 WHERE id = ?1")
-                .and_then(|mut s| s.execute((&row.id, &position, &now)))
+                .and_then(|mut s| s.execute((&d.row.id, &position, &now)))
                 .map_err(|e| db_error("saving the position", e))?;
+            d.row.updated_at.clone_from(&now);
             Ok(())
         })
     }
@@ -655,9 +726,30 @@ fn ensure_draft(tx: &Connection, id: &str) -> Result<()> {
     Ok(())
 }
 
-fn touch(tx: &Connection, id: &str, now: &str) -> Result<()> {
+/// How stale a draft's `updated_at` may get before an autosave writes it again.
+const TOUCH_EVERY_SECS: i64 = 60;
+
+/// Records activity on a draft in `updated_at` (the order of "my drafts" and the retention
+/// of abandoned drafts). It is kept to the minute: an autosave within a minute of the last
+/// recorded activity leaves the row alone, so it writes (and encrypts, and syncs) one page
+/// fewer. A time in the future (a clock set back) or one that does not parse is rewritten.
+fn touch(tx: &Connection, row: &mut access::EditRow, now: &str) -> Result<()> {
+    let fresh = match (
+        chrono::DateTime::parse_from_rfc3339(&row.updated_at),
+        chrono::DateTime::parse_from_rfc3339(now),
+    ) {
+        (Ok(last), Ok(now)) => {
+            let age = now.signed_duration_since(last).num_seconds();
+            (0..TOUCH_EVERY_SECS).contains(&age)
+        }
+        _ => false,
+    };
+    if fresh {
+        return Ok(());
+    }
     tx.prepare_cached("UPDATE screenings SET updated_at = ?2 WHERE id = ?1")
-        .and_then(|mut s| s.execute((id, now)))
+        .and_then(|mut s| s.execute((&row.id, now)))
         .map_err(|e| db_error("saving", e))?;
+    now.clone_into(&mut row.updated_at);
     Ok(())
 }

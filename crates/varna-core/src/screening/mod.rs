@@ -21,7 +21,7 @@
 mod access;
 mod bench_hooks;
 mod conduct;
-pub(crate) use conduct::item_key;
+pub(crate) use conduct::{item_key, DraftCache};
 mod instruments;
 mod tally;
 
@@ -244,5 +244,94 @@ mod tests {
             .query_row("PRAGMA secure_delete", [], |r| r.get(0))
             .unwrap();
         assert_eq!(on, 1);
+    }
+
+    /// `updated_at` is kept to the minute: autosaves within a minute of the recorded
+    /// activity leave the screening's row alone (one page fewer to encrypt and sync), a
+    /// later one or one after the clock went back records the time again.
+    #[test]
+    fn autosaves_record_activity_to_the_minute() {
+        use crate::instrument::AnswerValue;
+        use crate::store::{NewAccount, Role};
+
+        let dir = tempfile::tempdir().unwrap();
+        let (mut admin, _) = Store::create_first_run(
+            dir.path(),
+            FirstRun {
+                admin_username: "admin",
+                admin_display_name: "Admin",
+                passphrase: "a long test passphrase",
+                unit_code: "IFO",
+                unit_name: "IFO",
+            },
+        )
+        .unwrap();
+        admin
+            .sync_instruments(&crate::instrument::shipped::shipped())
+            .unwrap();
+        let unit = admin.actor().unit_ids[0].clone();
+        admin
+            .add_account(NewAccount {
+                username: "hanna",
+                display_name: "Hanna",
+                role: Role::Handlaggare,
+                unit_ids: vec![unit.clone()],
+                passphrase: "a long test passphrase",
+            })
+            .unwrap();
+        let mut hanna = Store::unlock(dir.path(), "hanna", "a long test passphrase").unwrap();
+        let doc = hanna
+            .start_screening(super::NewScreening {
+                instrument_id: "freda-kortfragor-stil".into(),
+                instrument_version: None,
+                unit_id: unit,
+                person_role: crate::export::PersonRole::Valdsutsatt,
+                conducted_on: chrono::Local::now().date_naive(),
+                case_ref: None,
+            })
+            .unwrap();
+        let updated_at = |s: &Store| -> String {
+            s.conn()
+                .query_row(
+                    "SELECT updated_at FROM screenings WHERE id = ?1",
+                    [&doc.id],
+                    |r| r.get(0),
+                )
+                .unwrap()
+        };
+        let set_updated_at = |s: &Store, t: &str| {
+            s.conn()
+                .execute(
+                    "UPDATE screenings SET updated_at = ?2 WHERE id = ?1",
+                    (&doc.id, t),
+                )
+                .unwrap();
+        };
+        let changes = |s: &Store| s.conn().total_changes();
+        let yes = |v| Some(AnswerValue::YesNo(v));
+
+        // Recorded 30 s ago: the autosave writes the answer only.
+        let recent = (chrono::Utc::now() - chrono::Duration::seconds(30))
+            .to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
+        set_updated_at(&hanna, &recent);
+        let before = changes(&hanna);
+        hanna.save_answer(&doc.id, "hot", yes(true)).unwrap();
+        assert_eq!(changes(&hanna) - before, 1, "only the answer row");
+        assert_eq!(updated_at(&hanna), recent);
+
+        // Recorded two minutes ago: the autosave records the time again.
+        set_updated_at(&hanna, "2000-01-01T00:00:00Z");
+        let saved = hanna.save_answer(&doc.id, "hot", yes(false)).unwrap();
+        assert_eq!(updated_at(&hanna), saved.saved_at);
+
+        // In the future (the clock was set back): recorded again as well.
+        set_updated_at(&hanna, "2999-01-01T00:00:00Z");
+        let saved = hanna.save_note(&doc.id, "hot", "en anteckning").unwrap();
+        assert_eq!(updated_at(&hanna), saved.saved_at);
+
+        // A position is part of the row, so it always writes, and records the time.
+        set_updated_at(&hanna, &recent);
+        hanna.set_position(&doc.id, "kontroll").unwrap();
+        assert_ne!(updated_at(&hanna), recent);
     }
 }

@@ -95,6 +95,8 @@ impl Store {
             .execute("ATTACH DATABASE ?1 AS backup KEY ?2", (path, key.as_str()))
             .map_err(|e| db_error("making the backup", e))?;
         let result = (|| {
+            // The copy gets the store's page MAC, which the key file in the backup names.
+            self.conn.execute_batch(&self.page_mac.pragma("backup"))?;
             // The attached file gets the key above: every page SQLCipher writes to it is
             // encrypted. A rollback journal (not WAL) keeps the copy a single file.
             let _: String =
@@ -218,7 +220,7 @@ fn verify_staged(
         }
         Err(e) => return Err(e),
     };
-    let conn = open_db(staging_db, &db_key, OpenMode::Check).map_err(|e| match e {
+    let conn = open_db(staging_db, &db_key, kf.page_mac, OpenMode::Check).map_err(|e| match e {
         super::OpenError::WrongKey => not_a_backup(),
         super::OpenError::Other(Error::Corrupt(_)) => not_a_backup(),
         super::OpenError::Other(e) => e,

@@ -27,6 +27,8 @@ mod throttle;
 
 #[cfg(test)]
 mod fault_tests;
+#[cfg(test)]
+mod page_mac_tests;
 
 use std::fs;
 use std::path::{Path, PathBuf};
@@ -42,7 +44,7 @@ pub use settings::Settings;
 pub use throttle::{UnlockDelay, FREE_ATTEMPTS};
 
 use crate::error::{Error, Result};
-use keyfile::{DbKey, KeyFile, ReadFrom};
+use keyfile::{DbKey, KeyFile, PageMac, ReadFrom};
 
 /// The database's file name inside the data folder.
 pub const DB_FILE: &str = "varna.db";
@@ -71,8 +73,12 @@ pub struct Store {
     conn: Connection,
     db_key: DbKey,
     store_id: String,
+    /// The page MAC of the database (from the key file); backups get the same.
+    page_mac: PageMac,
     actor: Account,
     audit_report: Option<crate::audit::AuditReport>,
+    /// What the last autosave left behind (see [`crate::screening::DraftCache`]).
+    draft_cache: Option<Box<crate::screening::DraftCache>>,
 }
 
 impl std::fmt::Debug for Store {
@@ -120,9 +126,10 @@ impl Store {
         let db_key = keyfile::new_db_key()?;
         let store_id = uuid::Uuid::new_v4().to_string();
         let admin_id = uuid::Uuid::new_v4().to_string();
+        let mut kf = KeyFile::new(store_id.clone())?;
         {
-            let mut conn =
-                open_db(&init_path, &db_key, OpenMode::Create).map_err(|e| e.into_error(true))?;
+            let mut conn = open_db(&init_path, &db_key, kf.page_mac, OpenMode::Create)
+                .map_err(|e| e.into_error(true))?;
             migrations::migrate(&mut conn)?;
             let tx = conn
                 .transaction()
@@ -168,7 +175,6 @@ impl Store {
         }
 
         let recovery = RecoveryKey::generate()?;
-        let mut kf = KeyFile::new(store_id)?;
         kf.set_passphrase_slot(
             &admin_id,
             &username,
@@ -247,8 +253,13 @@ impl Store {
             }
             Err(e) => return Err(e),
         };
-        let mut conn = open_db(&data_dir.join(DB_FILE), &db_key, OpenMode::Existing)
-            .map_err(|e| e.into_error(true))?;
+        let mut conn = open_db(
+            &data_dir.join(DB_FILE),
+            &db_key,
+            kf.page_mac,
+            OpenMode::Existing,
+        )
+        .map_err(|e| e.into_error(true))?;
         migrations::migrate(&mut conn)?;
         check_store_id(&conn, &kf)?;
         let account = accounts::load_account_by_username(&conn, &username)?
@@ -278,8 +289,13 @@ impl Store {
 
     /// Opens the database with an unwrapped key and signs in `account_id`.
     fn open(data_dir: &Path, db_key: DbKey, kf: &KeyFile, account_id: &str) -> Result<Store> {
-        let mut conn = open_db(&data_dir.join(DB_FILE), &db_key, OpenMode::Existing)
-            .map_err(|e| e.into_error(true))?;
+        let mut conn = open_db(
+            &data_dir.join(DB_FILE),
+            &db_key,
+            kf.page_mac,
+            OpenMode::Existing,
+        )
+        .map_err(|e| e.into_error(true))?;
         migrations::migrate(&mut conn)?;
         check_store_id(&conn, kf)?;
         let actor = accounts::load_account(&conn, account_id)?
@@ -290,8 +306,10 @@ impl Store {
             conn,
             db_key,
             store_id: kf.store_id.clone(),
+            page_mac: kf.page_mac,
             actor,
             audit_report: None,
+            draft_cache: None,
         })
     }
 
@@ -336,12 +354,23 @@ impl Store {
         &self.conn
     }
 
+    pub(crate) fn take_draft_cache(&mut self) -> Option<crate::screening::DraftCache> {
+        self.draft_cache.take().map(|b| *b)
+    }
+
+    pub(crate) fn set_draft_cache(&mut self, cache: crate::screening::DraftCache) {
+        self.draft_cache = Some(Box::new(cache));
+    }
+
     /// Runs `f` in an immediate transaction and commits it durably (`synchronous=FULL`).
     /// When `f` fails, or the commit does, nothing of it is kept.
     pub(crate) fn with_tx<T>(
         &mut self,
         f: impl FnOnce(&rusqlite::Transaction<'_>) -> Result<T>,
     ) -> Result<T> {
+        // Any write makes what the last autosave left behind stale; an autosave takes it
+        // out before it starts its transaction and puts back what it committed.
+        self.draft_cache = None;
         let tx = self
             .conn
             .transaction_with_behavior(TransactionBehavior::Immediate)
@@ -535,6 +564,7 @@ impl From<Error> for OpenError {
 pub(crate) fn open_db(
     path: &Path,
     key: &DbKey,
+    page_mac: PageMac,
     mode: OpenMode,
 ) -> std::result::Result<Connection, OpenError> {
     if mode != OpenMode::Create {
@@ -553,6 +583,8 @@ pub(crate) fn open_db(
     conn.execute_batch(&key_sql)
         .map_err(|e| db_error("opening the database", e))?;
     drop(key_sql);
+    conn.execute_batch(&page_mac.pragma("main"))
+        .map_err(|e| db_error("opening the database", e))?;
     let cipher: Option<String> = conn
         .query_row("PRAGMA cipher_version", [], |r| r.get(0))
         .ok();
