@@ -223,7 +223,7 @@ fn answer(
 ) -> Result<(), Error> {
     let items: Vec<&Item> = def.items().collect();
     let mut answered = std::collections::BTreeSet::new();
-    let mut ev = store.screening(id)?.evaluation;
+    let mut ev = std::sync::Arc::new(store.screening(id)?.evaluation);
     for _pass in 0..4 {
         let mut any = false;
         for item in &items {

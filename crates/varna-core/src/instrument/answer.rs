@@ -16,12 +16,29 @@ use crate::Error;
 ///
 /// Written (and serialised) as `item`, `item@perspective`, `item#timeframe` or
 /// `item@perspective#timeframe`, so it can be a JSON object key and a database column.
-#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[derive(Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(into = "String", try_from = "String")]
 pub struct AnswerKey {
     pub item: String,
     pub perspective: Option<String>,
     pub timeframe: Option<String>,
+}
+
+impl Clone for AnswerKey {
+    fn clone(&self) -> Self {
+        AnswerKey {
+            item: self.item.clone(),
+            perspective: self.perspective.clone(),
+            timeframe: self.timeframe.clone(),
+        }
+    }
+
+    /// Reuses the buffers of `self` (the evaluation rewrites its lists of keys in place).
+    fn clone_from(&mut self, src: &Self) {
+        self.item.clone_from(&src.item);
+        self.perspective.clone_from(&src.perspective);
+        self.timeframe.clone_from(&src.timeframe);
+    }
 }
 
 impl AnswerKey {

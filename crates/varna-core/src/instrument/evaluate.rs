@@ -3,6 +3,7 @@
 
 use std::cell::Cell;
 use std::collections::BTreeSet;
+use std::sync::Arc;
 
 use serde::Serialize;
 
@@ -11,7 +12,7 @@ use super::expr::Env;
 use super::model::{Instrument, Item, ItemKind, ScoreMethod};
 
 /// What the answers so far amount to.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
 pub struct Evaluation {
     /// Sections shown, in order.
     pub visible_sections: Vec<String>,
@@ -49,7 +50,7 @@ impl Evaluation {
 }
 
 /// A computed score.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
 pub struct ScoreResult {
     pub id: String,
     pub value: i64,
@@ -78,7 +79,7 @@ pub struct AppliedOverride {
 }
 
 /// The value of one outcome dimension: one of its declared categories, or none yet.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
 pub struct OutcomeValue {
     pub dimension: String,
     pub category: Option<String>,
@@ -87,7 +88,9 @@ pub struct OutcomeValue {
 /// Evaluates `answers` against `def`. Answers to hidden items are ignored (not applicable),
 /// answers to unknown keys are ignored.
 pub fn evaluate(def: &Instrument, answers: &Answers) -> Evaluation {
-    evaluate_full(def, &Plan::new(def), answers).evaluation
+    let mut evaluation = Evaluation::default();
+    evaluate_into(def, &Plan::new(def), answers, &mut evaluation);
+    evaluation
 }
 
 /// What evaluating needs to know of a definition apart from the answers: built once per
@@ -105,6 +108,14 @@ pub(crate) struct Plan {
 }
 
 impl Plan {
+    /// The position of an item in file order.
+    fn position(&self, item: &str) -> Option<usize> {
+        self.by_id
+            .binary_search_by(|(id, _)| id.as_str().cmp(item))
+            .ok()
+            .map(|at| self.by_id[at].1)
+    }
+
     pub(crate) fn new(def: &Instrument) -> Plan {
         let items: Vec<(usize, usize)> = def
             .sections
@@ -127,9 +138,11 @@ impl Plan {
 }
 
 /// An evaluation with what [`reevaluate`] needs to bring it up to date after one change.
+/// The evaluation is shared with whoever it was last handed to; once they let go of it, the
+/// next autosave updates it in place, reusing its buffers.
 #[derive(Debug, Clone, PartialEq)]
 pub(crate) struct Evaluated {
-    pub(crate) evaluation: Evaluation,
+    pub(crate) evaluation: Arc<Evaluation>,
     /// How many of `missing_required` are keys of shown items, in file order; the rest are
     /// the missing reasons of overrides.
     by_item: usize,
@@ -137,32 +150,133 @@ pub(crate) struct Evaluated {
 
 /// [`evaluate`] with the definition's `plan`, keeping what [`reevaluate`] needs.
 pub(crate) fn evaluate_full(def: &Instrument, plan: &Plan, answers: &Answers) -> Evaluated {
-    let ev = Evaluator::new(def, plan, answers);
+    let mut evaluation = Evaluation::default();
+    let by_item = evaluate_into(def, plan, answers, &mut evaluation);
+    Evaluated {
+        evaluation: Arc::new(evaluation),
+        by_item,
+    }
+}
 
-    let n = plan.items.len();
-    let mut visible_sections = Vec::with_capacity(def.sections.len());
-    let mut visible_items = Vec::with_capacity(n);
-    let mut hidden_items = Vec::with_capacity(n);
-    let mut missing_required = Vec::new();
+/// Overwrites `dst` with `src`, keeping its buffer.
+fn set_str(dst: &mut String, src: &str) {
+    dst.clear();
+    dst.push_str(src);
+}
+
+/// Overwrites `dst` with `src`, keeping its buffer when both are set.
+fn set_opt(dst: &mut Option<String>, src: Option<&str>) {
+    match (dst.as_mut(), src) {
+        (Some(d), Some(s)) => set_str(d, s),
+        (_, s) => *dst = s.map(str::to_owned),
+    }
+}
+
+/// Overwrites `dst` with the key of `item` asked once, keeping its buffer.
+fn set_item_key(dst: &mut AnswerKey, item: &str) {
+    set_str(&mut dst.item, item);
+    dst.perspective = None;
+    dst.timeframe = None;
+}
+
+/// Refills a list in place: the `n`th element handed out overwrites the list's `n`th
+/// element when it has one, so its buffers are reused.
+struct Refill<'a, T> {
+    list: &'a mut Vec<T>,
+    len: usize,
+}
+
+impl<'a, T> Refill<'a, T> {
+    fn new(list: &'a mut Vec<T>) -> Self {
+        Refill { list, len: 0 }
+    }
+
+    /// The next element, to be overwritten.
+    fn next(&mut self) -> &mut T
+    where
+        T: Default,
+    {
+        if self.len == self.list.len() {
+            self.list.push(T::default());
+        }
+        self.len += 1;
+        &mut self.list[self.len - 1]
+    }
+
+    /// Appends a copy of `src` (made with `clone_from` over the old element when there is one).
+    fn put(&mut self, src: &T)
+    where
+        T: Clone,
+    {
+        match self.list.get_mut(self.len) {
+            Some(slot) => slot.clone_from(src),
+            None => self.list.push(src.clone()),
+        }
+        self.len += 1;
+    }
+
+    fn filled(&self) -> &[T] {
+        &self.list[..self.len]
+    }
+
+    fn finish(self) {
+        self.list.truncate(self.len);
+    }
+}
+
+impl Refill<'_, String> {
+    fn push(&mut self, s: &str) {
+        match self.list.get_mut(self.len) {
+            Some(slot) => set_str(slot, s),
+            None => self.list.push(s.to_owned()),
+        }
+        self.len += 1;
+    }
+}
+
+/// Evaluates into `out`, overwriting everything in it and reusing its buffers. Returns how
+/// many of the missing keys are keys of shown items (see [`Evaluated`]).
+fn evaluate_into(def: &Instrument, plan: &Plan, answers: &Answers, out: &mut Evaluation) -> usize {
+    let ev = Evaluator::new(def, plan, answers);
+    let Evaluation {
+        visible_sections,
+        visible_items,
+        hidden_items,
+        missing_required,
+        scores,
+        outcomes,
+        complete,
+    } = out;
+    let mut scratch = AnswerKey::item(String::new());
+
+    let mut sections = Refill::new(visible_sections);
+    let mut shown = Refill::new(visible_items);
+    let mut hidden = Refill::new(hidden_items);
+    let mut missing = Refill::new(missing_required);
     let mut ordinal = 0;
     for (si, s) in def.sections.iter().enumerate() {
         if ev.section_visible(si) {
-            visible_sections.push(s.id.clone());
+            sections.push(&s.id);
         }
         for item in &s.items {
-            let shown = ev.visible_at(ordinal);
+            let visible = ev.visible_at(ordinal);
             ordinal += 1;
-            if !shown {
-                hidden_items.push(item.id.clone());
+            if !visible {
+                hidden.push(&item.id);
                 continue;
             }
-            visible_items.push(item.id.clone());
-            missing_keys(item, answers, |key| missing_required.push(key));
+            shown.push(&item.id);
+            missing_keys(item, answers, &mut scratch, |key| {
+                missing.put(key);
+            });
         }
     }
-    let by_item = missing_required.len();
+    sections.finish();
+    shown.finish();
+    hidden.finish();
+    let by_item = missing.len;
 
-    let mut scores = Vec::new();
+    let mut results = Refill::new(scores);
     for score in &def.scores {
         let mut value: i64 = 0;
         let mut answered = 0;
@@ -182,100 +296,91 @@ pub(crate) fn evaluate_full(def: &Instrument, plan: &Plan, answers: &Answers) ->
                 value = value.saturating_add(t.saturating_mul(score.weight(key)));
             }
         }
-        let computed_band = score.band_for(value).map(|b| b.id.clone());
-        let mut band = computed_band.clone();
+        let computed_band = score.band_for(value).map(|b| b.id.as_str());
+        let mut band = computed_band;
         let mut override_ = None;
         if let Some(o) = &score.override_ {
-            if let Some(AnswerValue::Choice(chosen)) = ev.answer(&AnswerKey::item(&o.item)) {
-                if Some(chosen) != computed_band.as_ref()
+            set_item_key(&mut scratch, &o.item);
+            if let Some(AnswerValue::Choice(chosen)) = ev.answer(&scratch) {
+                if Some(chosen.as_str()) != computed_band
                     && score.bands.iter().any(|b| &b.id == chosen)
                 {
-                    let reason = match ev.answer(&AnswerKey::item(&o.reason_item)) {
+                    set_item_key(&mut scratch, &o.reason_item);
+                    let reason = match ev.answer(&scratch) {
                         Some(AnswerValue::Text(t)) if !t.trim().is_empty() => Some(t.clone()),
                         _ => None,
                     };
-                    if reason.is_none() {
-                        let key = AnswerKey::item(&o.reason_item);
-                        if !missing_required.contains(&key) {
-                            missing_required.push(key);
-                        }
+                    if reason.is_none() && !missing.filled().contains(&scratch) {
+                        missing.put(&scratch);
                     }
                     override_ = Some(AppliedOverride {
-                        from: computed_band.clone(),
+                        from: computed_band.map(str::to_owned),
                         to: chosen.clone(),
                         reason,
                     });
-                    band = Some(chosen.clone());
+                    band = Some(chosen.as_str());
                 }
             }
         }
-        scores.push(ScoreResult {
-            id: score.id.clone(),
-            value,
-            answered,
-            total: score.items.len(),
-            computed_band,
-            band,
-            override_,
-        });
+        let r = results.next();
+        set_str(&mut r.id, &score.id);
+        r.value = value;
+        r.answered = answered;
+        r.total = score.items.len();
+        set_opt(&mut r.computed_band, computed_band);
+        set_opt(&mut r.band, band);
+        r.override_ = override_;
     }
+    results.finish();
+    *complete = missing.len == 0;
+    missing.finish();
 
-    let outcomes = def
-        .outcomes
-        .iter()
-        .map(|o| {
-            let category = if let Some(key) = &o.from_item {
-                match ev.answer(key) {
-                    Some(AnswerValue::YesNo(true)) => Some("yes".to_owned()),
-                    Some(AnswerValue::YesNo(false)) => Some("no".to_owned()),
-                    Some(AnswerValue::Choice(c)) => Some(c.clone()),
-                    _ => None,
-                }
-            } else if let Some(sid) = &o.from_score {
-                scores
-                    .iter()
-                    .find(|s| &s.id == sid)
-                    .and_then(|s| s.band.clone())
-            } else {
-                o.rules
-                    .iter()
-                    .find(|r| r.when.eval(&ev))
-                    .map(|r| r.category.clone())
-                    .or_else(|| o.otherwise.clone())
-            };
-            // Only declared categories ever leave the evaluation.
-            let category = category.filter(|c| o.categories.iter().any(|d| &d.id == c));
-            OutcomeValue {
-                dimension: o.id.clone(),
-                category,
+    let mut values = Refill::new(outcomes);
+    for o in &def.outcomes {
+        let category: Option<&str> = if let Some(key) = &o.from_item {
+            match ev.answer(key) {
+                Some(AnswerValue::YesNo(true)) => Some("yes"),
+                Some(AnswerValue::YesNo(false)) => Some("no"),
+                Some(AnswerValue::Choice(c)) => Some(c),
+                _ => None,
             }
-        })
-        .collect();
-
-    let complete = missing_required.is_empty();
-    Evaluated {
-        evaluation: Evaluation {
-            visible_sections,
-            visible_items,
-            hidden_items,
-            missing_required,
-            scores,
-            outcomes,
-            complete,
-        },
-        by_item,
+        } else if let Some(sid) = &o.from_score {
+            scores
+                .iter()
+                .find(|s| &s.id == sid)
+                .and_then(|s| s.band.as_deref())
+        } else {
+            o.rules
+                .iter()
+                .find(|r| r.when.eval(&ev))
+                .map(|r| r.category.as_str())
+                .or(o.otherwise.as_deref())
+        };
+        // Only declared categories ever leave the evaluation.
+        let category = category.filter(|c| o.categories.iter().any(|d| d.id == *c));
+        let v = values.next();
+        set_str(&mut v.dimension, &o.id);
+        set_opt(&mut v.category, category);
     }
+    values.finish();
+    by_item
 }
 
 /// Calls `f` with each key of the shown `item` that is still missing: every incomplete key
 /// of a required item, and the incomplete entries of an optional list that has any.
-fn missing_keys(item: &Item, answers: &Answers, mut f: impl FnMut(AnswerKey)) {
+/// `scratch` is overwritten.
+fn missing_keys(
+    item: &Item,
+    answers: &Answers,
+    scratch: &mut AnswerKey,
+    mut f: impl FnMut(&AnswerKey),
+) {
     let optional_list = matches!(item.kind, ItemKind::List { .. });
     if !item.required && !optional_list {
         return;
     }
-    for_each_key(item, |key| {
-        let v = answers.get(&key);
+    let mut check = |key: &AnswerKey| {
+        let v = answers.get(key);
         let missing = if item.required {
             !is_complete(item, v)
         } else {
@@ -285,7 +390,15 @@ fn missing_keys(item: &Item, answers: &Answers, mut f: impl FnMut(AnswerKey)) {
         if missing {
             f(key);
         }
-    });
+    };
+    if item.perspectives.is_empty() && item.timeframes.is_empty() {
+        set_item_key(scratch, &item.id);
+        check(scratch);
+    } else {
+        for k in item.answer_keys() {
+            check(&k);
+        }
+    }
 }
 
 /// The items whose answers can change more than their own completeness: those named by a
@@ -336,39 +449,32 @@ pub(crate) fn reevaluate(
     changed_item: &str,
 ) {
     let item = def.item(changed_item);
+    let out = Arc::make_mut(&mut ev.evaluation);
     let Some(item) = item.filter(|_| !plan.influential.contains(changed_item)) else {
-        *ev = evaluate_full(def, plan, answers);
+        ev.by_item = evaluate_into(def, plan, answers, out);
         return;
     };
+    let mut scratch = AnswerKey::item(String::new());
     let mut fresh = Vec::new();
-    if ev
-        .evaluation
-        .visible_items
+    if out.visible_items.iter().any(|i| i == changed_item) {
+        missing_keys(item, answers, &mut scratch, |k| fresh.push(k.clone()));
+    }
+    // The keys of shown items are in file order: the changed item's old keys come out and
+    // its fresh ones go in at the same place.
+    let at = plan.position(changed_item);
+    let keys = &mut out.missing_required;
+    let start = keys[..ev.by_item]
         .iter()
-        .any(|i| i == changed_item)
-    {
-        missing_keys(item, answers, |k| fresh.push(k));
-    }
-    let mut by_item = std::mem::take(&mut ev.evaluation.missing_required);
-    let reasons = by_item.split_off(ev.by_item);
-    // The keys of shown items are in file order, so one pass over the items rebuilds them
-    // with the changed item's keys replaced.
-    let mut old = by_item.into_iter().peekable();
-    let mut missing = Vec::with_capacity(old.len() + fresh.len() + reasons.len());
-    for it in def.items() {
-        while let Some(k) = old.next_if(|k| k.item == it.id) {
-            if it.id != changed_item {
-                missing.push(k);
-            }
-        }
-        if it.id == changed_item {
-            missing.append(&mut fresh);
-        }
-    }
-    ev.by_item = missing.len();
-    missing.extend(reasons);
-    ev.evaluation.complete = missing.is_empty();
-    ev.evaluation.missing_required = missing;
+        .position(|k| plan.position(&k.item) >= at)
+        .unwrap_or(ev.by_item);
+    let end = start
+        + keys[start..ev.by_item]
+            .iter()
+            .take_while(|k| k.item == changed_item)
+            .count();
+    ev.by_item = ev.by_item - (end - start) + fresh.len();
+    keys.splice(start..end, fresh);
+    out.complete = keys.is_empty();
 }
 
 /// The number an answer adds to a sum (before its weight).
@@ -412,18 +518,6 @@ fn is_complete(item: &Item, v: Option<&AnswerValue>) -> bool {
                 })
         }
         _ => true,
-    }
-}
-
-/// Calls `f` with every key an answer to `item` can have, in the order of
-/// [`Item::answer_keys`], without building the list first.
-fn for_each_key(item: &Item, mut f: impl FnMut(AnswerKey)) {
-    if item.perspectives.is_empty() && item.timeframes.is_empty() {
-        f(AnswerKey::item(item.id.clone()));
-        return;
-    }
-    for k in item.answer_keys() {
-        f(k);
     }
 }
 

@@ -454,7 +454,7 @@ impl Store {
                 None => d.answers.remove(&key),
             };
             instrument::reevaluate(&def, &d.plan, &d.answers, &mut d.evaluated, &item);
-            Ok(d.evaluated.evaluation.clone())
+            Ok(Arc::clone(&d.evaluated.evaluation))
         })?;
         Ok(Saved {
             saved_at: now,
@@ -485,7 +485,7 @@ impl Store {
             }
             .map_err(|e| db_error("saving the note", e))?;
             touch(tx, &mut d.row, &now)?;
-            Ok(d.evaluated.evaluation.clone())
+            Ok(Arc::clone(&d.evaluated.evaluation))
         })?;
         Ok(Saved {
             saved_at: now,

@@ -181,7 +181,9 @@ pub struct Addendum {
 #[serde(rename_all = "camelCase")]
 pub struct Saved {
     pub saved_at: String,
-    pub evaluation: Evaluation,
+    /// Shared with the store, which updates it in place at the next autosave once this is
+    /// dropped (or copies it, if it is still held).
+    pub evaluation: std::sync::Arc<Evaluation>,
 }
 
 /// The signed-in account's screenings.
