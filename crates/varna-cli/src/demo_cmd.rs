@@ -1,6 +1,9 @@
 //! `varna demo seed`: realistic synthetic screenings for demonstrations and benchmarks.
 //!
-//! Run by an administratör on a data folder set up with `varna init`. The seeder stores the
+//! Run by an administratör (`--as`) on a data folder set up with `varna init`, or without
+//! `--as` on a folder that is not set up yet: then it sets the folder up as a demo
+//! installation first (administratör `demo.admin`, first unit `DEMO-VUX`; the passphrase is
+//! read like `varna init` reads it, and the recovery key is printed once). The seeder stores the
 //! shipped instruments, makes sure three demo units and four demo accounts (`demo.hl1`…
 //! `demo.hl3` handläggare, `demo.al1` arbetsledare) exist, gives each demo account a fresh
 //! random passphrase that is never shown (so the accounts cannot be used to sign in unless an
@@ -17,23 +20,26 @@ use clap::{Args, Subcommand};
 use varna_core::export::PersonRole;
 use varna_core::instrument::{self, AnswerValue, Item, ItemKind};
 use varna_core::screening::NewScreening;
-use varna_core::store::{NewAccount, Role, Store};
+use varna_core::store::{FirstRun, NewAccount, Role, Store};
 use varna_core::Error;
 
 #[derive(Debug, Subcommand)]
 pub enum DemoCmd {
     /// Generate synthetic screenings over the shipped instruments, demo units and the last 12
-    /// months. Reads the passphrase of --as (an administratör; stdin: one line).
+    /// months. Reads the passphrase of --as (an administratör; stdin: one line). Without --as
+    /// on a folder not set up yet, sets it up as a demo installation first (administratör
+    /// demo.admin; reads its new passphrase and prints the recovery key once).
     Seed(SeedArgs),
 }
 
 #[derive(Debug, Args)]
 pub struct SeedArgs {
-    /// The data folder (set up with `varna init`).
+    /// The data folder (set up with `varna init`, or to be set up as a demo installation).
     #[arg(long, value_name = "DIR")]
     data_dir: PathBuf,
+    /// An administratör of the folder; needed once it is set up.
     #[arg(long = "as", value_name = "ADMIN")]
-    actor: String,
+    actor: Option<String>,
     /// How many screenings to create.
     #[arg(long, value_name = "N")]
     screenings: u32,
@@ -90,19 +96,40 @@ impl Rng {
     }
 }
 
-/// A passphrase nobody knows: 128 bits from the standard library's randomly keyed hasher.
+/// A passphrase nobody knows: two random (version 4) UUIDs, 244 bits from the system's
+/// random source.
 fn unknown_passphrase() -> String {
-    use std::hash::BuildHasher;
-    let s = std::collections::hash_map::RandomState::new();
-    let t = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| d.as_nanos())
-        .unwrap_or(0);
-    format!("demo-{:016x}{:016x}", s.hash_one(t), s.hash_one((t, 1u8)))
+    format!(
+        "demo-{}{}",
+        uuid::Uuid::new_v4().simple(),
+        uuid::Uuid::new_v4().simple()
+    )
 }
 
+/// The administratör of a folder that `demo seed` sets up itself.
+const DEMO_ADMIN: &str = "demo.admin";
+
 fn seed(a: SeedArgs) -> Result<ExitCode, Error> {
-    let mut admin = crate::store_cmd::unlock_as(&a.data_dir, &a.actor)?;
+    let mut admin = match &a.actor {
+        Some(actor) => crate::store_cmd::unlock_as(&a.data_dir, actor)?,
+        None if !Store::is_initialized(&a.data_dir) => crate::store_cmd::init_folder(
+            &a.data_dir,
+            &FirstRun {
+                admin_username: DEMO_ADMIN,
+                admin_display_name: "Demo Administratör",
+                passphrase: "",
+                unit_code: DEMO_UNITS[0].0,
+                unit_name: DEMO_UNITS[0].1,
+            },
+        )?,
+        None => {
+            return Err(Error::InvalidInput(
+                "this data folder is already set up: name one of its administratörer with \
+                 --as (the passphrase is read from standard input)"
+                    .into(),
+            ))
+        }
+    };
     admin.sync_instruments(&instrument::shipped::shipped())?;
     let mut instruments: Vec<String> = admin.instruments()?.into_iter().map(|i| i.id).collect();
     instruments.sort();

@@ -140,25 +140,17 @@ pub fn run(cmd: StoreCmd) -> Result<ExitCode, Error> {
                     "--unit takes CODE:NAME, e.g. IFO:Individ- och familjeomsorg".into(),
                 )
             })?;
-            let pass = secrets.new_passphrase("New passphrase for the administratör")?;
-            let (store, recovery) = Store::create_first_run(
+            init_folder(
                 &a.dir.data_dir,
-                FirstRun {
+                &FirstRun {
                     admin_username: &a.admin,
                     admin_display_name: a.admin_name.as_deref().unwrap_or(&a.admin),
-                    passphrase: &pass,
+                    passphrase: "",
                     unit_code: code,
                     unit_name: name,
                 },
-            )?;
-            store.lock();
-            println!("Set up {}.", a.dir.data_dir.display());
-            println!("Recovery key (återställningsnyckel). Write it down and keep it safe;");
-            println!(
-                "it is shown only this once and can unlock the data and set a new passphrase:"
-            );
-            println!();
-            println!("{}", recovery.to_grouped_string().as_str());
+            )?
+            .lock();
         }
         StoreCmd::User(UserCmd::Add(a)) => {
             let mut store = secrets.unlock(&a.dir.data_dir, &a.actor)?;
@@ -257,6 +249,31 @@ pub fn run(cmd: StoreCmd) -> Result<ExitCode, Error> {
         }
     }
     Ok(ExitCode::SUCCESS)
+}
+
+/// Sets up `data_dir` as `first` says, with a new passphrase read like every store command
+/// (`first.passphrase` is ignored), prints the recovery key once and returns the unlocked store.
+pub(crate) fn init_folder(
+    data_dir: &std::path::Path,
+    first: &FirstRun<'_>,
+) -> Result<Store, Error> {
+    let pass = Secrets::new().new_passphrase(&format!(
+        "New passphrase for the administratör {}",
+        first.admin_username
+    ))?;
+    let (store, recovery) = Store::create_first_run(
+        data_dir,
+        FirstRun {
+            passphrase: &pass,
+            ..*first
+        },
+    )?;
+    println!("Set up {}.", data_dir.display());
+    println!("Recovery key (återställningsnyckel). Write it down and keep it safe;");
+    println!("it is shown only this once and can unlock the data and set a new passphrase:");
+    println!();
+    println!("{}", recovery.to_grouped_string().as_str());
+    Ok(store)
 }
 
 /// Unlocks `data_dir` as `username`, reading the passphrase like every store command (for
