@@ -60,7 +60,14 @@ fn answer_key(def: &Instrument, key: &str) -> Result<AnswerKey> {
             def.id, def.version, k.item
         ))
     })?;
-    if !item.answer_keys().contains(&k) {
+    // The item's keys are one per declared perspective (or none) × time frame (or none).
+    let fits = |declared: &[String], given: Option<&String>| match given {
+        None => declared.is_empty(),
+        Some(g) => declared.contains(g),
+    };
+    if !fits(&item.perspectives, k.perspective.as_ref())
+        || !fits(&item.timeframes, k.timeframe.as_ref())
+    {
         let keys: Vec<String> = item.answer_keys().iter().map(|k| k.to_string()).collect();
         return Err(Error::InvalidInput(format!(
             "`{k}` is not an answer of item `{}`; expected one of: {}",
@@ -245,29 +252,29 @@ impl Store {
         f: impl FnOnce(&rusqlite::Transaction<'_>, &mut Draft) -> Result<T>,
     ) -> Result<T> {
         let actor_id = self.actor().id.clone();
-        let cached = self.take_draft_cache();
-        let (out, draft, data_version) = self.with_tx(|tx| {
+        let cached = self
+            .take_draft_cache()
+            .filter(|c| c.draft.row.id == id && c.actor_id == actor_id);
+        let (out, mut cache) = self.with_tx(|tx| {
             let data_version = data_version(tx)?;
             let unchanged = cached.filter(|c| {
-                c.draft.row.id == id
-                    && c.actor_id == actor_id
-                    && c.data_version == data_version
-                    && c.total_changes == tx.total_changes()
+                c.data_version == data_version && c.total_changes == tx.total_changes()
             });
-            let mut draft = match unchanged {
-                Some(c) => c.draft,
-                None => load_draft(tx, id, &actor_id)?,
+            let mut cache = match unchanged {
+                Some(c) => c,
+                None => Box::new(DraftCache {
+                    data_version,
+                    total_changes: 0,
+                    draft: load_draft(tx, id, &actor_id)?,
+                    actor_id,
+                }),
             };
-            let out = f(tx, &mut draft)?;
-            Ok((out, draft, data_version))
+            let out = f(tx, &mut cache.draft)?;
+            Ok((out, cache))
         })?;
-        let total_changes = self.conn().total_changes();
-        self.set_draft_cache(DraftCache {
-            data_version,
-            total_changes,
-            actor_id,
-            draft,
-        });
+        // Commits by this connection leave `data_version` as it was; its own row count moves.
+        cache.total_changes = self.conn().total_changes();
+        self.set_draft_cache(cache);
         Ok(out)
     }
 

@@ -354,12 +354,12 @@ impl Store {
         &self.conn
     }
 
-    pub(crate) fn take_draft_cache(&mut self) -> Option<crate::screening::DraftCache> {
-        self.draft_cache.take().map(|b| *b)
+    pub(crate) fn take_draft_cache(&mut self) -> Option<Box<crate::screening::DraftCache>> {
+        self.draft_cache.take()
     }
 
-    pub(crate) fn set_draft_cache(&mut self, cache: crate::screening::DraftCache) {
-        self.draft_cache = Some(Box::new(cache));
+    pub(crate) fn set_draft_cache(&mut self, cache: Box<crate::screening::DraftCache>) {
+        self.draft_cache = Some(cache);
     }
 
     /// Runs `f` in an immediate transaction and commits it durably (`synchronous=FULL`).
