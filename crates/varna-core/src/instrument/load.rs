@@ -126,7 +126,7 @@ impl<'a, 'i> Tab<'a, 'i> {
 
     fn opt<T: DeserializeOwned>(&self, ctx: &mut Ctx, key: &str) -> Option<Spanned<T>> {
         let v = self.get(key)?;
-        de(ctx, v, &format!("`{key}` in {}", self.what)).map(|t| Spanned::new(v.span(), t))
+        de(ctx, v, || format!("`{key}` in {}", self.what)).map(|t| Spanned::new(v.span(), t))
     }
 
     /// A required Swedish/English text.
@@ -145,35 +145,42 @@ impl<'a, 'i> Tab<'a, 'i> {
 
     fn opt_text(&self, ctx: &mut Ctx, key: &str) -> Option<Text> {
         let v = self.get(key)?;
-        let what = format!("`{key}` of {}", self.what);
+        // Built only for a message: this runs for every text of every file.
+        let what = || format!("`{key}` of {}", self.what);
         let DeValue::Table(t) = v.get_ref() else {
             ctx.err(
                 v.span().start,
-                format!("{what} must be a table like {{ sv = \"…\", en = \"…\" }}"),
+                format!(
+                    "{} must be a table like {{ sv = \"…\", en = \"…\" }}",
+                    what()
+                ),
             );
             return None;
         };
-        let tab = Tab {
-            t,
-            span: v.span(),
-            what: what.clone(),
-        };
-        for (k, span) in tab.keys() {
-            if k != "sv" && k != "en" {
+        for (k, _) in t.iter() {
+            let name: &str = k.get_ref().as_ref();
+            if name != "sv" && name != "en" {
                 ctx.err(
-                    span.start,
-                    format!("unknown language `{k}` in {what}; write `sv` (required) and `en`"),
+                    k.span().start,
+                    format!(
+                        "unknown language `{name}` in {}; write `sv` (required) and `en`",
+                        what()
+                    ),
                 );
             }
         }
-        let sv: Option<Spanned<String>> = tab.opt(ctx, "sv");
-        let en: Option<Spanned<String>> = tab.opt(ctx, "en");
+        let lang = |ctx: &mut Ctx, lang: &str| -> Option<Spanned<String>> {
+            let v = t.get(lang)?;
+            de(ctx, v, || format!("`{lang}` in {}", what())).map(|s| Spanned::new(v.span(), s))
+        };
+        let sv = lang(ctx, "sv");
+        let en = lang(ctx, "en");
         let sv = match sv {
             None => {
-                if tab.get("sv").is_none() {
+                if t.get("sv").is_none() {
                     ctx.err(
                         v.span().start,
-                        format!("missing Swedish text (`sv`) in {what}"),
+                        format!("missing Swedish text (`sv`) in {}", what()),
                     );
                 }
                 String::new()
@@ -181,7 +188,7 @@ impl<'a, 'i> Tab<'a, 'i> {
             Some(s) if s.get_ref().trim().is_empty() => {
                 ctx.err(
                     s.span().start,
-                    format!("the Swedish text (`sv`) of {what} is empty"),
+                    format!("the Swedish text (`sv`) of {} is empty", what()),
                 );
                 String::new()
             }
@@ -245,12 +252,13 @@ impl<'a, 'i> Tab<'a, 'i> {
     }
 }
 
-fn de<T: DeserializeOwned>(ctx: &mut Ctx, v: &Val, what: &str) -> Option<T> {
+/// Deserialises `v`; `what` (only built when there is an error) names it in the message.
+fn de<T: DeserializeOwned>(ctx: &mut Ctx, v: &Val, what: impl FnOnce() -> String) -> Option<T> {
     match T::deserialize(ValueDeserializer::from(v.clone())) {
         Ok(t) => Some(t),
         Err(e) => {
             let at = e.span().unwrap_or_else(|| v.span()).start;
-            ctx.err(at, format!("{what}: {}", e.message()));
+            ctx.err(at, format!("{}: {}", what(), e.message()));
             None
         }
     }
