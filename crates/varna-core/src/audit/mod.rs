@@ -627,6 +627,11 @@ impl Store {
     /// evidence, and later rows re-seal the head).
     fn verify_audit_unchecked(&self) -> Result<AuditReport> {
         let report = check_chain(self.conn(), self.db_key_bytes(), self.store_id())?;
+        self.with_recorded_break(report)
+    }
+
+    /// `report` (the chain as it is now), or the first break recorded in the log earlier.
+    fn with_recorded_break(&self, report: AuditReport) -> Result<AuditReport> {
         if !report.ok {
             return Ok(report);
         }
@@ -681,7 +686,7 @@ impl Store {
     /// the last unlock and the unlock itself, then runs retention when it is configured.
     pub(crate) fn after_unlock(&mut self, kind: UnlockKind, failures: u32) -> Result<()> {
         let chain = check_chain(self.conn(), self.db_key_bytes(), self.store_id())?;
-        let report = self.verify_audit_unchecked()?;
+        let report = self.with_recorded_break(chain.clone())?;
         let me = self.actor().id.clone();
         // Log a break the chain shows now; one recorded earlier is already in the log.
         let broken = chain.first_broken.clone();
