@@ -4,7 +4,6 @@
 //! `audit verify` exits 0 when the log is intact and 1 when it is broken, printing the
 //! first broken row; other failures exit 2 like every `varna` command.
 
-use std::io::{BufRead, IsTerminal};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
@@ -13,7 +12,6 @@ use varna_core::audit::AuditFilter;
 use varna_core::retention::RetentionSettings;
 use varna_core::store::Store;
 use varna_core::Error;
-use zeroize::Zeroizing;
 
 #[derive(Debug, Subcommand)]
 pub enum AuditCmd {
@@ -82,27 +80,9 @@ pub struct SetArgs {
     draft_days: u32,
 }
 
+/// The one unlock of the CLI (passphrase from the terminal or one line of stdin).
 fn unlock(data_dir: &Path, username: &str) -> Result<Store, Error> {
-    let delay = Store::unlock_delay(data_dir);
-    if delay.wait_seconds > 0 {
-        return Err(Error::RateLimited {
-            wait_seconds: delay.wait_seconds,
-        });
-    }
-    let pass = if std::io::stdin().is_terminal() {
-        Zeroizing::new(
-            rpassword::prompt_password(format!("Passphrase for {username}: "))
-                .map_err(|e| Error::io("reading a passphrase", e))?,
-        )
-    } else {
-        let mut line = Zeroizing::new(String::new());
-        std::io::stdin()
-            .lock()
-            .read_line(&mut line)
-            .map_err(|e| Error::io("reading a passphrase from standard input", e))?;
-        Zeroizing::new(line.trim_end_matches(['\r', '\n']).to_string())
-    };
-    Store::unlock(data_dir, username, &pass)
+    crate::store_cmd::unlock_as(data_dir, username)
 }
 
 macro_rules! print_json {

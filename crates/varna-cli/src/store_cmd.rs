@@ -1,5 +1,5 @@
-//! Setup and scripting commands for the encrypted store: `init`, `user add|passwd|list`,
-//! `backup`, `restore`.
+//! Setup and scripting commands for the encrypted store: `init`,
+//! `user add|passwd|list|deactivate`, `recovery-key rotate`, `backup`, `restore`.
 //!
 //! Passphrases never come from arguments (they would end up in shell history and the
 //! process list). With a terminal they are prompted for without echo; otherwise they are
@@ -62,6 +62,23 @@ pub enum UserCmd {
     Passwd(UserPasswdArgs),
     /// List accounts. Administrators only; reads the passphrase of --as.
     List(UserListArgs),
+    /// Deactivate an account and revoke its access: its key slot is removed and the
+    /// database is re-keyed, so its passphrase, old copies of the key file and the old
+    /// database key no longer open anything. Backups made before stay readable with the
+    /// credentials valid then. Administrators only; reads the passphrase of --as.
+    Deactivate(UserDeactivateArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct UserDeactivateArgs {
+    #[command(flatten)]
+    dir: DataDir,
+    /// The administratör doing this.
+    #[arg(long = "as", value_name = "ADMIN")]
+    actor: String,
+    /// The account to deactivate.
+    #[arg(long)]
+    username: String,
 }
 
 #[derive(Debug, Args)]
@@ -223,6 +240,27 @@ pub fn run(cmd: StoreCmd) -> Result<ExitCode, Error> {
                 }
             }
         }
+        StoreCmd::User(UserCmd::Deactivate(a)) => {
+            let mut store = secrets.unlock(&a.dir.data_dir, &a.actor)?;
+            let result = store
+                .account_by_username(&a.username)
+                .and_then(|acc| store.deactivate_account(&acc.id));
+            store.lock();
+            let rekeyed = result?;
+            println!(
+                "Deactivated {}. The database was re-keyed (key epoch {}); backups made \
+                 before this still open with the credentials valid when they were made.",
+                a.username.trim().to_lowercase(),
+                rekeyed.key_epoch
+            );
+            if !rekeyed.need_new_passphrase.is_empty() {
+                println!(
+                    "These accounts had an old-format key slot and need a new passphrase \
+                     (varna user passwd --as ADMIN): {}",
+                    rekeyed.need_new_passphrase.join(", ")
+                );
+            }
+        }
         StoreCmd::Backup(a) => {
             let store = secrets.unlock(&a.dir.data_dir, &a.actor)?;
             let info = store.backup_to(&a.out);
@@ -327,7 +365,7 @@ impl Secrets {
     }
 
     fn unlock(&mut self, data_dir: &std::path::Path, username: &str) -> Result<Store, Error> {
-        let delay = Store::unlock_delay(data_dir);
+        let delay = Store::unlock_delay(data_dir, username);
         if delay.wait_seconds > 0 {
             return Err(Error::RateLimited {
                 wait_seconds: delay.wait_seconds,

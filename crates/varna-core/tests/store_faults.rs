@@ -55,7 +55,7 @@ fn a_truncated_database_is_reported_as_damaged_and_left_untouched() {
     std::fs::write(db(dir.path()), &original).unwrap();
     assert_eq!(unit_count(dir.path()), 2);
     // A right passphrase with a damaged database is not counted as a failed attempt.
-    assert_eq!(Store::unlock_delay(dir.path()).failures, 0);
+    assert_eq!(Store::unlock_delay(dir.path(), "admin").failures, 0);
 }
 
 #[test]
@@ -113,7 +113,7 @@ fn a_truncated_key_file_falls_back_to_its_backup_copy_and_is_repaired() {
     let err = Store::unlock(dir.path(), "admin", PASS).unwrap_err();
     assert_eq!(err.code(), ErrorCode::Corrupt, "{err}");
     assert!(err.to_string().contains("key file is damaged"), "{err}");
-    assert_eq!(Store::unlock_delay(dir.path()).failures, 0);
+    assert_eq!(Store::unlock_delay(dir.path(), "admin").failures, 0);
     std::fs::write(&keys, &original).unwrap();
     assert_eq!(unit_count(dir.path()), 2);
 }

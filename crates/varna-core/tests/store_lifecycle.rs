@@ -41,12 +41,31 @@ fn add_worker(
 }
 
 /// Makes the recorded last failure `seconds` older, as if that much time had passed.
+/// Moves every failed-attempt record in the key file `seconds` into the past (both copies,
+/// with the checksum recomputed), as if that much time had passed.
 fn age_unlock_state(dir: &Path, seconds: i64) {
-    let path = dir.join("varna.unlock-state");
-    let mut v: serde_json::Value = serde_json::from_slice(&std::fs::read(&path).unwrap()).unwrap();
-    let t = v["last_failure"].as_i64().unwrap();
-    v["last_failure"] = serde_json::json!(t - seconds);
-    std::fs::write(&path, serde_json::to_vec(&v).unwrap()).unwrap();
+    edit_key_file(dir, |v| {
+        for (_, rec) in v["throttle"].as_object_mut().unwrap().iter_mut() {
+            let t = rec["last_failure"].as_i64().unwrap();
+            rec["last_failure"] = serde_json::json!(t - seconds);
+        }
+    });
+}
+
+/// Rewrites the key file's JSON body with `f` and a matching checksum header.
+fn edit_key_file(dir: &Path, f: impl Fn(&mut serde_json::Value)) {
+    for name in ["varna.keys", "varna.keys.bak"] {
+        let path = dir.join(name);
+        let bytes = std::fs::read(&path).unwrap();
+        let nl = bytes.iter().position(|b| *b == b'\n').unwrap();
+        let mut v: serde_json::Value = serde_json::from_slice(&bytes[nl + 1..]).unwrap();
+        f(&mut v);
+        let body = serde_json::to_vec_pretty(&v).unwrap();
+        let sum = hex::encode(ring::digest::digest(&ring::digest::SHA256, &body));
+        let mut out = format!("varna-keys v1 sha256={sum}\n").into_bytes();
+        out.extend_from_slice(&body);
+        std::fs::write(&path, out).unwrap();
+    }
 }
 
 #[test]
@@ -111,12 +130,14 @@ fn wrong_passphrase_and_unknown_user_give_the_same_clear_error() {
     assert!(matches!(e1, Error::WrongPassphrase));
     assert!(matches!(e2, Error::WrongPassphrase));
     assert_eq!(e1.to_string(), "wrong passphrase or recovery key");
-    assert_eq!(Store::unlock_delay(dir.path()).failures, 2);
-    // A success resets the count.
+    // Each username has its own count.
+    assert_eq!(Store::unlock_delay(dir.path(), "admin").failures, 1);
+    assert_eq!(Store::unlock_delay(dir.path(), "nobody").failures, 1);
+    // A success resets the account's own count.
     Store::unlock(dir.path(), "admin", ADMIN_PASS)
         .unwrap()
         .lock();
-    assert_eq!(Store::unlock_delay(dir.path()).failures, 0);
+    assert_eq!(Store::unlock_delay(dir.path(), "admin").failures, 0);
 }
 
 #[test]
@@ -129,7 +150,7 @@ fn after_five_failures_a_growing_delay_applies_and_survives_a_restart() {
             Err(Error::WrongPassphrase)
         ));
     }
-    let delay = Store::unlock_delay(dir.path());
+    let delay = Store::unlock_delay(dir.path(), "admin");
     assert_eq!(delay.failures, 5);
     assert!(delay.wait_seconds > 0 && delay.wait_seconds <= 30);
     // Even the right passphrase must wait; the state lives on disk, so every new call (as
@@ -140,12 +161,12 @@ fn after_five_failures_a_growing_delay_applies_and_survives_a_restart() {
     }
     // When the delay has passed, one more wrong attempt doubles it.
     age_unlock_state(dir.path(), 31);
-    assert_eq!(Store::unlock_delay(dir.path()).wait_seconds, 0);
+    assert_eq!(Store::unlock_delay(dir.path(), "admin").wait_seconds, 0);
     assert!(matches!(
         Store::unlock(dir.path(), "admin", "wrong again!!"),
         Err(Error::WrongPassphrase)
     ));
-    let delay = Store::unlock_delay(dir.path());
+    let delay = Store::unlock_delay(dir.path(), "admin");
     assert!(
         delay.wait_seconds > 30 && delay.wait_seconds <= 60,
         "{delay:?}"
@@ -154,7 +175,7 @@ fn after_five_failures_a_growing_delay_applies_and_survives_a_restart() {
     Store::unlock(dir.path(), "admin", ADMIN_PASS)
         .unwrap()
         .lock();
-    assert_eq!(Store::unlock_delay(dir.path()).failures, 0);
+    assert_eq!(Store::unlock_delay(dir.path(), "admin").failures, 0);
 }
 
 #[test]
@@ -186,7 +207,9 @@ fn a_wrong_recovery_key_is_refused_and_counted() {
     let err = Store::unlock_with_recovery(dir.path(), &other, "admin", "a brand new passphrase")
         .unwrap_err();
     assert!(matches!(err, Error::WrongPassphrase));
-    assert_eq!(Store::unlock_delay(dir.path()).failures, 1);
+    // The recovery key has its own count (an empty username asks for it).
+    assert_eq!(Store::unlock_delay(dir.path(), "").failures, 1);
+    assert_eq!(Store::unlock_delay(dir.path(), "admin").failures, 0);
     // The old passphrase still works: nothing was changed.
     Store::unlock(dir.path(), "admin", ADMIN_PASS)
         .unwrap()

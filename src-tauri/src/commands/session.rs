@@ -103,7 +103,7 @@ pub fn app_info(state: State<'_, AppState>) -> CommandResult<AppInfo> {
         data_dir: state.data_dir.display().to_string(),
         initialized: Store::is_initialized(&state.data_dir),
         unlocked: state.is_unlocked(),
-        unlock_wait_seconds: Store::unlock_delay(&state.data_dir).wait_seconds,
+        unlock_wait_seconds: Store::unlock_delay(&state.data_dir, "").wait_seconds,
     })
 }
 

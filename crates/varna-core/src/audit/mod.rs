@@ -79,6 +79,10 @@ pub enum Event {
     RetentionDelete,
     /// The check at unlock found the log broken.
     AuditBroken,
+    /// The database key was replaced (after a revocation or a new recovery key).
+    Rekey,
+    /// The check at unlock found the database or data folder behind its anchor.
+    RollbackDetected,
 }
 
 impl Event {
@@ -111,6 +115,8 @@ impl Event {
         Event::RetentionRun,
         Event::RetentionDelete,
         Event::AuditBroken,
+        Event::Rekey,
+        Event::RollbackDetected,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -143,6 +149,8 @@ impl Event {
             Event::RetentionRun => "retention_run",
             Event::RetentionDelete => "retention_delete",
             Event::AuditBroken => "audit_broken",
+            Event::Rekey => "rekey",
+            Event::RollbackDetected => "rollback_detected",
         }
     }
 
@@ -603,6 +611,16 @@ fn count_rows(conn: &Connection) -> Result<u64> {
         .map_err(|e| db_error("checking the access log", e))
 }
 
+/// Failed unlock attempts of one account (or an unknown username, or the recovery key)
+/// not yet in the log.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct FailedAttempts {
+    /// The account whose username was tried, if it is one.
+    pub(crate) account_id: Option<String>,
+    pub(crate) recovery_key: bool,
+    pub(crate) count: u32,
+}
+
 /// How the store was opened, for the unlock row.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum UnlockKind {
@@ -638,7 +656,8 @@ impl Store {
         let recorded: Option<(String, String, String)> = self
             .conn()
             .query_row(
-                "SELECT object_id, at, detail FROM audit_log WHERE event = 'audit_broken'
+                "SELECT object_id, at, detail FROM audit_log
+                 WHERE event IN ('audit_broken', 'rollback_detected')
                  ORDER BY seq LIMIT 1",
                 [],
                 |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
@@ -683,8 +702,14 @@ impl Store {
     }
 
     /// Runs at every unlock, setup and restore: checks the log, logs failed attempts since
-    /// the last unlock and the unlock itself, then runs retention when it is configured.
-    pub(crate) fn after_unlock(&mut self, kind: UnlockKind, failures: u32) -> Result<()> {
+    /// they were last logged, any rollback finding and the unlock itself, then runs
+    /// retention when it is configured.
+    pub(crate) fn after_unlock(
+        &mut self,
+        kind: UnlockKind,
+        failed: &[FailedAttempts],
+        rollback: &[String],
+    ) -> Result<()> {
         let chain = check_chain(self.conn(), self.db_key_bytes(), self.store_id())?;
         let report = self.with_recorded_break(chain.clone())?;
         let me = self.actor().id.clone();
@@ -700,12 +725,25 @@ impl Store {
                     Obj::of("audit_row", &b.seq.to_string()).detail(b.reason.clone()),
                 )?;
             }
-            if failures > 0 {
+            for f in failed {
+                let (obj, what) = match (&f.account_id, f.recovery_key) {
+                    (_, true) => (Obj::none(), "with the recovery key"),
+                    (Some(id), false) => (Obj::account(id), "with this account's username"),
+                    (None, false) => (Obj::none(), "with a username that has no account"),
+                };
                 record(
                     tx,
                     None,
                     Event::UnlockFailed,
-                    Obj::none().detail(format!("{failures} failed attempts since last unlock")),
+                    obj.detail(format!("{} failed attempts {what}", f.count)),
+                )?;
+            }
+            for finding in rollback {
+                record(
+                    tx,
+                    None,
+                    Event::RollbackDetected,
+                    Obj::none().detail(finding.clone()),
                 )?;
             }
             let (event, how) = match kind {
@@ -721,8 +759,9 @@ impl Store {
     }
 
     /// Test hook: runs raw SQL on the decrypted database, e.g. to tamper with the access log
-    /// in tests. Not part of the API; never used by the shell or the CLI. Anyone holding an
-    /// unlocked `Store` can already read and write everything (see docs/SECURITY.md).
+    /// in tests. Only with the `test-hooks` feature, which release builds of the app and
+    /// the CLI never enable.
+    #[cfg(feature = "test-hooks")]
     #[doc(hidden)]
     pub fn __test_raw_sql(&self, sql: &str) -> Result<()> {
         self.conn()
@@ -731,6 +770,7 @@ impl Store {
     }
 
     /// Test hook: one text value from raw SQL on the decrypted database.
+    #[cfg(feature = "test-hooks")]
     #[doc(hidden)]
     pub fn __test_query_texts(&self, sql: &str) -> Result<Vec<String>> {
         let mut stmt = self

@@ -28,7 +28,15 @@ impl Store {
     pub fn bench_bulk_insert(&mut self, rows: &[BulkScreening]) -> Result<()> {
         self.require(&[Role::Administrator], "bulk inserting")?;
         let now = chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
+        let me = self.actor().id.clone();
         self.with_tx(|tx| {
+            // Even a benchmark's bulk write is in the access log.
+            crate::audit::record(
+                tx,
+                Some(&me),
+                crate::audit::Event::ScreeningCreate,
+                crate::audit::Obj::none().detail(format!("bulk insert of {} rows", rows.len())),
+            )?;
             let mut stmt = tx
                 .prepare_cached(
                     "INSERT INTO screenings (id, instrument_id, instrument_version, unit_id,

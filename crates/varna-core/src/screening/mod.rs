@@ -19,6 +19,7 @@
 //! ids, never an answer, a note or a case reference.
 
 mod access;
+#[cfg(feature = "bench-hooks")]
 mod bench_hooks;
 mod conduct;
 pub(crate) use conduct::{item_key, DraftCache};
@@ -26,6 +27,7 @@ mod instruments;
 mod tally;
 
 #[doc(hidden)]
+#[cfg(feature = "bench-hooks")]
 pub use bench_hooks::BulkScreening;
 
 use std::collections::BTreeMap;

@@ -143,9 +143,23 @@ impl Store {
         )
     }
 
-    /// The tally for the months `from..=to`, one row per non-zero count, sorted by month,
-    /// unit, instrument, version, measure and category. Counts only; any signed-in role.
+    /// Test hook: the unsuppressed tally (see [`Store::tally_rows_unsuppressed`]). Only
+    /// with the `test-hooks` feature; the app and the CLI publish counts only through
+    /// `stats`, which suppresses small cells.
+    #[cfg(any(feature = "test-hooks", feature = "bench-hooks"))]
+    #[doc(hidden)]
     pub fn tally_rows(&self, from: YearMonth, to: YearMonth) -> Result<Vec<CountRow>> {
+        self.tally_rows_unsuppressed(from, to)
+    }
+
+    /// The tally for the months `from..=to`, one row per non-zero count, sorted by month,
+    /// unit, instrument, version, measure and category. Counts only, unsuppressed: for
+    /// `stats`, which applies the disclosure control before anything is shown.
+    pub(crate) fn tally_rows_unsuppressed(
+        &self,
+        from: YearMonth,
+        to: YearMonth,
+    ) -> Result<Vec<CountRow>> {
         self.require(ANY_ROLE, "reading statistics")?;
         if from > to {
             return Err(Error::InvalidInput(

@@ -326,7 +326,7 @@ impl Store {
             .map(|c| c.to_lowercase())
             .collect();
         let rows: Vec<CountRow> = self
-            .tally_rows(period.from(), period.to())?
+            .tally_rows_unsuppressed(period.from(), period.to())?
             .into_iter()
             .filter(|r| visible.contains(&r.unit_code.as_str().to_lowercase()))
             .collect();

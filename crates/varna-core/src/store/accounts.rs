@@ -230,20 +230,16 @@ impl Store {
                 insert_membership(tx, &id, unit_id)?;
             }
             // The key slot is written before the commit: if writing it fails, the account
-            // is rolled back; if the commit fails, the slot is orphaned and harmless.
+            // is rolled back; if the commit fails, the slot is orphaned and removed by the
+            // re-key at the next unlock (it belongs to no active account).
+            let _gate = super::throttle::Gate::acquire(&data_dir)?;
             let (mut kf, _) = super::keyfile::KeyFile::read(&data_dir)?;
             if kf.store_id != store_id {
                 return Err(Error::Corrupt(
                     "the key file does not belong to the open database".into(),
                 ));
             }
-            kf.set_passphrase_slot(
-                &id,
-                &username,
-                new.passphrase,
-                KdfParams::OWASP_MINIMUM,
-                &db_key,
-            )?;
+            kf.set_passphrase_slot(&id, &username, new.passphrase, KdfParams::CURRENT, &db_key)?;
             kf.write(&data_dir)
         })?;
         load_account(&self.conn, &id)?.ok_or_else(|| Error::Internal("account vanished".into()))
@@ -330,9 +326,11 @@ impl Store {
         self.existing_account(account_id)
     }
 
-    /// Deactivates an account and removes its key slot, so its passphrase no longer opens
-    /// anything. An administrator cannot deactivate themselves or the last administrator.
-    pub fn deactivate_account(&mut self, account_id: &str) -> Result<()> {
+    /// Deactivates an account and revokes its access: its key slot is removed and the
+    /// database is re-keyed (see `rekey`), so its passphrase, an old copy of the key file
+    /// and the old raw database key no longer open the database. An administrator cannot
+    /// deactivate themselves or the last administrator.
+    pub fn deactivate_account(&mut self, account_id: &str) -> Result<super::Rekeyed> {
         self.require(&[Role::Administrator], "deactivating an account")?;
         let account = self.existing_account(account_id)?;
         if account.id == self.actor.id {
@@ -343,11 +341,9 @@ impl Store {
         if account.role == Role::Administrator {
             self.ensure_another_admin(account_id)?;
         }
-        self.update_key_file(|kf| {
-            kf.remove_slot(account_id);
-            Ok(())
-        })?;
         let me = self.actor.id.clone();
+        // First the account (a crash after this is finished by the next unlock, which
+        // re-keys because the key file still has a slot of an inactive account)…
         self.with_tx(|tx| {
             audit::record(
                 tx,
@@ -358,7 +354,10 @@ impl Store {
             tx.execute("UPDATE accounts SET active = 0 WHERE id = ?1", [account_id])
                 .map_err(|e| db_error("deactivating the account", e))
                 .map(|_| ())
-        })
+        })?;
+        // …then the key: the slot goes and every other slot gets the new key.
+        let gate = super::throttle::Gate::acquire(&self.data_dir)?;
+        self.rekey(&gate, "account_deactivate", None)
     }
 
     /// Sets a new passphrase for another account (it forgot it). Administrators only.
@@ -375,7 +374,7 @@ impl Store {
                 &account.id,
                 &account.username,
                 new_passphrase,
-                KdfParams::OWASP_MINIMUM,
+                KdfParams::CURRENT,
                 &key,
             )
         })?;
@@ -398,20 +397,21 @@ impl Store {
                 &me.id,
                 &me.username,
                 new_passphrase,
-                KdfParams::OWASP_MINIMUM,
+                KdfParams::CURRENT,
                 &key,
             )
         })?;
         self.audit_now(Event::PassphraseChange, Obj::account(&me.id))
     }
 
-    /// Makes a new recovery key; the old one stops working. Administrators only.
+    /// Makes a new recovery key and re-keys the database, so neither the old recovery key
+    /// nor the old database key opens it any more. Administrators only.
     pub fn rotate_recovery_key(&mut self) -> Result<super::RecoveryKey> {
         self.require(&[Role::Administrator], "making a new recovery key")?;
         let recovery = super::RecoveryKey::generate()?;
-        let key = self.db_key.clone();
-        self.update_key_file(|kf| kf.set_recovery_slot(recovery.bytes(), &key))?;
         self.audit_now(Event::RecoveryKeyRotate, Obj::none())?;
+        let gate = super::throttle::Gate::acquire(&self.data_dir)?;
+        self.rekey(&gate, "recovery_key_rotate", Some(&recovery))?;
         Ok(recovery)
     }
 

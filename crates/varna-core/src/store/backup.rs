@@ -34,9 +34,9 @@ use crate::error::{Error, Result};
 
 const MAGIC: &[u8] = b"VARNA-BACKUP-1\n";
 const MAX_HEADER: u32 = 1024 * 1024;
-const RESTORE_DB: &str = "varna.db.restore";
-const RESTORE_KEYS: &str = "varna.keys.restore";
-const RESTORE_MARKER: &str = "varna.restore-pending";
+pub(super) const RESTORE_DB: &str = "varna.db.restore";
+pub(super) const RESTORE_KEYS: &str = "varna.keys.restore";
+pub(super) const RESTORE_MARKER: &str = "varna.restore-pending";
 
 /// What a backup file says about itself (checked structurally, not yet decrypted).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -68,10 +68,12 @@ impl Store {
     pub fn backup_to(&self, out: &Path) -> Result<BackupInfo> {
         self.require(&[Role::Administrator], "making a backup")?;
         let export = fsutil::temp_sibling(out);
-        let result = self.export_to(&export).and_then(|schema_version| {
-            let (kf, _) = KeyFile::read(&self.data_dir)?;
-            write_container(&export, out, &kf, &self.store_id, schema_version)
-        });
+        let result = self
+            .export_with_key(&export, &self.db_key)
+            .and_then(|schema_version| {
+                let (kf, _) = KeyFile::read(&self.data_dir)?;
+                write_container(&export, out, &kf, &self.store_id, schema_version)
+            });
         let _ = super::remove_db_files(&export);
         if result.is_ok() {
             self.audit_now(crate::audit::Event::Backup, crate::audit::Obj::none())?;
@@ -79,10 +81,12 @@ impl Store {
         result
     }
 
-    fn export_to(&self, export: &Path) -> Result<u32> {
+    /// Copies the database into a new file `export`, encrypted under `key` (the store's own
+    /// key for a backup, a new key for a re-key). Returns the schema version.
+    pub(super) fn export_with_key(&self, export: &Path, key: &keyfile::DbKey) -> Result<u32> {
         let key = Zeroizing::new(format!(
             "x'{}'",
-            Zeroizing::new(hex::encode_upper(self.db_key.as_ref())).as_str()
+            Zeroizing::new(hex::encode_upper(key.as_ref())).as_str()
         ));
         let path = export
             .to_str()
@@ -137,7 +141,20 @@ impl Store {
     ) -> Result<Store> {
         super::create_data_dir(data_dir)?;
         finish_restore(data_dir)?;
-        throttle::check(data_dir)?;
+        // Attempts are throttled by the current folder's records when it is set up (a
+        // restore into an empty folder has none: such a file can be attacked offline anyway,
+        // where Argon2id is the defence).
+        let gate = throttle::Gate::acquire(data_dir)?;
+        let mut current_kf = KeyFile::read(data_dir).ok().map(|(kf, _)| kf);
+        let bucket = current_kf.as_ref().map(|kf| {
+            throttle::user_bucket(
+                kf,
+                &accounts::normalize_username(username).unwrap_or_default(),
+            )
+        });
+        if let (Some(kf), Some(b)) = (current_kf.as_mut(), bucket.as_deref()) {
+            throttle::check(data_dir, kf, b)?;
+        }
         let (header, start) = read_header(file)?;
         let kf = KeyFile::from_bytes(header.key_file.as_bytes()).map_err(|_| not_a_backup())?;
         if kf.store_id != header.store_id {
@@ -173,6 +190,11 @@ impl Store {
             Ok(v) => v,
             Err(e) => {
                 let _ = super::remove_db_files(&staging_db);
+                if matches!(e, Error::WrongPassphrase) {
+                    if let (Some(kf), Some(b)) = (current_kf.as_mut(), bucket.as_deref()) {
+                        throttle::record_failure(data_dir, kf, b);
+                    }
+                }
                 return Err(e);
             }
         };
@@ -189,10 +211,16 @@ impl Store {
             return Err(e);
         }
         finish_restore(data_dir)?;
-        let failures = throttle::current(data_dir).failures;
-        throttle::reset(data_dir);
+        throttle::remove_legacy_file(data_dir);
         let mut store = Store::open(data_dir, db_key, &kf, &account_id)?;
-        store.after_unlock(crate::audit::UnlockKind::Restore, failures)?;
+        // A restore is a deliberate step back: the anchors are set to the restored log
+        // (inside `finish_unlock`), and the restore itself is logged.
+        store.finish_unlock(
+            crate::audit::UnlockKind::Restore,
+            &gate,
+            kf,
+            super::UnlockNotes::default(),
+        )?;
         Ok(store)
     }
 }
@@ -207,19 +235,12 @@ fn verify_staged(
     passphrase: &str,
 ) -> Result<(keyfile::DbKey, String)> {
     let username = accounts::normalize_username(username).unwrap_or_default();
+    let _ = data_dir;
     let Some(slot) = kf.slot_for_user(&username) else {
         keyfile::dummy_derivation(passphrase);
-        throttle::record_failure(data_dir);
         return Err(Error::WrongPassphrase);
     };
-    let db_key = match kf.open_with_passphrase(slot, passphrase) {
-        Ok(k) => k,
-        Err(Error::WrongPassphrase) => {
-            throttle::record_failure(data_dir);
-            return Err(Error::WrongPassphrase);
-        }
-        Err(e) => return Err(e),
-    };
+    let db_key = kf.open_with_passphrase(slot, passphrase)?;
     let conn = open_db(staging_db, &db_key, kf.page_mac, OpenMode::Check).map_err(|e| match e {
         super::OpenError::WrongKey => not_a_backup(),
         super::OpenError::Other(Error::Corrupt(_)) => not_a_backup(),
@@ -241,10 +262,7 @@ fn verify_staged(
         Some(a) if a.active && a.username == username => Err(Error::Forbidden(
             "restoring a backup needs the role administratör".into(),
         )),
-        _ => {
-            throttle::record_failure(data_dir);
-            Err(Error::WrongPassphrase)
-        }
+        _ => Err(Error::WrongPassphrase),
     }
 }
 
@@ -287,7 +305,7 @@ pub(crate) fn finish_restore(data_dir: &Path) -> Result<()> {
 }
 
 /// Creates an empty file readable by its owner only.
-fn new_private_file(path: &Path) -> std::io::Result<File> {
+pub(super) fn new_private_file(path: &Path) -> std::io::Result<File> {
     let mut options = OpenOptions::new();
     options.write(true).create_new(true);
     #[cfg(unix)]

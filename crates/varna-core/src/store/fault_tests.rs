@@ -247,7 +247,10 @@ fn full_disk_child_entry() {
     };
     writeln!(out, "DB-ERROR {:?} {err}", err.code()).unwrap();
     set_limit(1000);
-    let err = store.rotate_recovery_key().unwrap_err();
+    // A key-file change (the passphrase's slot is re-wrapped) under the smaller limit.
+    let err = store
+        .change_passphrase(PASS, "blå gurka dansar i regnet")
+        .unwrap_err();
     writeln!(out, "KEYS-ERROR {:?} {err}", err.code()).unwrap();
     out.flush().unwrap();
 }
@@ -282,11 +285,12 @@ fn a_full_disk_gives_a_clear_error_and_keeps_earlier_data() {
 
     // Everything acknowledged is there; the key file is unchanged and still unlocks; with
     // room again, writing goes on.
-    verify(dir.path(), &key, &account, &acked);
+    // (Compared before `verify`, whose unlock records a new log anchor in the key file.)
     assert_eq!(
         std::fs::read(KeyFile::path(dir.path())).unwrap(),
         keys_before
     );
+    verify(dir.path(), &key, &account, &acked);
     let leftovers: Vec<_> = std::fs::read_dir(dir.path())
         .unwrap()
         .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())

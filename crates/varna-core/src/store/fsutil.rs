@@ -68,6 +68,50 @@ pub(crate) fn parent_of(path: &Path) -> &Path {
     }
 }
 
+/// Reads a regular file of at most `max` bytes. Symlinks, folders, FIFOs and devices are
+/// refused without blocking (a FIFO would hang the reader); `Ok(None)` when it is missing.
+pub(crate) fn read_bounded(path: &Path, max: u64) -> std::io::Result<Option<Vec<u8>>> {
+    use std::io::{Error as IoError, ErrorKind, Read};
+    let meta = match fs::symlink_metadata(path) {
+        Ok(m) => m,
+        Err(e) if e.kind() == ErrorKind::NotFound => return Ok(None),
+        Err(e) => return Err(e),
+    };
+    if !meta.file_type().is_file() {
+        return Err(IoError::new(
+            ErrorKind::InvalidInput,
+            "not a regular file (a link, folder or special file)",
+        ));
+    }
+    let mut options = OpenOptions::new();
+    options.read(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        options.custom_flags(libc::O_NOFOLLOW | libc::O_NONBLOCK);
+    }
+    let file = options.open(path)?;
+    let meta = file.metadata()?;
+    if !meta.is_file() {
+        return Err(IoError::new(ErrorKind::InvalidInput, "not a regular file"));
+    }
+    if meta.len() > max {
+        return Err(IoError::new(
+            ErrorKind::InvalidInput,
+            format!("the file is larger than {max} bytes"),
+        ));
+    }
+    let mut out = Vec::with_capacity(meta.len() as usize);
+    file.take(max + 1).read_to_end(&mut out)?;
+    if out.len() as u64 > max {
+        return Err(IoError::new(
+            ErrorKind::InvalidInput,
+            format!("the file is larger than {max} bytes"),
+        ));
+    }
+    Ok(Some(out))
+}
+
 /// Removes a file if it exists; a missing file is not an error.
 pub(crate) fn remove_if_exists(path: &Path) -> std::io::Result<()> {
     match fs::remove_file(path) {

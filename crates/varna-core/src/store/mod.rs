@@ -7,7 +7,7 @@
 //! | --- | --- |
 //! | `varna.db` (+ `-wal`, `-shm`) | SQLCipher database, raw 256-bit key, WAL mode |
 //! | `varna.keys`, `varna.keys.bak` | key slots wrapping the database key (see [`keyfile`]) |
-//! | `varna.unlock-state` | failed-unlock counter (not secret) |
+//! | `varna.lock` | empty; locked while an unlock attempt or a key-file update runs |
 //!
 //! A [`Store`] is an unlocked database with a signed-in account (its *actor*). Dropping it or
 //! calling [`Store::lock`] closes the database and wipes the key from memory; the shell holds
@@ -17,11 +17,14 @@
 //! appending to [`migrations::MIGRATIONS`].
 
 mod accounts;
+mod anchor;
 mod backup;
 mod fsutil;
 mod keyfile;
 mod migrations;
+mod passphrase;
 mod recovery;
+mod rekey;
 mod settings;
 mod throttle;
 
@@ -40,19 +43,20 @@ pub use accounts::{Account, NewAccount, Role, Unit};
 pub use backup::BackupInfo;
 pub use keyfile::KdfParams;
 pub use recovery::RecoveryKey;
+pub use rekey::Rekeyed;
 pub use settings::Settings;
 pub use throttle::{UnlockDelay, FREE_ATTEMPTS};
 
 use crate::error::{Error, Result};
-use keyfile::{DbKey, KeyFile, PageMac, ReadFrom};
+use keyfile::{DbKey, KeyFile, PageMac};
 
 /// The database's file name inside the data folder.
 pub const DB_FILE: &str = "varna.db";
 /// A database being created by first-time setup; renamed to [`DB_FILE`] once the key file
 /// is safely written.
 const INIT_DB_FILE: &str = "varna.db.init";
-/// Shortest passphrase accepted, in characters.
-pub const MIN_PASSPHRASE_CHARS: usize = 10;
+pub(crate) use passphrase::check_new_passphrase;
+pub use passphrase::MIN_PASSPHRASE_CHARS;
 
 /// What first-time setup needs.
 #[derive(Debug, Clone, Copy)]
@@ -110,6 +114,7 @@ impl Store {
         let unit_name = accounts::check_unit_name(first.unit_name)?;
 
         create_data_dir(data_dir)?;
+        let gate = throttle::Gate::acquire(data_dir)?;
         if Self::is_initialized(data_dir) {
             return Err(Error::Conflict(
                 "this data folder is already set up; unlock it instead".into(),
@@ -183,7 +188,7 @@ impl Store {
             &admin_id,
             &username,
             first.passphrase,
-            KdfParams::OWASP_MINIMUM,
+            KdfParams::CURRENT,
             &db_key,
         )?;
         kf.set_recovery_slot(recovery.bytes(), &db_key)?;
@@ -191,55 +196,71 @@ impl Store {
         finish_first_run(data_dir)?;
 
         let mut store = Store::open(data_dir, db_key, &kf, &admin_id)?;
-        store.after_unlock(crate::audit::UnlockKind::Setup, 0)?;
+        store.finish_unlock(
+            crate::audit::UnlockKind::Setup,
+            &gate,
+            kf,
+            UnlockNotes::default(),
+        )?;
         Ok((store, recovery))
     }
 
-    /// Unlocks with a username and passphrase. Wrong credentials count towards the unlock
-    /// delay; while a delay runs every attempt gets [`Error::RateLimited`].
+    /// Unlocks with a username and passphrase. Wrong credentials count towards that
+    /// username's unlock delay; while it runs every attempt gets [`Error::RateLimited`].
+    /// Attempts are serialised (see [`throttle`]). A slot made with weaker key-derivation
+    /// parameters than [`KdfParams::CURRENT`], or of the old format, is replaced here.
     pub fn unlock(data_dir: &Path, username: &str, passphrase: &str) -> Result<Store> {
         let started = std::time::Instant::now();
         prepare_folder(data_dir)?;
-        throttle::check(data_dir)?;
-        let (kf, read_from) = KeyFile::read(data_dir)?;
+        let gate = throttle::Gate::acquire(data_dir)?;
+        let (mut kf, _) = KeyFile::read(data_dir)?;
         let username = accounts::normalize_username(username).unwrap_or_default();
-        let Some(slot) = kf.slot_for_user(&username) else {
+        let bucket = throttle::user_bucket(&kf, &username);
+        throttle::check(data_dir, &mut kf, &bucket)?;
+        let Some(slot) = kf.slot_for_user(&username).cloned() else {
             keyfile::dummy_derivation(passphrase);
-            throttle::record_failure(data_dir);
+            throttle::record_failure(data_dir, &mut kf, &bucket);
             return Err(Error::WrongPassphrase);
         };
-        let db_key = match kf.open_with_passphrase(slot, passphrase) {
+        let db_key = match kf.open_with_passphrase(&slot, passphrase) {
             Ok(k) => k,
             Err(Error::WrongPassphrase) => {
-                throttle::record_failure(data_dir);
+                throttle::record_failure(data_dir, &mut kf, &bucket);
                 return Err(Error::WrongPassphrase);
             }
             Err(e) => return Err(e),
         };
-        let account_id = slot.id.clone();
-        let mut store = match Store::open(data_dir, db_key, &kf, &account_id) {
+        let mut store = match Store::open(data_dir, db_key, &kf, &slot.id) {
             Ok(s) if s.actor.username == username => s,
             Ok(_) | Err(Error::NotFound(_)) => {
-                throttle::record_failure(data_dir);
+                throttle::record_failure(data_dir, &mut kf, &bucket);
                 return Err(Error::WrongPassphrase);
             }
             Err(e) => return Err(e),
         };
         store.opened_in = Some(started.elapsed());
-        store.after_unlock(
-            crate::audit::UnlockKind::Passphrase,
-            throttle::current(data_dir).failures,
-        )?;
-        throttle::reset(data_dir);
-        if read_from == ReadFrom::Backup {
-            // The primary key file was missing or damaged: put it back from the copy.
-            kf.write(data_dir)?;
+        if slot.needs_upgrade() {
+            kf.set_passphrase_slot(
+                &slot.id,
+                &username,
+                passphrase,
+                KdfParams::CURRENT,
+                &store.db_key,
+            )?;
         }
+        store.finish_unlock(
+            crate::audit::UnlockKind::Passphrase,
+            &gate,
+            kf,
+            UnlockNotes {
+                clear_buckets: vec![bucket],
+            },
+        )?;
         Ok(store)
     }
 
     /// Unlocks with the recovery key and sets a new passphrase for `username`, who must have
-    /// an active account. Wrong keys count towards the unlock delay like wrong passphrases.
+    /// an active account. Wrong keys count towards the recovery key's own unlock delay.
     pub fn unlock_with_recovery(
         data_dir: &Path,
         recovery_key: &RecoveryKey,
@@ -247,14 +268,16 @@ impl Store {
         new_passphrase: &str,
     ) -> Result<Store> {
         prepare_folder(data_dir)?;
-        throttle::check(data_dir)?;
         let username = accounts::normalize_username(username)?;
         check_new_passphrase(new_passphrase, &username)?;
-        let (kf, _) = KeyFile::read(data_dir)?;
+        let gate = throttle::Gate::acquire(data_dir)?;
+        let (mut kf, _) = KeyFile::read(data_dir)?;
+        let bucket = throttle::recovery_bucket();
+        throttle::check(data_dir, &mut kf, &bucket)?;
         let db_key = match kf.open_with_recovery(recovery_key.bytes()) {
             Ok(k) => k,
             Err(Error::WrongPassphrase) => {
-                throttle::record_failure(data_dir);
+                throttle::record_failure(data_dir, &mut kf, &bucket);
                 return Err(Error::WrongPassphrase);
             }
             Err(e) => return Err(e),
@@ -272,25 +295,115 @@ impl Store {
             .filter(|a| a.active)
             .ok_or_else(|| Error::NotFound("no active account with that username".into()))?;
         drop(conn);
-        let mut kf = kf;
         kf.set_passphrase_slot(
             &account.id,
             &username,
             new_passphrase,
-            KdfParams::OWASP_MINIMUM,
+            KdfParams::CURRENT,
             &db_key,
         )?;
-        kf.write(data_dir)?;
-        let failures = throttle::current(data_dir).failures;
-        throttle::reset(data_dir);
+        // The user's own record is cleared too: they have just proved who they are.
+        let user_bucket = throttle::user_bucket(&kf, &username);
         let mut store = Store::open(data_dir, db_key, &kf, &account.id)?;
-        store.after_unlock(crate::audit::UnlockKind::Recovery, failures)?;
+        store.finish_unlock(
+            crate::audit::UnlockKind::Recovery,
+            &gate,
+            kf,
+            UnlockNotes {
+                clear_buckets: vec![bucket, user_bucket],
+            },
+        )?;
         Ok(store)
     }
 
-    /// The current failed-unlock count and how long the lock screen must wait.
-    pub fn unlock_delay(data_dir: &Path) -> UnlockDelay {
-        throttle::current(data_dir)
+    /// The failed-attempt count and how long the lock screen must wait before the next
+    /// attempt for `username` (an empty name: the recovery key's delay).
+    pub fn unlock_delay(data_dir: &Path, username: &str) -> UnlockDelay {
+        let Ok((kf, _)) = KeyFile::read(data_dir) else {
+            return UnlockDelay {
+                failures: 0,
+                wait_seconds: 0,
+            };
+        };
+        let bucket = if username.trim().is_empty() {
+            throttle::recovery_bucket()
+        } else {
+            throttle::user_bucket(
+                &kf,
+                &accounts::normalize_username(username).unwrap_or_default(),
+            )
+        };
+        throttle::current(&kf, &bucket)
+    }
+
+    /// What every way into the store does once the database is open, under the gate:
+    /// compares the log with its anchors, logs the failed attempts of every account since
+    /// they were last logged, logs the unlock (and runs retention), writes the new anchors
+    /// and finishes a revocation whose re-key was interrupted.
+    pub(crate) fn finish_unlock(
+        &mut self,
+        kind: crate::audit::UnlockKind,
+        gate: &throttle::Gate,
+        mut kf: KeyFile,
+        notes: UnlockNotes,
+    ) -> Result<()> {
+        use crate::audit::UnlockKind;
+        let findings = match kind {
+            // Setup has no past; a restore is a deliberate step back (and is logged).
+            UnlockKind::Setup | UnlockKind::Restore => Vec::new(),
+            UnlockKind::Passphrase | UnlockKind::Recovery => {
+                anchor::check(&self.conn, &kf, self.db_key.as_ref())?
+            }
+        };
+        let failed = self.unlogged_failures(&mut kf)?;
+        for bucket in &notes.clear_buckets {
+            kf.set_throttle(bucket, keyfile::Throttle::default());
+        }
+        self.after_unlock(kind, &failed, &findings)?;
+        let (seq, hash) = anchor::log_end(&self.conn)?;
+        let new_anchor = kf.anchor_for(self.db_key.as_ref(), seq, &hash);
+        kf.anchor = Some(new_anchor.clone());
+        kf.write(&self.data_dir)?;
+        anchor::write_outside(&kf, &new_anchor);
+        throttle::remove_legacy_file(&self.data_dir);
+        if self.has_revoked_slots(&kf)? {
+            self.rekey(gate, "revocation finished at unlock", None)?;
+        }
+        Ok(())
+    }
+
+    /// The failed attempts recorded in the key file and not yet in the access log, marked
+    /// as logged in `kf`. Each is attributed to its account when the tag is an account's.
+    fn unlogged_failures(&self, kf: &mut KeyFile) -> Result<Vec<crate::audit::FailedAttempts>> {
+        let mut stmt = self
+            .conn
+            .prepare("SELECT id, username FROM accounts")
+            .map_err(|e| db_error("reading accounts", e))?;
+        let accounts: Vec<(String, String)> = stmt
+            .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))
+            .and_then(|rows| rows.collect::<rusqlite::Result<Vec<_>>>())
+            .map_err(|e| db_error("reading accounts", e))?;
+        drop(stmt);
+        let mut out = Vec::new();
+        let buckets: Vec<(String, keyfile::Throttle)> =
+            kf.throttle.iter().map(|(k, v)| (k.clone(), *v)).collect();
+        for (bucket, mut record) in buckets {
+            if record.failures <= record.logged {
+                continue;
+            }
+            let account = accounts
+                .iter()
+                .find(|(_, u)| kf.user_tag(u) == bucket)
+                .map(|(id, _)| id.clone());
+            out.push(crate::audit::FailedAttempts {
+                account_id: account,
+                recovery_key: bucket == keyfile::RECOVERY_SLOT,
+                count: record.failures - record.logged,
+            });
+            record.logged = record.failures;
+            kf.set_throttle(&bucket, record);
+        }
+        Ok(out)
     }
 
     /// Opens the database with an unwrapped key and signs in `account_id`.
@@ -320,9 +433,11 @@ impl Store {
         })
     }
 
-    /// Locks: closes the database and wipes the key from memory.
+    /// Locks: logs it, anchors the log's head outside the database, closes the database
+    /// and wipes the key from memory.
     pub fn lock(self) {
         let _ = self.audit_now(crate::audit::Event::Lock, crate::audit::Obj::none());
+        let _ = self.write_anchor();
         let Store { conn, db_key, .. } = self;
         let _ = conn.close();
         drop(db_key);
@@ -363,6 +478,7 @@ impl Store {
 
     /// For benchmark 2: how long [`Store::unlock`] took to the first reads of the opened
     /// database (`None` when the store was opened another way). Not part of the API.
+    #[cfg(feature = "bench-hooks")]
     #[doc(hidden)]
     pub fn bench_opened_in(&self) -> Option<std::time::Duration> {
         self.opened_in
@@ -413,8 +529,28 @@ impl Store {
         }
     }
 
-    /// Re-reads and updates the key file with `f`, then writes it atomically.
+    /// Records the log's current head as the anchor, in the key file and outside the
+    /// data folder (see [`anchor`]).
+    pub(crate) fn write_anchor(&self) -> Result<()> {
+        let (seq, hash) = anchor::log_end(&self.conn)?;
+        let key = self.db_key.clone();
+        let mut written = None;
+        self.update_key_file(|kf| {
+            let a = kf.anchor_for(key.as_ref(), seq, &hash);
+            kf.anchor = Some(a.clone());
+            written = Some((kf.clone(), a));
+            Ok(())
+        })?;
+        if let Some((kf, a)) = written {
+            anchor::write_outside(&kf, &a);
+        }
+        Ok(())
+    }
+
+    /// Re-reads and updates the key file with `f`, then writes it atomically, under the
+    /// data folder's gate (so an unlock attempt elsewhere cannot interleave).
     fn update_key_file(&self, f: impl FnOnce(&mut KeyFile) -> Result<()>) -> Result<()> {
+        let _gate = throttle::Gate::acquire(&self.data_dir)?;
         let (mut kf, _) = KeyFile::read(&self.data_dir)?;
         if kf.store_id != self.store_id {
             return Err(Error::Corrupt(
@@ -427,7 +563,8 @@ impl Store {
 }
 
 /// The whole schema (every migration's SQL, in order), for `varna-bench`'s plain-SQLite
-/// baseline. Not part of the API.
+/// baseline. Not part of the API; only with the `bench-hooks` feature.
+#[cfg(feature = "bench-hooks")]
 #[doc(hidden)]
 pub fn bench_schema_sql() -> String {
     migrations::MIGRATIONS
@@ -437,27 +574,16 @@ pub fn bench_schema_sql() -> String {
         .join("\n")
 }
 
-/// Checks a new passphrase against the policy. The message never repeats the passphrase.
-pub(crate) fn check_new_passphrase(passphrase: &str, username: &str) -> Result<()> {
-    let chars = passphrase.chars().count();
-    if chars < MIN_PASSPHRASE_CHARS {
-        return Err(Error::InvalidInput(format!(
-            "a passphrase needs at least {MIN_PASSPHRASE_CHARS} characters"
-        )));
-    }
-    if passphrase.len() > 1024 {
-        return Err(Error::InvalidInput("the passphrase is too long".into()));
-    }
-    if passphrase.trim().to_lowercase() == username {
-        return Err(Error::InvalidInput(
-            "the passphrase must not be the username".into(),
-        ));
-    }
-    Ok(())
-}
-
 fn now_text() -> String {
     chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
+}
+
+/// What [`Store::finish_unlock`] is told by the way in.
+#[derive(Debug, Default)]
+pub(crate) struct UnlockNotes {
+    /// The failed-attempt records to clear (the account or recovery key that just
+    /// succeeded), after their failures are logged.
+    pub(crate) clear_buckets: Vec<String>,
 }
 
 fn create_data_dir(data_dir: &Path) -> Result<()> {
@@ -632,11 +758,14 @@ pub(crate) fn open_db(
             )));
         }
     }
+    // cipher_memory_security: SQLCipher wipes every buffer it frees and locks its memory
+    // (docs/BENCHMARKS.md reports its cost on the autosave benchmark).
     conn.execute_batch(
         "PRAGMA synchronous = FULL;
          PRAGMA temp_store = MEMORY;
          PRAGMA secure_delete = ON;
-         PRAGMA foreign_keys = ON;",
+         PRAGMA foreign_keys = ON;
+         PRAGMA cipher_memory_security = ON;",
     )
     .map_err(|e| db_error("opening the database", e))?;
     // No full-file check here: `quick_check` reads every page, so unlocking would grow with
