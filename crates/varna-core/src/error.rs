@@ -16,6 +16,8 @@ pub enum ErrorCode {
     InvalidInstrument,
     /// The passphrase or recovery key did not unlock the store.
     WrongPassphrase,
+    /// A new passphrase is too easy to guess (the strength estimate is too low).
+    WeakPassphrase,
     /// Too many failed attempts; the caller must wait.
     RateLimited,
     /// The store is locked; unlock first.
@@ -44,6 +46,9 @@ pub enum Error {
     InvalidInstrument(String),
     #[error("wrong passphrase or recovery key")]
     WrongPassphrase,
+    /// The message is Swedish (the CLI prints it; the app translates the code).
+    #[error("{0}")]
+    WeakPassphrase(String),
     #[error("too many failed attempts; try again in {wait_seconds} s")]
     RateLimited { wait_seconds: u64 },
     #[error("the store is locked")]
@@ -73,6 +78,7 @@ impl Error {
             Error::InvalidInput(_) => ErrorCode::InvalidInput,
             Error::InvalidInstrument(_) => ErrorCode::InvalidInstrument,
             Error::WrongPassphrase => ErrorCode::WrongPassphrase,
+            Error::WeakPassphrase(_) => ErrorCode::WeakPassphrase,
             Error::RateLimited { .. } => ErrorCode::RateLimited,
             Error::Locked => ErrorCode::Locked,
             Error::Forbidden(_) => ErrorCode::Forbidden,

@@ -67,7 +67,10 @@ fn operations_are_logged_with_who_what_and_which_object_and_no_content() {
     assert!(all.windows(2).all(|p| p[0].seq > p[1].seq));
     let failed = all.iter().find(|e| e.event == "unlock_failed").unwrap();
     assert_eq!(failed.actor_id, None);
-    assert_eq!(failed.detail, "2 failed attempts with this account's username");
+    assert_eq!(
+        failed.detail,
+        "2 failed attempts with this account's username"
+    );
     // The failures are attributed to the account whose username was tried.
     assert_eq!(failed.object_kind, "account");
     let hanna_id = all

@@ -122,10 +122,9 @@ pub(crate) fn check_new_passphrase(passphrase: &str, username: &str) -> Result<(
         ));
     }
     if score(passphrase, username) < MIN_SCORE {
-        return Err(Error::InvalidInput(
-            "Lösenfrasen är för lätt att gissa. Välj flera ovanliga ord, gärna fyra eller \
-             fler, och undvik namn, datum, tangentbordsmönster och vanliga ord. (The \
-             passphrase is too easy to guess: use four or more unusual words.)"
+        return Err(Error::WeakPassphrase(
+            "Lösenfrasen är för lätt att gissa. Välj fyra eller fler ovanliga ord och undvik \
+             namn, datum, tangentbordsmönster och vanliga ord."
                 .into(),
         ));
     }
@@ -161,6 +160,13 @@ mod tests {
             assert!(
                 msg.contains("Lösenfrasen"),
                 "{weak:?} should be refused in Swedish: {msg}"
+            );
+            assert!(
+                matches!(
+                    err.code(),
+                    crate::ErrorCode::WeakPassphrase | crate::ErrorCode::InvalidInput
+                ),
+                "{weak:?}: {err:?}"
             );
             assert!(!msg.contains(weak), "the message repeats the passphrase");
         }
