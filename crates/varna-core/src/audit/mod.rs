@@ -79,6 +79,12 @@ pub enum Event {
     RetentionDelete,
     /// The check at unlock found the log broken.
     AuditBroken,
+    /// A review (its comments and history, with or without the screening) was shown.
+    ReviewView,
+    /// A retention run was held back because the clock looks wrong (the reason is the detail).
+    RetentionHeld,
+    /// An administratör confirmed a held retention run, or a run despite a clock warning.
+    RetentionConfirm,
 }
 
 impl Event {
@@ -111,6 +117,9 @@ impl Event {
         Event::RetentionRun,
         Event::RetentionDelete,
         Event::AuditBroken,
+        Event::ReviewView,
+        Event::RetentionHeld,
+        Event::RetentionConfirm,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -143,6 +152,9 @@ impl Event {
             Event::RetentionRun => "retention_run",
             Event::RetentionDelete => "retention_delete",
             Event::AuditBroken => "audit_broken",
+            Event::ReviewView => "review_view",
+            Event::RetentionHeld => "retention_held",
+            Event::RetentionConfirm => "retention_confirm",
         }
     }
 

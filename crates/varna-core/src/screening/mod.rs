@@ -19,6 +19,7 @@
 //! ids, never an answer, a note or a case reference.
 
 mod access;
+pub(crate) use access::log_read;
 mod bench_hooks;
 mod conduct;
 pub(crate) use conduct::{item_key, DraftCache};
