@@ -125,7 +125,7 @@ fn retention_removes_exactly_the_expired_screenings_and_keeps_counts_and_log() {
     ))
     .unwrap();
     assert_eq!(code(s.retention_preview()), ErrorCode::Forbidden);
-    assert_eq!(code(s.retention_run()), ErrorCode::Forbidden);
+    assert_eq!(code(s.retention_run(false)), ErrorCode::Forbidden);
     s.lock();
 
     let mut admin = w.unlock("admin");
@@ -151,7 +151,7 @@ fn retention_removes_exactly_the_expired_screenings_and_keeps_counts_and_log() {
     assert_eq!(preview[1].status, "draft");
     assert!(!format!("{preview:?}").contains("KANARIE"));
 
-    let report = admin.retention_run().unwrap();
+    let report = admin.retention_run(false).unwrap();
     assert_eq!((report.completed_removed, report.drafts_removed), (1, 1));
     assert!(admin.retention_preview().unwrap().is_empty());
     // Counts: unchanged except that the removed draft counts as discarded.
