@@ -203,7 +203,10 @@ pub fn run_retention(cmd: RetentionCmd) -> Result<ExitCode, Error> {
                 println!("{} screenings due for removal.", items.len());
             }
         }
-        RetentionCmd::Run(RunArgs { who: w, confirm_clock }) => {
+        RetentionCmd::Run(RunArgs {
+            who: w,
+            confirm_clock,
+        }) => {
             let mut store = unlock(&w.data_dir, &w.actor)?;
             let report = store.retention_run(confirm_clock);
             store.lock();

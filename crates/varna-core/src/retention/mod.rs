@@ -716,5 +716,125 @@ impl Store {
         }
         self.retention_run_at(now, true, "confirmed")
     }
+}
 
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::instrument::AnswerValue;
+    use crate::store::{FirstRun, NewAccount};
+
+    const PASS: &str = "a long test passphrase";
+
+    /// The clock itself moved: five years ahead at an unlock removes nothing and holds the
+    /// run; the hold outlives a clock that looks right again; a confirmation runs it.
+    #[test]
+    fn a_clock_set_years_ahead_removes_nothing_until_confirmed() {
+        let dir = tempfile::tempdir().unwrap();
+        let (mut admin, _) = Store::create_first_run(
+            dir.path(),
+            FirstRun {
+                admin_username: "admin",
+                admin_display_name: "Admin",
+                passphrase: PASS,
+                unit_code: "IFO",
+                unit_name: "IFO",
+            },
+        )
+        .unwrap();
+        admin
+            .sync_instruments(&crate::instrument::shipped::shipped())
+            .unwrap();
+        let unit = admin.actor().unit_ids[0].clone();
+        admin
+            .add_account(NewAccount {
+                username: "hanna",
+                display_name: "Hanna",
+                role: Role::Handlaggare,
+                unit_ids: vec![unit.clone()],
+                passphrase: PASS,
+            })
+            .unwrap();
+        let mut hanna = Store::unlock(dir.path(), "hanna", PASS).unwrap();
+        let doc = hanna
+            .start_screening(crate::screening::NewScreening {
+                instrument_id: "freda-kortfragor-stil".into(),
+                instrument_version: None,
+                unit_id: unit,
+                person_role: crate::export::PersonRole::Valdsutsatt,
+                conducted_on: chrono::Local::now().date_naive(),
+                case_ref: None,
+            })
+            .unwrap();
+        for q in [
+            "fysiskt_vald",
+            "hot",
+            "kontroll",
+            "sexuellt_vald",
+            "radsla_nu",
+        ] {
+            hanna
+                .save_answer(&doc.id, q, Some(AnswerValue::YesNo(false)))
+                .unwrap();
+        }
+        hanna.complete_screening(&doc.id).unwrap();
+        hanna.lock();
+        admin
+            .set_retention_settings(RetentionSettings {
+                completed_months: 1,
+                draft_days: 0,
+            })
+            .unwrap();
+        let exists = |s: &Store| -> bool {
+            s.conn()
+                .query_row(
+                    "SELECT count(*) FROM screenings WHERE id = ?1",
+                    [&doc.id],
+                    |r| r.get::<_, i64>(0),
+                )
+                .unwrap()
+                == 1
+        };
+        let now = chrono::Utc::now();
+        let ahead = now + chrono::Duration::days(5 * 365);
+
+        // The real clock: not due yet, nothing held.
+        run_at_unlock_at(&mut admin, now).unwrap();
+        assert!(exists(&admin));
+        assert!(admin.retention_hold_at(now).unwrap().is_none());
+        // Five years ahead: due, but held.
+        run_at_unlock_at(&mut admin, ahead).unwrap();
+        assert!(exists(&admin));
+        let hold = admin.retention_hold_at(ahead).unwrap().unwrap();
+        assert_eq!(hold.warning.problem, ClockProblem::JumpedAhead);
+        assert_eq!(hold.preview.len(), 1);
+        assert_eq!(
+            admin
+                .retention_run_at(ahead, false, "on demand")
+                .unwrap_err()
+                .code(),
+            crate::ErrorCode::Conflict
+        );
+        // Back to the real clock: nothing is due, but the run stays held.
+        run_at_unlock_at(&mut admin, now).unwrap();
+        assert!(admin.retention_hold_at(now).unwrap().is_some());
+        run_at_unlock_at(&mut admin, ahead).unwrap();
+        assert!(exists(&admin));
+        // Confirmed: it runs, and the clock is accepted from then on.
+        let report = admin.retention_run_at(ahead, true, "confirmed").unwrap();
+        assert_eq!(report.completed_removed, 1);
+        assert!(!exists(&admin));
+        let later = ahead + chrono::Duration::days(1);
+        assert!(admin.retention_hold_at(later).unwrap().is_none());
+        // And the real clock is now behind what was stored at the accepted time.
+        assert_eq!(
+            admin
+                .retention_hold_at(now)
+                .unwrap()
+                .unwrap()
+                .warning
+                .problem,
+            ClockProblem::Behind
+        );
+    }
 }
