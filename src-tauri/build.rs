@@ -12,6 +12,8 @@ fn main() {
             "retention_set",
             "retention_preview",
             "retention_run",
+            "retention_hold",
+            "retention_confirm",
             "backup_write",
             "auto_lock_set",
             "setup_first_run",

@@ -30,6 +30,8 @@ fn main() {
             commands::admin::retention_set,
             commands::admin::retention_preview,
             commands::admin::retention_run,
+            commands::admin::retention_hold,
+            commands::admin::retention_confirm,
             commands::admin::backup_write,
             commands::admin::auto_lock_set,
             commands::session::setup_first_run,

@@ -25,8 +25,9 @@ pub enum AuditCmd {
 pub enum RetentionCmd {
     /// Show what retention would remove now (metadata only).
     Preview(Who),
-    /// Remove what is due now. Administrators only.
-    Run(Who),
+    /// Remove what is due now. Administrators only. Refuses while the clock looks wrong or
+    /// a run is held, unless --confirm-clock.
+    Run(RunArgs),
     /// Set the periods (0 = off). Administrators only.
     Set(SetArgs),
 }
@@ -66,6 +67,16 @@ pub struct ListArgs {
     /// At most this many rows (default 500).
     #[arg(long)]
     limit: Option<u32>,
+}
+
+#[derive(Debug, Args)]
+pub struct RunArgs {
+    #[command(flatten)]
+    who: Who,
+    /// Run even though the computer's clock looks wrong or a run is held (after checking
+    /// the clock); the confirmation is logged.
+    #[arg(long)]
+    confirm_clock: bool,
 }
 
 #[derive(Debug, Args)]
@@ -172,9 +183,12 @@ pub fn run_retention(cmd: RetentionCmd) -> Result<ExitCode, Error> {
                 println!("{} screenings due for removal.", items.len());
             }
         }
-        RetentionCmd::Run(w) => {
+        RetentionCmd::Run(RunArgs {
+            who: w,
+            confirm_clock,
+        }) => {
             let mut store = unlock(&w.data_dir, &w.actor)?;
-            let report = store.retention_run();
+            let report = store.retention_run(confirm_clock);
             store.lock();
             let report = report?;
             if w.json {

@@ -125,7 +125,7 @@ fn retention_removes_exactly_the_expired_screenings_and_keeps_counts_and_log() {
     ))
     .unwrap();
     assert_eq!(code(s.retention_preview()), ErrorCode::Forbidden);
-    assert_eq!(code(s.retention_run()), ErrorCode::Forbidden);
+    assert_eq!(code(s.retention_run(false)), ErrorCode::Forbidden);
     s.lock();
 
     let mut admin = w.unlock("admin");
@@ -151,7 +151,7 @@ fn retention_removes_exactly_the_expired_screenings_and_keeps_counts_and_log() {
     assert_eq!(preview[1].status, "draft");
     assert!(!format!("{preview:?}").contains("KANARIE"));
 
-    let report = admin.retention_run().unwrap();
+    let report = admin.retention_run(false).unwrap();
     assert_eq!((report.completed_removed, report.drafts_removed), (1, 1));
     assert!(admin.retention_preview().unwrap().is_empty());
     // Counts: unchanged except that the removed draft counts as discarded.
@@ -270,4 +270,225 @@ fn retention_runs_at_unlock_when_configured_and_validates_settings() {
         .detail
         .starts_with("at unlock: 0 completed, 1 drafts"));
     assert!(arne.verify_audit().unwrap().ok);
+}
+
+/// A completed screening of hanna's, completed (for retention) long ago.
+fn old_completed(s: &mut Store, w: &World) -> String {
+    let doc = start(s, "freda-kortfragor-stil", &w.ifo);
+    answer_freda(s, &doc.id, false);
+    s.complete_screening(&doc.id).unwrap();
+    s.__test_raw_sql(&format!(
+        "UPDATE screenings SET completed_at = '2020-01-01T00:00:00Z' WHERE id = '{}'",
+        doc.id
+    ))
+    .unwrap();
+    doc.id
+}
+
+fn exists(store: &Store, id: &str) -> bool {
+    store
+        .__test_query_texts(&format!("SELECT id FROM screenings WHERE id = '{id}'"))
+        .unwrap()
+        .len()
+        == 1
+}
+
+fn events(store: &Store, event: &str) -> Vec<varna_core::audit::AuditEntry> {
+    store
+        .audit_list(&AuditFilter {
+            event: Some(event.into()),
+            ..Default::default()
+        })
+        .unwrap()
+}
+
+/// Sets the last time Värna saw to `days` days before now: to the store, the clock has
+/// jumped `days` days ahead since.
+fn last_seen_days_ago(store: &Store, days: u32) {
+    store
+        .__test_raw_sql(&format!(
+            "INSERT INTO settings (key, value)
+             VALUES ('retention_last_seen', strftime('%Y-%m-%dT%H:%M:%SZ', 'now', '-{days} days'))
+             ON CONFLICT (key) DO UPDATE SET value = excluded.value"
+        ))
+        .unwrap();
+}
+
+#[test]
+fn a_clock_jumped_ahead_past_the_margin_holds_retention_until_an_administrator_confirms() {
+    use varna_core::retention::{ClockProblem, CLOCK_JUMP_MARGIN_DAYS};
+    assert_eq!(CLOCK_JUMP_MARGIN_DAYS, 31);
+    let (w, mut admin) = world();
+    admin
+        .set_retention_settings(RetentionSettings {
+            completed_months: 12,
+            draft_days: 0,
+        })
+        .unwrap();
+    // Nothing is held while the clock looks right.
+    assert_eq!(admin.retention_hold().unwrap(), None);
+    assert_eq!(code(admin.retention_confirm()), ErrorCode::Conflict);
+    admin.lock();
+    let mut s = w.unlock("hanna");
+    let id = old_completed(&mut s, &w);
+    // The clock jumped 40 days past the last time Värna saw.
+    last_seen_days_ago(&s, 40);
+    s.lock();
+
+    // The unlock deletes nothing; the hold is logged with its reason.
+    let s = w.unlock("hanna");
+    assert!(exists(&s, &id));
+    s.lock();
+    let mut admin = w.unlock("admin");
+    assert!(exists(&admin, &id));
+    assert!(events(&admin, "retention_delete").is_empty());
+    assert!(events(&admin, "retention_run").is_empty());
+    let held = events(&admin, "retention_held");
+    // hanna's unlock and the administratör's own unlock were both held.
+    assert_eq!(held.len(), 2, "{held:?}");
+    let hanna_id = held[1].actor_id.clone().unwrap();
+    assert!(
+        held[1].detail.contains("1 screenings not removed"),
+        "{held:?}"
+    );
+    assert!(
+        held[1]
+            .detail
+            .contains("more than 31 days past the last time"),
+        "{held:?}"
+    );
+
+    // The administratör sees the held run, with its reason and what it would remove.
+    let hold = admin.retention_hold().unwrap().expect("a held run");
+    assert_eq!(hold.warning.problem, ClockProblem::JumpedAhead);
+    assert!(hold.held_at.is_some());
+    let ids: Vec<&str> = hold
+        .preview
+        .iter()
+        .map(|i| i.screening_id.as_str())
+        .collect();
+    assert_eq!(ids, [id.as_str()]);
+    // A run on demand refuses without an explicit confirmation; others may not confirm.
+    assert_eq!(code(admin.retention_run(false)), ErrorCode::Conflict);
+    assert!(exists(&admin, &id));
+    admin.lock();
+    let mut arne = w.unlock("arne");
+    assert_eq!(code(arne.retention_hold()), ErrorCode::Forbidden);
+    assert_eq!(code(arne.retention_confirm()), ErrorCode::Forbidden);
+    assert_eq!(code(arne.retention_run(true)), ErrorCode::Forbidden);
+    arne.lock();
+
+    // Confirmed: it runs, and who confirmed is logged.
+    let mut admin = w.unlock("admin");
+    let report = admin.retention_confirm().unwrap();
+    assert_eq!(report.completed_removed, 1);
+    assert!(!exists(&admin, &id));
+    let confirm = events(&admin, "retention_confirm");
+    assert_eq!(confirm.len(), 1);
+    assert_eq!(
+        confirm[0].actor_id.as_deref(),
+        Some(admin.actor().id.as_str())
+    );
+    assert!(confirm[0].detail.contains("31 days"), "{confirm:?}");
+    assert_eq!(events(&admin, "retention_delete").len(), 1);
+    assert!(events(&admin, "retention_run")[0]
+        .detail
+        .starts_with("confirmed: 1 completed"));
+    assert_eq!(admin.retention_hold().unwrap(), None);
+    assert!(admin.verify_audit().unwrap().ok);
+    admin.lock();
+
+    // With the clock accepted, the run at unlock removes what is due again, unheld.
+    let mut s = w.unlock("hanna");
+    let next = old_completed(&mut s, &w);
+    s.lock();
+    let s = w.unlock("hanna");
+    assert!(!exists(&s, &next));
+    s.lock();
+    let admin = w.unlock("admin");
+    // No new hold: the four are hanna's, the administratör's, arne's and the
+    // administratör's unlocks before the confirmation, each with its actor.
+    let held = events(&admin, "retention_held");
+    assert_eq!(held.len(), 4, "{held:?}");
+    assert!(held.iter().all(|e| e.actor_id.is_some()));
+    assert!(held
+        .iter()
+        .any(|e| e.actor_id.as_deref() == Some(hanna_id.as_str())));
+    assert_eq!(events(&admin, "retention_delete").len(), 2);
+}
+
+#[test]
+fn a_jump_within_the_margin_still_removes_at_unlock() {
+    let (w, mut admin) = world();
+    admin
+        .set_retention_settings(RetentionSettings {
+            completed_months: 12,
+            draft_days: 0,
+        })
+        .unwrap();
+    admin.lock();
+    let mut s = w.unlock("hanna");
+    let id = old_completed(&mut s, &w);
+    last_seen_days_ago(&s, 30);
+    s.lock();
+    let s = w.unlock("hanna");
+    assert!(!exists(&s, &id));
+    s.lock();
+    let admin = w.unlock("admin");
+    assert!(events(&admin, "retention_held").is_empty());
+    assert_eq!(events(&admin, "retention_delete").len(), 1);
+}
+
+#[test]
+fn a_clock_behind_the_newest_stored_time_removes_nothing_until_confirmed() {
+    use varna_core::retention::ClockProblem;
+    let (w, mut admin) = world();
+    admin
+        .set_retention_settings(RetentionSettings {
+            completed_months: 12,
+            draft_days: 30,
+        })
+        .unwrap();
+    admin.lock();
+    let mut s = w.unlock("hanna");
+    let id = old_completed(&mut s, &w);
+    // A draft last changed two days from now: the clock is behind what Värna stored.
+    let draft = start(&mut s, "freda-kortfragor-stil", &w.ifo);
+    s.__test_raw_sql(&format!(
+        "UPDATE screenings SET updated_at = strftime('%Y-%m-%dT%H:%M:%SZ', 'now', '+2 days')
+         WHERE id = '{}'",
+        draft.id
+    ))
+    .unwrap();
+    s.lock();
+    let s = w.unlock("hanna");
+    assert!(exists(&s, &id) && exists(&s, &draft.id));
+    s.lock();
+
+    let mut admin = w.unlock("admin");
+    assert!(exists(&admin, &id));
+    let held = events(&admin, "retention_held");
+    assert!(!held.is_empty());
+    assert!(
+        held[0]
+            .detail
+            .contains("earlier than the newest stored time"),
+        "{held:?}"
+    );
+    let hold = admin.retention_hold().unwrap().expect("a held run");
+    assert_eq!(hold.warning.problem, ClockProblem::Behind);
+    assert_eq!(
+        hold.current.as_ref().map(|c| c.problem),
+        Some(ClockProblem::Behind)
+    );
+    assert_eq!(code(admin.retention_run(false)), ErrorCode::Conflict);
+    assert!(exists(&admin, &id));
+    // An explicit confirmation on demand runs it and is logged.
+    let report = admin.retention_run(true).unwrap();
+    assert_eq!((report.completed_removed, report.drafts_removed), (1, 0));
+    assert!(!exists(&admin, &id) && exists(&admin, &draft.id));
+    let confirm = events(&admin, "retention_confirm");
+    assert_eq!(confirm.len(), 1);
+    assert!(confirm[0].detail.contains("earlier than"), "{confirm:?}");
+    assert!(admin.verify_audit().unwrap().ok);
 }

@@ -4,7 +4,7 @@
 
 use tauri::State;
 use varna_core::audit::{AuditEntry, AuditFilter, AuditReport};
-use varna_core::retention::{RetentionItem, RetentionReport, RetentionSettings};
+use varna_core::retention::{RetentionHold, RetentionItem, RetentionReport, RetentionSettings};
 
 use crate::error::CommandResult;
 use crate::state::AppState;
@@ -47,9 +47,28 @@ pub fn retention_preview(state: State<'_, AppState>) -> CommandResult<Vec<Retent
     Ok(state.with_store(|s| s.retention_preview())?)
 }
 
+/// Removes what is due now (slow: secure deletion and `VACUUM`, so `async`, off the main
+/// thread). While the clock looks wrong or a run is held, the core refuses with a conflict
+/// unless `confirm_clock`.
 #[tauri::command]
-pub fn retention_run(state: State<'_, AppState>) -> CommandResult<RetentionReport> {
-    Ok(state.with_store(|s| s.retention_run())?)
+pub async fn retention_run(
+    state: State<'_, AppState>,
+    confirm_clock: bool,
+) -> CommandResult<RetentionReport> {
+    Ok(state.with_store(|s| s.retention_run(confirm_clock))?)
+}
+
+/// A held retention run (or a clock that looks wrong now) with what it would remove;
+/// `None` when retention may run on its own.
+#[tauri::command]
+pub fn retention_hold(state: State<'_, AppState>) -> CommandResult<Option<RetentionHold>> {
+    Ok(state.with_store(|s| s.retention_hold())?)
+}
+
+/// Confirms a held retention run and runs it (logged with who confirmed). Slow, so `async`.
+#[tauri::command]
+pub async fn retention_confirm(state: State<'_, AppState>) -> CommandResult<RetentionReport> {
+    Ok(state.with_store(|s| s.retention_confirm())?)
 }
 
 #[derive(Debug, serde::Serialize)]

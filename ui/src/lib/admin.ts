@@ -49,6 +49,19 @@ export interface RetentionReport {
   removed: RetentionItem[];
 }
 
+export interface ClockWarning {
+  problem: 'behind' | 'jumped_ahead';
+  now: string;
+  reference: string;
+}
+
+export interface RetentionHold {
+  heldAt: string | null;
+  warning: ClockWarning;
+  current: ClockWarning | null;
+  preview: RetentionItem[];
+}
+
 /** Event codes as the core writes them (audit::Event::as_str). */
 export const EVENTS = [
   'setup', 'unlock', 'unlock_failed', 'lock', 'screening_create', 'screening_open',
@@ -56,7 +69,7 @@ export const EVENTS = [
   'backup', 'restore', 'account_add', 'account_role', 'account_units', 'account_deactivate',
   'passphrase_reset', 'passphrase_change', 'recovery_key_rotate', 'unit_add', 'unit_rename',
   'settings_change', 'instrument_add', 'retention_settings', 'retention_run', 'retention_delete',
-  'audit_broken',
+  'audit_broken', 'review_view', 'retention_held', 'retention_confirm',
 ] as const;
 
 /** Drops empty filter fields so the core sees only what the user chose. */
@@ -76,7 +89,14 @@ export const retentionGet = () => call<RetentionSettings>('retention_get');
 export const retentionSet = (settings: RetentionSettings) =>
   call<RetentionSettings>('retention_set', { settings });
 export const retentionPreview = () => call<RetentionItem[]>('retention_preview');
-export const retentionRun = () => call<RetentionReport>('retention_run');
+/** Runs retention now; while the clock looks wrong the core refuses (`conflict`) unless
+ * `confirmClock`. */
+export const retentionRun = (confirmClock = false) =>
+  call<RetentionReport>('retention_run', { confirmClock });
+/** A held run (or a clock that looks wrong now); `null` when retention may run on its own. */
+export const retentionHold = () => call<RetentionHold | null>('retention_hold');
+/** Confirms the held run and runs it; the core logs who confirmed. */
+export const retentionConfirm = () => call<RetentionReport>('retention_confirm');
 
 export interface BackupWritten {
   path: string;

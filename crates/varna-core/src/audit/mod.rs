@@ -83,6 +83,12 @@ pub enum Event {
     Rekey,
     /// The check at unlock found the database or data folder behind its anchor.
     RollbackDetected,
+    /// A review (its comments and history, with or without the screening) was shown.
+    ReviewView,
+    /// A retention run was held back because the clock looks wrong (the reason is the detail).
+    RetentionHeld,
+    /// An administratör confirmed a held retention run, or a run despite a clock warning.
+    RetentionConfirm,
 }
 
 impl Event {
@@ -117,6 +123,9 @@ impl Event {
         Event::AuditBroken,
         Event::Rekey,
         Event::RollbackDetected,
+        Event::ReviewView,
+        Event::RetentionHeld,
+        Event::RetentionConfirm,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -151,6 +160,9 @@ impl Event {
             Event::AuditBroken => "audit_broken",
             Event::Rekey => "rekey",
             Event::RollbackDetected => "rollback_detected",
+            Event::ReviewView => "review_view",
+            Event::RetentionHeld => "retention_held",
+            Event::RetentionConfirm => "retention_confirm",
         }
     }
 

@@ -174,7 +174,8 @@ impl Store {
     /// unit), with the actor.
     fn reviewed_screening(&self, id: &str) -> Result<(Actor, ScreeningDoc)> {
         let actor = self.review_actor()?;
-        let doc = self.screening(id)?;
+        // Not logged here: each operation logs itself (a view or a decision).
+        let doc = self.screening_doc(id)?;
         rules::check_completed(&doc)?;
         Ok((actor, doc))
     }
@@ -199,16 +200,29 @@ impl Store {
     }
 
     /// The review of a completed screening: readable by its author and by an arbetsledare of
-    /// its unit (like the screening itself).
+    /// its unit (like the screening itself). Its comments are a person's data: every call
+    /// writes one `review_view` row (detail `review_state`) to the access log.
     pub fn review_state(&self, screening_id: &str) -> Result<ReviewState> {
         let (actor, doc) = self.reviewed_screening(screening_id)?;
-        self.state_of(&actor, &doc)
+        let state = self.state_of(&actor, &doc)?;
+        crate::screening::log_read(
+            self,
+            crate::audit::Event::ReviewView,
+            crate::audit::Obj::screening(&doc.id).detail("review_state"),
+        )?;
+        Ok(state)
     }
 
-    /// A completed screening with its review, for the read-only review view.
+    /// A completed screening with its review, for the read-only review view. Every call
+    /// writes one `review_view` row (detail `screening_and_review`) to the access log.
     pub fn review_get(&self, screening_id: &str) -> Result<ReviewDoc> {
         let (actor, doc) = self.reviewed_screening(screening_id)?;
         let review = self.state_of(&actor, &doc)?;
+        crate::screening::log_read(
+            self,
+            crate::audit::Event::ReviewView,
+            crate::audit::Obj::screening(&doc.id).detail("screening_and_review"),
+        )?;
         Ok(ReviewDoc {
             screening: doc,
             review,

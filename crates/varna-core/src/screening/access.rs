@@ -1,9 +1,10 @@
 //! Who may do what with a screening. Roles and unit memberships are read afresh for every
 //! operation, so a change by an administratör applies at once.
 
-use rusqlite::{Connection, OptionalExtension};
+use rusqlite::{Connection, OptionalExtension, TransactionBehavior};
 
 use super::Status;
+use crate::audit::{self, Event, Obj};
 use crate::error::{Error, Result};
 use crate::export::PersonRole;
 use crate::store::{db_error, Role, Store};
@@ -226,4 +227,26 @@ pub(super) fn check_addendum(actor: &Actor, row: &Row) -> Result<()> {
         ));
     }
     Ok(())
+}
+
+/// Logs a read of a person's data (a screening's answers, notes, addenda, case reference, or
+/// its review) by the signed-in account: one access-log row naming the actor, the event and
+/// the object, in its own transaction, from a method that only reads (`&self`).
+///
+/// The transaction is taken with `Transaction::new_unchecked`, which rusqlite allows on a
+/// shared `&Connection`. That is safe here: a `Store` is not `Sync` (the shell keeps it in a
+/// `Mutex`), and every write transaction of the store (`Store::with_tx`) borrows the store
+/// mutably for its whole duration, so no other transaction can be open on this connection
+/// while a `&self` method runs. It is `IMMEDIATE` (takes the write lock before reading the
+/// last row of the chain), so another process writing the same database at the same moment
+/// waits for the busy timeout instead of forking the chain. The write changes the
+/// connection's `total_changes`, which makes a cached autosave draft (`DraftCache`) stale,
+/// as any other write does.
+pub(crate) fn log_read(store: &Store, event: Event, object: Obj) -> Result<()> {
+    let tx = rusqlite::Transaction::new_unchecked(store.conn(), TransactionBehavior::Immediate)
+        .map_err(|e| db_error("writing the access log", e))?;
+    audit::record(&tx, Some(&store.actor().id), event, object)?;
+    audit::seal(&tx, store.db_key_bytes(), store.store_id())?;
+    tx.commit()
+        .map_err(|e| db_error("writing the access log", e))
 }

@@ -354,23 +354,46 @@ impl Store {
                 None,
             )
         })?;
-        self.screening(&id)
+        // Logged above as `screening_create`.
+        self.screening_doc(&id)
     }
 
     /// Opens a screening for reading, as [`Store::screening`] does, and logs the opening in
-    /// the access log (`screening_open`). The shell's `screening_get` uses this.
+    /// the access log (`screening_open`, detail: the view, `draft` or `completed`). The
+    /// shell's `screening_get` uses this.
     pub fn open_screening(&mut self, id: &str) -> Result<ScreeningDoc> {
-        let doc = self.screening(id)?;
+        let doc = self.screening_doc(id)?;
         let me = self.actor().id.clone();
         self.with_tx(|tx| {
-            audit::record(tx, Some(&me), Event::ScreeningOpen, Obj::screening(&doc.id))
+            audit::record(
+                tx,
+                Some(&me),
+                Event::ScreeningOpen,
+                Obj::screening(&doc.id).detail(doc.status.as_str()),
+            )
         })?;
         Ok(doc)
     }
 
     /// One screening with its definition, answers, notes, evaluation and addenda. Readable
-    /// by its author and by an arbetsledare of its unit.
+    /// by its author and by an arbetsledare of its unit. Every call is a read of a person's
+    /// data and writes one `screening_open` row to the access log (detail: the view, `draft`
+    /// or `completed`) before the screening is handed out; if the row cannot be written,
+    /// nothing is returned.
     pub fn screening(&self, id: &str) -> Result<ScreeningDoc> {
+        let doc = self.screening_doc(id)?;
+        access::log_read(
+            self,
+            Event::ScreeningOpen,
+            Obj::screening(&doc.id).detail(doc.status.as_str()),
+        )?;
+        Ok(doc)
+    }
+
+    /// [`Store::screening`] without the access-log row, for operations that log themselves
+    /// (starting, completing, review decisions, review views). Never hand its result to a
+    /// caller outside the crate without a row in the same operation.
+    pub(crate) fn screening_doc(&self, id: &str) -> Result<ScreeningDoc> {
         let actor = access::actor(self)?;
         let Loaded { row, version } = self.load_screening(id)?;
         access::check_read(&actor, &row)?;
@@ -571,7 +594,8 @@ impl Store {
             }
             Ok(())
         })?;
-        self.screening(id)
+        // Logged above as `screening_complete`.
+        self.screening_doc(id)
     }
 
     /// Discards a draft: its answers, notes and row are deleted (overwritten on disk by

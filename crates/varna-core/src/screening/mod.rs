@@ -19,6 +19,7 @@
 //! ids, never an answer, a note or a case reference.
 
 mod access;
+pub(crate) use access::log_read;
 #[cfg(feature = "bench-hooks")]
 mod bench_hooks;
 mod conduct;

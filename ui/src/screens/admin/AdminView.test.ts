@@ -7,7 +7,7 @@ vi.mock('@tauri-apps/api/core', () => ({
   invoke: vi.fn(async (cmd: string, args: unknown) => {
     calls.push({ cmd, args });
     const a = answers[cmd];
-    if (a instanceof Error) throw { code: 'forbidden', message: a.message };
+    if (a instanceof Error) throw { code: (a as Error & { code?: string }).code ?? 'forbidden', message: a.message };
     return a;
   }),
 }));
@@ -34,6 +34,7 @@ describe('AdminView', () => {
     answers.audit_verify = { ok: true, rows: 7, firstBroken: null };
     answers.retention_get = { completedMonths: 0, draftDays: 0 };
     answers.retention_preview = [];
+    answers.retention_hold = null;
   });
 
   it('lists log rows in Swedish and sends only the filters that were filled in', async () => {
@@ -76,6 +77,79 @@ describe('AdminView', () => {
     await fireEvent.click(screen.getByTestId('retention-confirm'));
     await screen.findByTestId('retention-done');
     expect(screen.getByTestId('retention-done').textContent).toContain('1 slutförda');
+  });
+
+  it('shows the new access-log events with Swedish names', async () => {
+    answers.audit_list = [
+      { ...row, seq: 9, event: 'review_view', detail: 'screening_and_review' },
+      { ...row, seq: 8, event: 'retention_held', objectKind: '', objectId: '', detail: 'at unlock: 1 screenings not removed' },
+      { ...row, seq: 7, event: 'retention_confirm', objectKind: '', objectId: '', detail: 'the clock…' },
+    ];
+    render(AdminView, { session: session('administrator') });
+    await screen.findAllByText('Bo Berg (bo)');
+    const cells = screen.getAllByTestId('log-row').map((r) => r.children[2].textContent);
+    expect(cells).toEqual(['Granskning visad', 'Gallring pausad (klockan)', 'Gallring bekräftad']);
+    const options = Array.from((screen.getByTestId('log-event') as HTMLSelectElement).options).map((o) => o.value);
+    expect(options).toEqual(expect.arrayContaining(['review_view', 'retention_held', 'retention_confirm']));
+  });
+
+  const held = {
+    heldAt: '2031-03-01T08:00:00Z',
+    warning: { problem: 'jumped_ahead', now: '2031-03-01T08:00:00Z', reference: '2026-11-20T09:00:00Z' },
+    current: { problem: 'jumped_ahead', now: '2031-03-01T08:05:00Z', reference: '2026-11-20T09:00:00Z' },
+    preview: [
+      { screeningId: 's-7', status: 'completed', instrumentId: 'freda-kortfragor-stil', instrumentVersion: '1.0.0', unitCode: 'IFO', completedAt: '2026-01-01T00:00:00Z', since: '2026-01-01T00:00:00Z' },
+    ],
+  };
+
+  it('shows a held retention run with its reason and runs it only when confirmed', async () => {
+    answers.retention_hold = held;
+    answers.retention_confirm = { completedRemoved: 1, draftsRemoved: 0, removed: [] };
+    render(AdminView, { session: session('administrator') });
+    const box = await screen.findByTestId('retention-held');
+    expect(box.textContent).toContain('Gallringen väntar på bekräftelse');
+    const reason = screen.getByTestId('retention-held-reason');
+    expect(reason.dataset.problem).toBe('jumped_ahead');
+    expect(reason.textContent).toContain('mer än 31 dagar efter senaste gången Värna användes (2026-11-20 09:00:00 UTC)');
+    expect(box.textContent).toContain('Pausad sedan 2031-03-01 08:00:00 UTC.');
+    expect(screen.getByTestId('retention-held-item').dataset.id).toBe('s-7');
+    expect(calls.some((c) => c.cmd === 'retention_confirm')).toBe(false);
+    // A real, focusable button: reachable with Tab and pressed with Enter or Space.
+    const button = screen.getByTestId('retention-held-confirm') as HTMLButtonElement;
+    expect(button.tagName).toBe('BUTTON');
+    expect(button.type).toBe('button');
+    button.focus();
+    expect(document.activeElement).toBe(button);
+    expect(button.textContent).toContain('Klockan stämmer');
+    answers.retention_hold = null;
+    await fireEvent.click(button);
+    await screen.findByTestId('retention-held-done');
+    expect(calls.filter((c) => c.cmd === 'retention_confirm').length).toBe(1);
+    expect(screen.getByTestId('retention-held-done').textContent).toContain('Gallrat: 1 slutförda, 0 utkast');
+    expect(screen.queryByTestId('retention-held')).toBeNull();
+  });
+
+  it('shows the held run when a manual run is refused because of the clock', async () => {
+    answers.retention_preview = held.preview;
+    answers.retention_run = Object.assign(new Error('clock'), { code: 'conflict' });
+    render(AdminView, { session: session('administrator') });
+    await fireEvent.click(await screen.findByTestId('retention-preview'));
+    await fireEvent.click(await screen.findByTestId('retention-run'));
+    answers.retention_hold = { ...held, heldAt: null, warning: { ...held.warning, problem: 'behind' } };
+    await fireEvent.click(screen.getByTestId('retention-confirm'));
+    const reason = await screen.findByTestId('retention-held-reason');
+    expect(calls.find((c) => c.cmd === 'retention_run')?.args).toEqual({ confirmClock: false });
+    expect(reason.textContent).toContain('tidigare än den senaste tid som finns sparad');
+    expect(screen.getByTestId('retention-held').textContent).toContain('klockan ser fel ut just nu');
+    expect(screen.getByTestId('error').dataset.code).toBe('conflict');
+  });
+
+  it('never asks an arbetsledare about held retention', async () => {
+    answers.retention_hold = held;
+    render(AdminView, { session: session('arbetsledare') });
+    await screen.findByText('Bo Berg (bo)');
+    expect(calls.some((c) => c.cmd === 'retention_hold')).toBe(false);
+    expect(screen.queryByTestId('retention-held')).toBeNull();
   });
 
   it('writes a backup into the typed folder and shows where', async () => {
