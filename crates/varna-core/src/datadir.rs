@@ -75,7 +75,7 @@ fn data_dir_for(env: Env<'_>) -> Result<PathBuf> {
 
 /// `$XDG_DATA_HOME` when it is an absolute path (the XDG specification says to ignore a
 /// relative one), else `$HOME/.local/share`.
-#[cfg(not(windows))]
+#[cfg(not(any(windows, target_os = "macos")))]
 fn xdg_data_home(env: Env<'_>) -> Option<PathBuf> {
     var(env, "XDG_DATA_HOME")
         .filter(|p| p.is_absolute())
@@ -139,6 +139,7 @@ fn create_private_dir(path: &Path) -> Result<()> {
         fs::create_dir_all(parent)
             .map_err(|e| io_err("creating the folder above the data folder", parent, e))?;
     }
+    #[cfg_attr(not(unix), allow(unused_mut))]
     let mut builder = fs::DirBuilder::new();
     #[cfg(unix)]
     {
