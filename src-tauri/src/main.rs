@@ -7,10 +7,13 @@
 
 mod commands;
 mod error;
+mod idle;
 mod state;
 
 fn main() {
-    let data_dir = match state::resolve_data_dir() {
+    let data_dir = match state::resolve_data_dir()
+        .and_then(|(dir, is_default)| state::prepare_data_dir(&dir, is_default).map(|_| dir))
+    {
         Ok(dir) => dir,
         Err(e) => {
             eprintln!("varna-app: {e}");
@@ -19,6 +22,11 @@ fn main() {
     };
     tauri::Builder::default()
         .manage(state::AppState::new(data_dir))
+        .setup(|app| {
+            // Auto-lock in the core: locks after the idle limit whatever the page does.
+            idle::watch(app.handle())?;
+            Ok(())
+        })
         .on_window_event(on_window_event)
         .invoke_handler(tauri::generate_handler![
             commands::session::app_info,

@@ -13,7 +13,9 @@ pub use error::{Error, ErrorCode};
 /// The version of the core, shown by `varna --version` and in the app's about line.
 pub const VERSION: &str = env!("CARGO_PKG_VERSION");
 
+pub mod datadir;
 pub mod export;
+pub mod idle;
 pub mod instrument;
 pub mod retention;
 pub mod review;

@@ -26,7 +26,8 @@ pub fn audit_verify(state: State<'_, AppState>) -> CommandResult<AuditReport> {
 /// The check made at unlock (`None` for roles that may not read the log).
 #[tauri::command]
 pub fn audit_status(state: State<'_, AppState>) -> CommandResult<Option<AuditReport>> {
-    Ok(state.with_store(|s| Ok(s.audit_at_unlock().cloned()))?)
+    // A status read, not activity: it does not keep the store open.
+    Ok(state.with_store_passive(|s| Ok(s.audit_at_unlock().cloned()))?)
 }
 
 #[tauri::command]
@@ -104,10 +105,12 @@ pub fn backup_write(
 }
 
 /// Sets the minutes of inactivity before the app locks itself (administratör; 1–120).
-/// Takes effect at the next unlock.
+/// The shell's idle timer takes the new limit at once.
 #[tauri::command]
 pub fn auto_lock_set(state: State<'_, AppState>, minutes: u32) -> CommandResult<u32> {
-    Ok(state
+    let minutes = state
         .with_store(|s| s.set_auto_lock_minutes(minutes))?
-        .auto_lock_minutes)
+        .auto_lock_minutes;
+    state.set_auto_lock_minutes(minutes);
+    Ok(minutes)
 }

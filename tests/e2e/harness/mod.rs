@@ -160,8 +160,26 @@ impl App {
         Self::start_in(data_dir).await
     }
 
+    /// Starts the app with a fresh, empty data folder and extra environment variables
+    /// (e.g. the debug build's `VARNA_TEST_IDLE_SECONDS`).
+    pub async fn start_with_env(env: &[(&str, &str)]) -> Result<Self, String> {
+        let data_dir = tempfile::Builder::new()
+            .prefix("varna-e2e-")
+            .tempdir()
+            .map_err(|e| e.to_string())?;
+        Self::start_in_with_env(data_dir, env).await
+    }
+
     /// Starts the app on an existing data folder (e.g. after a restart).
     pub async fn start_in(data_dir: tempfile::TempDir) -> Result<Self, String> {
+        Self::start_in_with_env(data_dir, &[]).await
+    }
+
+    /// Starts the app on an existing data folder with extra environment variables.
+    pub async fn start_in_with_env(
+        data_dir: tempfile::TempDir,
+        env: &[(&str, &str)],
+    ) -> Result<Self, String> {
         let binary = app_binary();
         if !binary.is_file() {
             return Err(format!(
@@ -184,6 +202,7 @@ impl App {
         // No accessibility bus on the test machine. (Do not set
         // WEBKIT_DISABLE_COMPOSITING_MODE: with it, WebDriver screenshots hang.)
         .env("NO_AT_BRIDGE", "1")
+        .envs(env.iter().copied())
         .stdout(Stdio::null())
         .stderr(Stdio::null());
         let driver =

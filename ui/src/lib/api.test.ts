@@ -20,3 +20,29 @@ describe('toAppError', () => {
     expect(toAppError({ code: 42 }).code).toBe('unknown');
   });
 });
+
+describe('call', () => {
+  it('reports a locked store to the shell, whichever command met it', async () => {
+    const { vi } = await import('vitest');
+    vi.resetModules();
+    vi.doMock('@tauri-apps/api/core', () => ({
+      invoke: async (cmd: string) => {
+        if (cmd === 'answer_save') throw { code: 'locked', message: 'the store is locked' };
+        if (cmd === 'screening_get') throw { code: 'not_found', message: 'no such screening' };
+        return 'ok';
+      },
+    }));
+    const api = await import('./api');
+    let locked = 0;
+    api.onLocked(() => locked++);
+    await expect(api.call('my_screenings')).resolves.toBe('ok');
+    await expect(api.call('screening_get')).rejects.toMatchObject({ code: 'not_found' });
+    expect(locked).toBe(0);
+    await expect(api.call('answer_save')).rejects.toMatchObject({ code: 'locked' });
+    expect(locked).toBe(1);
+    api.onLocked(null);
+    await expect(api.call('answer_save')).rejects.toMatchObject({ code: 'locked' });
+    expect(locked).toBe(1);
+    vi.doUnmock('@tauri-apps/api/core');
+  });
+});

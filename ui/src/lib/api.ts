@@ -22,10 +22,22 @@ export function toAppError(raw: unknown): AppError {
   return new AppError('unknown', String(raw));
 }
 
+// The core locks by itself (auto-lock after inactivity, also while the page is hung or the
+// machine sleeps). A command that meets a locked store answers `locked`; the shell registers
+// here to go to the lock screen whichever command it was.
+let lockedHandler: (() => void) | null = null;
+
+/** Sets what runs when any command answers `locked` (`null` removes it). */
+export function onLocked(handler: (() => void) | null): void {
+  lockedHandler = handler;
+}
+
 export async function call<T>(command: string, args?: Record<string, unknown>): Promise<T> {
   try {
     return await invoke<T>(command, args);
   } catch (raw) {
-    throw toAppError(raw);
+    const error = toAppError(raw);
+    if (error.code === 'locked') lockedHandler?.();
+    throw error;
   }
 }

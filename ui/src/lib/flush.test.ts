@@ -19,6 +19,22 @@ describe('Debounced', () => {
     d.dispose();
   });
 
+  it('saves every 5 s while someone types without a pause', async () => {
+    const saved: string[] = [];
+    const d = new Debounced<string>(async (v) => void saved.push(v));
+    let text = '';
+    for (let ms = 0; ms < 12_000; ms += 200) {
+      text += 'a';
+      d.push(text);
+      await vi.advanceTimersByTimeAsync(200);
+    }
+    // 12 s of typing, a key every 200 ms: never 500 ms of quiet, yet saved at 5 s and 10 s.
+    expect(saved.map((s) => s.length)).toEqual([25, 50]);
+    await vi.advanceTimersByTimeAsync(500);
+    expect(saved.at(-1)).toBe(text);
+    d.dispose();
+  });
+
   it('flushAll saves pending input at once (before a lock)', async () => {
     const saved: string[] = [];
     const d = new Debounced<string>(async (v) => void saved.push(v));

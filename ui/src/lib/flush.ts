@@ -15,16 +15,21 @@ export async function flushAll(timeoutMs = 2000): Promise<void> {
   await Promise.race([all, new Promise((resolve) => setTimeout(resolve, timeoutMs))]);
 }
 
-/** A debounced saver: `push(v)` schedules `save(v)` after `delayMs` of quiet;
- *  `flush()` saves a pending value at once. Registered for lock/close flushing. */
+/** A debounced saver: `push(v)` schedules `save(v)` after `delayMs` of quiet, and at the
+ *  latest `maxWaitMs` after the first unsaved push, so someone typing without a pause still
+ *  saves every few seconds (each save is also activity for the core's auto-lock timer, which
+ *  counts commands, not keystrokes). `flush()` saves a pending value at once. Registered for
+ *  lock/close flushing. */
 export class Debounced<T> {
   private pending: { value: T } | null = null;
   private timer: ReturnType<typeof setTimeout> | null = null;
+  private maxTimer: ReturnType<typeof setTimeout> | null = null;
   private readonly unregister: () => void;
 
   constructor(
     private readonly save: (value: T) => Promise<void>,
     private readonly delayMs = 500,
+    private readonly maxWaitMs = 5000,
   ) {
     this.unregister = registerFlush(() => this.flush());
   }
@@ -33,6 +38,9 @@ export class Debounced<T> {
     this.pending = { value };
     if (this.timer !== null) clearTimeout(this.timer);
     this.timer = setTimeout(() => void this.flush(), this.delayMs);
+    if (this.maxTimer === null) {
+      this.maxTimer = setTimeout(() => void this.flush(), this.maxWaitMs);
+    }
   }
 
   get dirty(): boolean {
@@ -42,6 +50,8 @@ export class Debounced<T> {
   async flush(): Promise<void> {
     if (this.timer !== null) clearTimeout(this.timer);
     this.timer = null;
+    if (this.maxTimer !== null) clearTimeout(this.maxTimer);
+    this.maxTimer = null;
     const p = this.pending;
     if (!p) return;
     this.pending = null;
@@ -57,5 +67,6 @@ export class Debounced<T> {
   dispose(): void {
     this.unregister();
     if (this.timer !== null) clearTimeout(this.timer);
+    if (this.maxTimer !== null) clearTimeout(this.maxTimer);
   }
 }
