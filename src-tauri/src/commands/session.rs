@@ -3,6 +3,7 @@
 //! Key derivation takes a noticeable moment, so these commands are `async` (run off the
 //! main thread) and the window stays responsive.
 
+use secrecy::{ExposeSecret, SecretString};
 use serde::{Deserialize, Serialize};
 use tauri::State;
 use varna_core::instrument::shipped::shipped_and_dir;
@@ -137,12 +138,13 @@ pub fn ui_ready(state: State<'_, AppState>, screen: String) -> CommandResult<()>
 pub struct SetupInput {
     pub admin_username: String,
     pub admin_display_name: String,
-    pub passphrase: String,
+    /// Wiped when dropped; `Debug` shows nothing of it.
+    pub passphrase: SecretString,
     pub unit_code: String,
     pub unit_name: String,
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct SetupResult {
     /// Shown exactly once; never stored anywhere in plaintext.
@@ -161,7 +163,7 @@ pub async fn setup_first_run(
         FirstRun {
             admin_username: &setup.admin_username,
             admin_display_name: &setup.admin_display_name,
-            passphrase: &setup.passphrase,
+            passphrase: setup.passphrase.expose_secret(),
             unit_code: &setup.unit_code,
             unit_name: &setup.unit_name,
         },
@@ -179,9 +181,9 @@ pub async fn setup_first_run(
 pub async fn unlock(
     state: State<'_, AppState>,
     username: String,
-    passphrase: String,
+    passphrase: SecretString,
 ) -> CommandResult<Session> {
-    let store = Store::unlock(&state.data_dir, &username, &passphrase)?;
+    let store = Store::unlock(&state.data_dir, &username, passphrase.expose_secret())?;
     open_session(&state, store)
 }
 
@@ -189,12 +191,17 @@ pub async fn unlock(
 #[tauri::command]
 pub async fn unlock_recovery(
     state: State<'_, AppState>,
-    recovery_key: String,
+    recovery_key: SecretString,
     username: String,
-    new_passphrase: String,
+    new_passphrase: SecretString,
 ) -> CommandResult<Session> {
-    let key = RecoveryKey::parse(&recovery_key)?;
-    let store = Store::unlock_with_recovery(&state.data_dir, &key, &username, &new_passphrase)?;
+    let key = RecoveryKey::parse(recovery_key.expose_secret())?;
+    let store = Store::unlock_with_recovery(
+        &state.data_dir,
+        &key,
+        &username,
+        new_passphrase.expose_secret(),
+    )?;
     open_session(&state, store)
 }
 

@@ -79,7 +79,7 @@ pub struct Unit {
 }
 
 /// What an administrator fills in to add an account.
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 pub struct NewAccount<'a> {
     pub username: &'a str,
     pub display_name: &'a str,
@@ -87,6 +87,19 @@ pub struct NewAccount<'a> {
     /// Ids of existing units; at least one.
     pub unit_ids: Vec<String>,
     pub passphrase: &'a str,
+}
+
+/// `Debug` never shows the passphrase.
+impl std::fmt::Debug for NewAccount<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("NewAccount")
+            .field("username", &self.username)
+            .field("display_name", &self.display_name)
+            .field("role", &self.role)
+            .field("unit_ids", &self.unit_ids)
+            .field("passphrase", &"[redacted]")
+            .finish()
+    }
 }
 
 pub(crate) fn normalize_username(s: &str) -> Result<String> {

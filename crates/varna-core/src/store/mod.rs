@@ -58,8 +58,8 @@ const INIT_DB_FILE: &str = "varna.db.init";
 pub(crate) use passphrase::check_new_passphrase;
 pub use passphrase::MIN_PASSPHRASE_CHARS;
 
-/// What first-time setup needs.
-#[derive(Debug, Clone, Copy)]
+/// What first-time setup needs. `Debug` never shows the passphrase.
+#[derive(Clone, Copy)]
 pub struct FirstRun<'a> {
     /// Sign-in name of the first administrator (letters, digits, `.`, `_`, `-`).
     pub admin_username: &'a str,
@@ -69,6 +69,18 @@ pub struct FirstRun<'a> {
     /// Short code of the first unit (enhet), e.g. `IFO-VUX`.
     pub unit_code: &'a str,
     pub unit_name: &'a str,
+}
+
+impl std::fmt::Debug for FirstRun<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("FirstRun")
+            .field("admin_username", &self.admin_username)
+            .field("admin_display_name", &self.admin_display_name)
+            .field("passphrase", &"[redacted]")
+            .field("unit_code", &self.unit_code)
+            .field("unit_name", &self.unit_name)
+            .finish()
+    }
 }
 
 /// An unlocked store with a signed-in account.
