@@ -387,6 +387,42 @@ pub(crate) fn seal(tx: &Connection, db_key: &[u8], store_id: &str) -> Result<()>
     Ok(())
 }
 
+/// Re-signs the head of a re-keyed copy of the database with the new key. The head is
+/// re-signed only if it verifies with the old key, so a forged head stays reported.
+pub(crate) fn reseal_head(
+    conn: &Connection,
+    old_key: &[u8],
+    new_key: &[u8],
+    store_id: &str,
+) -> Result<()> {
+    let head: Option<(i64, String, String)> = conn
+        .query_row(
+            "SELECT seq, hash, mac FROM audit_head WHERE id = 1",
+            [],
+            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+        )
+        .optional()
+        .map_err(|e| db_error("re-keying the access log", e))?;
+    let Some((seq, hash, mac)) = head else {
+        return Ok(());
+    };
+    let verifies = hex::decode(&mac).ok().is_some_and(|tag| {
+        hmac::verify(
+            &head_key(old_key, store_id),
+            &head_message(seq, &hash),
+            &tag,
+        )
+        .is_ok()
+    });
+    if !verifies {
+        return Ok(());
+    }
+    let mac = hex::encode(head_mac(new_key, store_id, seq, &hash).as_ref());
+    conn.execute("UPDATE audit_head SET mac = ?1 WHERE id = 1", [&mac])
+        .map_err(|e| db_error("re-keying the access log", e))?;
+    Ok(())
+}
+
 fn head_key(db_key: &[u8], store_id: &str) -> hmac::Key {
     let prk = hkdf::Salt::new(hkdf::HKDF_SHA256, store_id.as_bytes()).extract(db_key);
     let okm = prk
@@ -727,6 +763,19 @@ impl Store {
         let me = self.actor().id.clone();
         // Log a break the chain shows now; one recorded earlier is already in the log.
         let broken = chain.first_broken.clone();
+        // A rollback found against the anchors is reported like a break (and logged below,
+        // so it stays reported at later unlocks).
+        let report = match (report.ok, rollback.first()) {
+            (true, Some(finding)) => AuditReport {
+                ok: false,
+                rows: report.rows,
+                first_broken: Some(BrokenRow {
+                    seq: report.rows as i64 + 1,
+                    reason: finding.clone(),
+                }),
+            },
+            _ => report,
+        };
         self.set_audit_report_at_unlock(report);
         self.with_tx(|tx| {
             if let Some(b) = &broken {

@@ -154,6 +154,15 @@ struct SealedKey {
 }
 
 impl Slot {
+    /// The slot's Argon2id parameters (passphrase slots).
+    #[cfg(test)]
+    pub(crate) fn kdf_params(&self) -> Option<KdfParams> {
+        match &self.kdf {
+            Kdf::Argon2id { params, .. } => Some(*params),
+            Kdf::HkdfSha256 { .. } => None,
+        }
+    }
+
     /// Whether this slot is of the old format that cannot be re-sealed without its secret.
     pub(crate) fn is_legacy(&self) -> bool {
         self.public.is_none()
@@ -619,6 +628,46 @@ impl KeyFile {
         Ok(Zeroizing::new(plain.to_vec()))
     }
 
+    /// Tests: a format v1 passphrase slot (the database key sealed directly under the
+    /// Argon2id-derived key), as stores set up before key pairs have.
+    #[cfg(test)]
+    pub(crate) fn set_legacy_passphrase_slot(
+        &mut self,
+        id: &str,
+        username: &str,
+        passphrase: &str,
+        params: KdfParams,
+        db_key: &DbKey,
+    ) -> Result<()> {
+        let salt = random_bytes::<16>()?;
+        let wrapping = derive_argon2(passphrase.as_bytes(), &salt, params)?;
+        let nonce = random_bytes::<{ aead::NONCE_LEN }>()?;
+        let key = LessSafeKey::new(UnboundKey::new(&CHACHA20_POLY1305, wrapping.as_ref()).unwrap());
+        let mut in_out = db_key.to_vec();
+        key.seal_in_place_append_tag(
+            Nonce::assume_unique_for_key(nonce),
+            Aad::from(self.aad(1, id)),
+            &mut in_out,
+        )
+        .unwrap();
+        let slot = Slot {
+            id: id.to_string(),
+            user_tag: Some(self.user_tag(username)),
+            kdf: Kdf::Argon2id {
+                params,
+                salt: hex::encode(salt),
+            },
+            aead: "chacha20-poly1305".into(),
+            nonce: hex::encode(nonce),
+            wrapped: hex::encode(in_out),
+            public: None,
+            sealed: None,
+        };
+        self.remove_slot(id);
+        self.slots.push(slot);
+        Ok(())
+    }
+
     /// The failed-attempt record of a bucket (a username tag or [`RECOVERY_SLOT`]).
     pub(crate) fn throttle_of(&self, bucket: &str) -> Throttle {
         self.throttle.get(bucket).copied().unwrap_or_default()
@@ -849,6 +898,52 @@ mod tests {
         };
         assert!(weak.check().is_err());
         assert!(KdfParams::OWASP_MINIMUM.check().is_ok());
+    }
+
+    #[test]
+    fn an_old_format_slot_still_opens_and_a_reseal_drops_it_but_keeps_the_others() {
+        let (mut kf, db_key) = key_file_with_alice();
+        kf.set_legacy_passphrase_slot(
+            "acct-2",
+            "bob",
+            "bob passphrase",
+            KdfParams::OWASP_MINIMUM,
+            &db_key,
+        )
+        .unwrap();
+        let recovery = [9u8; 32];
+        kf.set_recovery_slot(&recovery, &db_key).unwrap();
+        let bob = kf.slot_for_user("bob").unwrap().clone();
+        assert!(bob.is_legacy() && bob.needs_upgrade());
+        assert_eq!(
+            *kf.open_with_passphrase(&bob, "bob passphrase").unwrap(),
+            *db_key
+        );
+
+        // A new key sealed to every slot with a public key, without any secret.
+        let new_key = new_db_key().unwrap();
+        let dropped = kf.reseal_all(&new_key).unwrap();
+        assert_eq!(dropped, vec!["acct-2".to_string()]);
+        assert!(kf.slot_for_user("bob").is_none());
+        let alice = kf.slot_for_user("alice").unwrap().clone();
+        assert_eq!(
+            *kf.open_with_passphrase(&alice, "alice passphrase").unwrap(),
+            *new_key
+        );
+        assert_eq!(*kf.open_with_recovery(&recovery).unwrap(), *new_key);
+        assert_ne!(*new_key, *db_key);
+    }
+
+    #[test]
+    fn an_edited_anchor_does_not_verify() {
+        let (kf, db_key) = key_file_with_alice();
+        let a = kf.anchor_for(db_key.as_ref(), 7, "abcd");
+        assert!(kf.anchor_verifies(db_key.as_ref(), &a));
+        let mut lowered = a.clone();
+        lowered.seq = 3;
+        assert!(!kf.anchor_verifies(db_key.as_ref(), &lowered));
+        let other = new_db_key().unwrap();
+        assert!(!kf.anchor_verifies(other.as_ref(), &a));
     }
 
     #[test]

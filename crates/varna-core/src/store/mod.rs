@@ -31,6 +31,8 @@ mod throttle;
 #[cfg(test)]
 mod fault_tests;
 #[cfg(test)]
+mod hardening_tests;
+#[cfg(test)]
 mod page_mac_tests;
 
 use std::fs;

@@ -100,6 +100,19 @@ impl Store {
                 .query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |_| Ok(()))
                 .map_err(|e| db_error("re-keying the database", e))?;
             self.export_with_key(&staging, &new_key)?;
+            // The log's signed head moves to the new key in the copy, before the swap.
+            {
+                let copy = open_db(&staging, &new_key, kf.page_mac, OpenMode::Check)
+                    .map_err(|e| e.into_error(true))?;
+                crate::audit::reseal_head(
+                    &copy,
+                    self.db_key.as_ref(),
+                    new_key.as_ref(),
+                    &self.store_id,
+                )?;
+                copy.close()
+                    .map_err(|(_, e)| db_error("re-keying the database", e))?;
+            }
             std::fs::File::open(&staging)
                 .and_then(|f| f.sync_all())
                 .map_err(|e| fsutil::io_error("re-keying the database", e))?;
