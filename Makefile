@@ -58,13 +58,18 @@ test: deps ui lint unit app e2e
 
 # ---------------------------------------------------------------- parts of `make test`
 
+# Test hooks (raw SQL on the decrypted database, the unsuppressed tally, crash points) are a
+# Cargo feature of varna-core that the app and the CLI never enable; the tests turn it on.
+TEST_FEATURES := --features varna-core/test-hooks
+
 lint:
 	$(CARGO) fmt --all --check
 	$(CARGO) clippy --workspace --all-targets --locked -- -D warnings
+	$(CARGO) clippy --workspace --all-targets --locked $(TEST_FEATURES) -- -D warnings
 	cd ui && npm run check
 
 unit:
-	$(CARGO) test --workspace --exclude varna-e2e --locked
+	$(CARGO) test --workspace --exclude varna-e2e --locked $(TEST_FEATURES)
 	cd ui && npm test
 
 app: ui
@@ -78,7 +83,9 @@ e2e: app
 # Benchmark 4 starts the release app and a bare Tauri window (crates/varna-bare-window), both
 # built here in the same run, under its own Xvfb.
 bench: deps ui
-	$(CARGO) build --release --locked -p varna-bench -p varna-app -p varna-bare-window
+	# Two builds, so the bench hooks (a feature of varna-core) never reach the release app.
+	$(CARGO) build --release --locked -p varna-app -p varna-bare-window
+	$(CARGO) build --release --locked -p varna-bench
 	$(CARGO) run --release --locked -p varna-bench -- --work target/bench --out target/bench/report.md \
 	  --app $(TARGET_DIR)/release/varna-app --bare $(TARGET_DIR)/release/varna-bare-window
 

@@ -24,6 +24,10 @@ pub struct Session {
     /// Instrument files that could not be loaded or were refused, with their errors
     /// (shown to administrators only; empty for other roles).
     pub instrument_problems: Vec<InstrumentProblem>,
+    /// What the check at unlock found wrong with the access log: a broken chain, or a
+    /// database or data folder rolled back behind its anchors. Only for the roles that
+    /// review the log (administratör, arbetsledare); `None` when all is well.
+    pub audit_problem: Option<varna_core::audit::BrokenRow>,
 }
 
 #[derive(Debug, Serialize)]
@@ -72,7 +76,12 @@ fn open_session(state: &AppState, mut store: Store) -> CommandResult<Session> {
     } else {
         Vec::new()
     };
+    let audit_problem = store
+        .audit_at_unlock()
+        .filter(|r| !r.ok)
+        .and_then(|r| r.first_broken.clone());
     let session = Session {
+        audit_problem,
         username: actor.username,
         display_name: actor.display_name,
         role: actor.role,

@@ -69,7 +69,8 @@ export const EVENTS = [
   'backup', 'restore', 'account_add', 'account_role', 'account_units', 'account_deactivate',
   'passphrase_reset', 'passphrase_change', 'recovery_key_rotate', 'unit_add', 'unit_rename',
   'settings_change', 'instrument_add', 'retention_settings', 'retention_run', 'retention_delete',
-  'audit_broken', 'review_view', 'retention_held', 'retention_confirm',
+  'audit_broken', 'review_view', 'retention_held', 'retention_confirm', 'rekey',
+  'rollback_detected',
 ] as const;
 
 /** Drops empty filter fields so the core sees only what the user chose. */

@@ -10,6 +10,9 @@ export interface Session {
   units: { id: string; code: string; name: string }[];
   autoLockMinutes: number;
   instrumentProblems: { path: string; messages: string[] }[];
+  /** What the check at unlock found wrong with the access log (broken, or rolled back);
+   * only for administratör and arbetsledare. */
+  auditProblem: { seq: number; reason: string } | null;
 }
 
 export interface AppInfo {

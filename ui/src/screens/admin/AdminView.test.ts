@@ -17,7 +17,7 @@ import { setLang } from '../../lib/i18n.svelte';
 import type { Session } from '../../lib/session';
 
 const session = (role: Session['role']): Session => ({
-  username: 'anna', displayName: 'Anna', role, units: [], autoLockMinutes: 10, instrumentProblems: [],
+  username: 'anna', displayName: 'Anna', role, units: [], autoLockMinutes: 10, instrumentProblems: [], auditProblem: null,
 });
 
 const row = {

@@ -14,7 +14,7 @@ import ReviewWorkspace from './ReviewWorkspace.svelte';
 import ReviewStatusPanel from './ReviewStatusPanel.svelte';
 
 vi.mock('@tauri-apps/api/core', () => ({ invoke: vi.fn() }));
-const SESSION: Session = { ...WORK_SESSION, role: 'arbetsledare', instrumentProblems: [] };
+const SESSION: Session = { ...WORK_SESSION, role: 'arbetsledare', instrumentProblems: [], auditProblem: null };
 const invoke = vi.mocked(core.invoke) as unknown as ReturnType<typeof vi.fn>;
 const calls = (cmd: string) => invoke.mock.calls.filter((c) => c[0] === cmd).map((c) => c[1]);
 

@@ -24,7 +24,7 @@ const calls = (cmd: string) => invoke.mock.calls.filter((c) => c[0] === cmd).map
 
 const session = (role: Session['role']): Session => ({
   username: 'u', displayName: 'U', role, units: [{ id: 'u1', code: 'IFO', name: 'IFO' }],
-  autoLockMinutes: 10, instrumentProblems: [],
+  autoLockMinutes: 10, instrumentProblems: [], auditProblem: null,
 });
 
 const VIEW: StatisticsView = {
