@@ -15,6 +15,7 @@ pub const VERSION: &str = env!("CARGO_PKG_VERSION");
 
 pub mod datadir;
 pub mod export;
+pub mod files;
 pub mod idle;
 pub mod instrument;
 pub mod retention;

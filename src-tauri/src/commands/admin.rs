@@ -83,20 +83,28 @@ pub struct BackupWritten {
 /// Writes an encrypted backup (database + key slots, one file) into the folder the
 /// administrator typed, else Documents, else home. Never overwrites a file.
 #[tauri::command]
-pub fn backup_write(
+pub async fn backup_write(
     app: tauri::AppHandle,
     state: State<'_, AppState>,
     folder: Option<String>,
 ) -> CommandResult<BackupWritten> {
     let dir = super::stats::target_folder(&app, folder)?;
     let stamp = chrono::Utc::now().format("%Y-%m-%d-%H%M%S");
-    let mut path = dir.join(format!("varna-sakerhetskopia-{stamp}.varnabackup"));
-    let mut n = 2;
-    while path.exists() {
-        path = dir.join(format!("varna-sakerhetskopia-{stamp}-{n}.varnabackup"));
+    // The core creates the file new (never over an existing file or link): on a name
+    // that is taken, the next one is tried.
+    let mut n = 1;
+    let (path, info) = loop {
+        let path = if n == 1 {
+            dir.join(format!("varna-sakerhetskopia-{stamp}.varnabackup"))
+        } else {
+            dir.join(format!("varna-sakerhetskopia-{stamp}-{n}.varnabackup"))
+        };
         n += 1;
-    }
-    let info = state.with_store(|s| s.backup_to(&path))?;
+        match state.with_store(|s| s.backup_to(&path)) {
+            Err(varna_core::Error::Conflict(_)) if n < 1000 => continue,
+            other => break (path, other?),
+        }
+    };
     Ok(BackupWritten {
         path: path.display().to_string(),
         created_at: info.created_at,

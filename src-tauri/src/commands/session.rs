@@ -214,9 +214,10 @@ pub async fn unlock_recovery(
     open_session(&state, store)
 }
 
-/// Locks at once: the database is closed and the key wiped from memory.
+/// Locks: the database is closed and the key wiped from memory (the page has already
+/// blanked the screen). `async`: locking records the log's anchor on disk.
 #[tauri::command]
-pub fn lock(state: State<'_, AppState>) -> CommandResult<()> {
+pub async fn lock(state: State<'_, AppState>) -> CommandResult<()> {
     state.lock();
     Ok(())
 }

@@ -43,7 +43,7 @@ pub fn statistics_get(
 }
 
 #[tauri::command]
-pub fn export_write(
+pub async fn export_write(
     app: tauri::AppHandle,
     state: State<'_, AppState>,
     from: String,
@@ -61,7 +61,7 @@ pub fn export_write(
 }
 
 #[tauri::command]
-pub fn export_import(
+pub async fn export_import(
     app: tauri::AppHandle,
     state: State<'_, AppState>,
     paths: Vec<String>,
@@ -73,12 +73,9 @@ pub fn export_import(
         .filter(|p| !p.is_empty())
         .map(PathBuf::from)
         .collect();
-    let mut files = Vec::with_capacity(paths.len());
-    for p in &paths {
-        files.push(std::fs::read(p).map_err(|e| Error::io(format!("reading {}", p.display()), e))?);
-    }
+    // The core checks the role (and the lock) before it reads any of the paths.
+    let merged = state.with_store(|s| s.merge_export_files(&paths))?;
     let dir = target_folder(&app, folder)?;
-    let merged = state.with_store(|s| s.merge_exports(&files))?;
     let p = merged.period();
     Ok(write_pair(
         &dir,
@@ -125,8 +122,10 @@ pub(crate) fn target_folder(
         .ok_or_else(|| Error::InvalidInput("no Documents or home folder; type a folder".into()))
 }
 
-/// Writes `<stem>.json` and `<stem>.csv` (adding `-2`, `-3`… rather than overwriting).
+/// Writes `<stem>.json` and `<stem>.csv`, each created new (adding `-2`, `-3`… rather
+/// than overwriting or writing through an existing file or link).
 fn write_pair(dir: &Path, stem: &str, file: &SignedExport) -> Result<WrittenFiles, Error> {
+    let csv_text = file.to_csv()?;
     let mut n = 1;
     let (json, csv) = loop {
         let name = if n == 1 {
@@ -138,15 +137,20 @@ fn write_pair(dir: &Path, stem: &str, file: &SignedExport) -> Result<WrittenFile
             dir.join(format!("{name}.json")),
             dir.join(format!("{name}.csv")),
         );
-        if !j.exists() && !c.exists() {
-            break (j, c);
-        }
         n += 1;
+        match varna_core::files::write_new(&j, file.to_json_bytes()) {
+            Err(Error::Conflict(_)) if n < 1000 => continue,
+            other => other?,
+        }
+        match varna_core::files::write_new(&c, &csv_text) {
+            Err(Error::Conflict(_)) if n < 1000 => {
+                let _ = std::fs::remove_file(&j);
+                continue;
+            }
+            other => other?,
+        }
+        break (j, c);
     };
-    std::fs::write(&json, file.to_json_bytes())
-        .map_err(|e| Error::io(format!("writing {}", json.display()), e))?;
-    std::fs::write(&csv, file.to_csv()?)
-        .map_err(|e| Error::io(format!("writing {}", csv.display()), e))?;
     Ok(WrittenFiles {
         json_path: json.display().to_string(),
         csv_path: csv.display().to_string(),

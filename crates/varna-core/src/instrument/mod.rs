@@ -98,12 +98,14 @@ pub fn load_str(path: &str, text: &str) -> Result<LoadedInstrument, Vec<Diagnost
 pub fn load_file(path: impl AsRef<Path>) -> Result<LoadedInstrument, Vec<Diagnostic>> {
     let path = path.as_ref();
     let shown = path.display().to_string();
-    let bytes = std::fs::read(path).map_err(|e| {
-        vec![Diagnostic::file(
-            &shown,
-            format!("cannot read the file: {e}"),
-        )]
-    })?;
+    // Bounded, regular files only: a FIFO, a link or a huge file is refused, not read.
+    let bytes =
+        crate::files::read_regular(path, crate::files::MAX_INSTRUMENT_BYTES).map_err(|e| {
+            vec![Diagnostic::file(
+                &shown,
+                format!("cannot read the file: {e}"),
+            )]
+        })?;
     let text = String::from_utf8(bytes).map_err(|e| {
         let at = e.utf8_error().valid_up_to();
         let valid = std::str::from_utf8(&e.as_bytes()[..at]).unwrap_or("");

@@ -292,6 +292,18 @@ impl Store {
     /// Verifies each file and merges them into one unit total signed by this installation.
     /// Refuses a file that does not verify (naming which), and the same installation twice
     /// for overlapping months (also the same file twice). Arbetsledare and administratör.
+    /// Reads count files the user chose and merges them ([`Store::merge_exports`]). The
+    /// role is checked before any path is touched; every file is read bounded, regular
+    /// files only ([`crate::files::read_regular`]).
+    pub fn merge_export_files(&mut self, paths: &[std::path::PathBuf]) -> Result<SignedExport> {
+        self.require(STATS_ROLES, "merging statistics")?;
+        let files = paths
+            .iter()
+            .map(|p| crate::files::read_regular(p, crate::files::MAX_EXPORT_BYTES))
+            .collect::<Result<Vec<_>>>()?;
+        self.merge_exports(&files)
+    }
+
     pub fn merge_exports(&mut self, files: &[Vec<u8>]) -> Result<SignedExport> {
         self.require(STATS_ROLES, "merging statistics")?;
         if files.is_empty() {

@@ -363,11 +363,20 @@ fn write_container(
         std::io::copy(&mut File::open(export)?, &mut f)?;
         f.sync_all()?;
         drop(f);
-        fs::rename(&tmp, out)?;
+        // Create-new semantics for the finished file: a hard link fails on an existing
+        // file or link instead of replacing it (a rename would replace it silently).
+        fs::hard_link(&tmp, out)?;
+        fs::remove_file(&tmp)?;
         fsutil::sync_dir(fsutil::parent_of(out))
     })();
     if let Err(e) = written {
         let _ = fs::remove_file(&tmp);
+        if e.kind() == std::io::ErrorKind::AlreadyExists {
+            return Err(Error::Conflict(format!(
+                "{} already exists; nothing was overwritten",
+                out.display()
+            )));
+        }
         return Err(io(e));
     }
     Ok(info(&header))

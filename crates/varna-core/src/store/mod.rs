@@ -47,6 +47,11 @@ pub use keyfile::KdfParams;
 pub use recovery::RecoveryKey;
 pub use rekey::Rekeyed;
 pub use settings::Settings;
+
+/// A bounded read of a regular file (see [`crate::files::read_regular`]).
+pub(crate) fn read_bounded(path: &Path, max: u64) -> std::io::Result<Option<Vec<u8>>> {
+    fsutil::read_bounded(path, max)
+}
 pub use throttle::{UnlockDelay, FREE_ATTEMPTS};
 
 use crate::error::{Error, Result};
