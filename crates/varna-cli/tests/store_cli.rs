@@ -267,3 +267,83 @@ fn backup_and_restore_from_the_command_line() {
         &[ADMIN_PASS],
     ));
 }
+
+#[test]
+fn user_deactivate_revokes_the_account_and_re_keys() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path().to_str().unwrap();
+    init(dir.path());
+    let add = |name: &str, pass: &str| {
+        ok(&varna(
+            &[
+                "user", "add", "--data-dir", d, "--as", "admin", "--username", name, "--role",
+                "handlaggare", "--unit", "IFO",
+            ],
+            &[ADMIN_PASS, pass],
+        ))
+    };
+    add("wanda", "wanda går till jobbet 9");
+    add("hugo", "hugo läser i solen 4");
+    let old_keys = std::fs::read(dir.path().join("varna.keys")).unwrap();
+
+    // Only an administratör may, and not on themselves.
+    let err = fails(&varna(
+        &["user", "deactivate", "--data-dir", d, "--as", "hugo", "--username", "wanda"],
+        &["hugo läser i solen 4"],
+    ));
+    assert!(err.contains("not allowed"), "{err}");
+    let err = fails(&varna(
+        &["user", "deactivate", "--data-dir", d, "--as", "admin", "--username", "admin"],
+        &[ADMIN_PASS],
+    ));
+    assert!(err.contains("your own account"), "{err}");
+
+    let out = ok(&varna(
+        &["user", "deactivate", "--data-dir", d, "--as", "admin", "--username", "wanda"],
+        &[ADMIN_PASS],
+    ));
+    assert!(out.contains("Deactivated wanda") && out.contains("re-keyed"), "{out}");
+    let list = ok(&varna(
+        &["user", "list", "--data-dir", d, "--as", "admin"],
+        &[ADMIN_PASS],
+    ));
+    assert!(list.contains("wanda\thandläggare\tIFO\tinaktiv"), "{list}");
+    // Her passphrase opens nothing, neither with the current key file nor with an old copy.
+    let err = fails(&varna(
+        &["user", "list", "--data-dir", d, "--as", "wanda"],
+        &["wanda går till jobbet 9"],
+    ));
+    assert!(err.contains("wrong passphrase"), "{err}");
+    let copy = tempfile::tempdir().unwrap();
+    for name in ["varna.db"] {
+        std::fs::copy(dir.path().join(name), copy.path().join(name)).unwrap();
+    }
+    std::fs::write(copy.path().join("varna.keys"), &old_keys).unwrap();
+    let c = copy.path().to_str().unwrap();
+    let err = fails(&varna(
+        &["audit", "verify", "--data-dir", c, "--as", "wanda"],
+        &["wanda går till jobbet 9"],
+    ));
+    assert!(err.contains("does not open with the key"), "{err}");
+    // Everyone else goes on.
+    ok(&varna(
+        &["user", "list", "--data-dir", d, "--as", "admin"],
+        &[ADMIN_PASS],
+    ));
+}
+
+#[test]
+fn a_weak_passphrase_is_refused_in_swedish() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path().to_str().unwrap();
+    init(dir.path());
+    let err = fails(&varna(
+        &[
+            "user", "add", "--data-dir", d, "--as", "admin", "--username", "bo", "--role",
+            "handlaggare", "--unit", "IFO",
+        ],
+        &[ADMIN_PASS, "sommar2026!"],
+    ));
+    assert!(err.contains("Lösenfrasen är för lätt att gissa"), "{err}");
+    assert!(!err.contains("sommar2026"), "the passphrase was repeated: {err}");
+}
