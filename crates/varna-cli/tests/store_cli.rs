@@ -276,8 +276,18 @@ fn user_deactivate_revokes_the_account_and_re_keys() {
     let add = |name: &str, pass: &str| {
         ok(&varna(
             &[
-                "user", "add", "--data-dir", d, "--as", "admin", "--username", name, "--role",
-                "handlaggare", "--unit", "IFO",
+                "user",
+                "add",
+                "--data-dir",
+                d,
+                "--as",
+                "admin",
+                "--username",
+                name,
+                "--role",
+                "handlaggare",
+                "--unit",
+                "IFO",
             ],
             &[ADMIN_PASS, pass],
         ))
@@ -288,21 +298,51 @@ fn user_deactivate_revokes_the_account_and_re_keys() {
 
     // Only an administratör may, and not on themselves.
     let err = fails(&varna(
-        &["user", "deactivate", "--data-dir", d, "--as", "hugo", "--username", "wanda"],
+        &[
+            "user",
+            "deactivate",
+            "--data-dir",
+            d,
+            "--as",
+            "hugo",
+            "--username",
+            "wanda",
+        ],
         &["hugo läser i solen 4"],
     ));
     assert!(err.contains("not allowed"), "{err}");
     let err = fails(&varna(
-        &["user", "deactivate", "--data-dir", d, "--as", "admin", "--username", "admin"],
+        &[
+            "user",
+            "deactivate",
+            "--data-dir",
+            d,
+            "--as",
+            "admin",
+            "--username",
+            "admin",
+        ],
         &[ADMIN_PASS],
     ));
     assert!(err.contains("your own account"), "{err}");
 
     let out = ok(&varna(
-        &["user", "deactivate", "--data-dir", d, "--as", "admin", "--username", "wanda"],
+        &[
+            "user",
+            "deactivate",
+            "--data-dir",
+            d,
+            "--as",
+            "admin",
+            "--username",
+            "wanda",
+        ],
         &[ADMIN_PASS],
     ));
-    assert!(out.contains("Deactivated wanda") && out.contains("re-keyed"), "{out}");
+    assert!(
+        out.contains("Deactivated wanda") && out.contains("re-keyed"),
+        "{out}"
+    );
     let list = ok(&varna(
         &["user", "list", "--data-dir", d, "--as", "admin"],
         &[ADMIN_PASS],
@@ -339,11 +379,24 @@ fn a_weak_passphrase_is_refused_in_swedish() {
     init(dir.path());
     let err = fails(&varna(
         &[
-            "user", "add", "--data-dir", d, "--as", "admin", "--username", "bo", "--role",
-            "handlaggare", "--unit", "IFO",
+            "user",
+            "add",
+            "--data-dir",
+            d,
+            "--as",
+            "admin",
+            "--username",
+            "bo",
+            "--role",
+            "handlaggare",
+            "--unit",
+            "IFO",
         ],
         &[ADMIN_PASS, "sommar2026!"],
     ));
     assert!(err.contains("Lösenfrasen är för lätt att gissa"), "{err}");
-    assert!(!err.contains("sommar2026"), "the passphrase was repeated: {err}");
+    assert!(
+        !err.contains("sommar2026"),
+        "the passphrase was repeated: {err}"
+    );
 }

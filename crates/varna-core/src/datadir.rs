@@ -96,7 +96,9 @@ fn legacy_dir_for(env: Env<'_>) -> Option<PathBuf> {
 }
 
 fn io_err(context: &str, path: &Path, e: io::Error) -> Error {
-    Error::io(format!("{context} {}", path.display()), e)
+    // The store's mapping: a read-only or inaccessible folder and a full disk get the same
+    // clear words everywhere.
+    crate::store::io_error(&format!("{context} {}", path.display()), e)
 }
 
 /// Creates the data folder if it is missing and makes it private: the folder `0700`, every
@@ -164,8 +166,16 @@ fn restrict(path: &Path) -> Result<()> {
         .custom_flags(libc::O_NOFOLLOW | libc::O_DIRECTORY | libc::O_CLOEXEC)
         .open(path)
         .map_err(|e| io_err("opening the data folder", path, e))?;
-    dir.set_permissions(fs::Permissions::from_mode(0o700))
-        .map_err(|e| io_err("making the data folder private (0700)", path, e))?;
+    let current = dir
+        .metadata()
+        .map_err(|e| io_err("reading the data folder", path, e))?
+        .permissions()
+        .mode();
+    // Only when it differs: a read-only folder that is already private stays usable.
+    if current & 0o7777 != 0o700 {
+        dir.set_permissions(fs::Permissions::from_mode(0o700))
+            .map_err(|e| io_err("making the data folder private (0700)", path, e))?;
+    }
     for entry in fs::read_dir(path).map_err(|e| io_err("listing the data folder", path, e))? {
         let entry = entry.map_err(|e| io_err("listing the data folder", path, e))?;
         // `file_type` does not follow links: only regular files are changed.

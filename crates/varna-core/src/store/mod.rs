@@ -48,6 +48,11 @@ pub use recovery::RecoveryKey;
 pub use rekey::Rekeyed;
 pub use settings::Settings;
 
+/// An I/O error with the store's clear words for a read-only folder or a full disk.
+pub(crate) fn io_error(context: &str, e: std::io::Error) -> Error {
+    fsutil::io_error(context, e)
+}
+
 /// A bounded read of a regular file (see [`crate::files::read_regular`]).
 pub(crate) fn read_bounded(path: &Path, max: u64) -> std::io::Result<Option<Vec<u8>>> {
     fsutil::read_bounded(path, max)
@@ -605,23 +610,19 @@ pub(crate) struct UnlockNotes {
     pub(crate) clear_buckets: Vec<String>,
 }
 
+/// Creates the data folder if needed and makes it private (`0700`, files `0600`), existing
+/// folders included; a folder that is a link is refused ([`crate::datadir::secure_data_dir`]).
 fn create_data_dir(data_dir: &Path) -> Result<()> {
-    if !data_dir.exists() {
-        fs::create_dir_all(data_dir)
-            .map_err(|e| fsutil::io_error("creating the data folder", e))?;
-        #[cfg(unix)]
-        {
-            use std::os::unix::fs::PermissionsExt;
-            fs::set_permissions(data_dir, fs::Permissions::from_mode(0o700))
-                .map_err(|e| fsutil::io_error("creating the data folder", e))?;
-        }
-    }
-    Ok(())
+    crate::datadir::secure_data_dir(data_dir)
 }
 
 /// Finishes work that a crash may have interrupted: a restore, or the rename at the end of
 /// first-time setup.
 fn prepare_folder(data_dir: &Path) -> Result<()> {
+    if data_dir.exists() {
+        // The CLI and the app alike: a store's folder is private whoever opens it.
+        crate::datadir::secure_data_dir(data_dir)?;
+    }
     backup::finish_restore(data_dir)?;
     if KeyFile::exists(data_dir) {
         finish_first_run(data_dir)?;
