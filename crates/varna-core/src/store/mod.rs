@@ -779,14 +779,23 @@ pub(crate) fn open_db(
         }
     }
     // cipher_memory_security: SQLCipher wipes every buffer it frees and locks its memory
-    // (docs/BENCHMARKS.md reports its cost on the autosave benchmark).
-    conn.execute_batch(
+    // (a process-wide setting; docs/BENCHMARKS.md reports its cost on the autosave
+    // benchmark, measured with `bench-hooks`' VARNA_BENCH_MEMSEC_OFF switch).
+    #[cfg(feature = "bench-hooks")]
+    let memsec = if std::env::var_os("VARNA_BENCH_MEMSEC_OFF").is_some() {
+        "OFF"
+    } else {
+        "ON"
+    };
+    #[cfg(not(feature = "bench-hooks"))]
+    let memsec = "ON";
+    conn.execute_batch(&format!(
         "PRAGMA synchronous = FULL;
          PRAGMA temp_store = MEMORY;
          PRAGMA secure_delete = ON;
          PRAGMA foreign_keys = ON;
-         PRAGMA cipher_memory_security = ON;",
-    )
+         PRAGMA cipher_memory_security = {memsec};"
+    ))
     .map_err(|e| db_error("opening the database", e))?;
     // No full-file check here: `quick_check` reads every page, so unlocking would grow with
     // the database. The key is verified by the first read; damage is reported by the page
