@@ -599,3 +599,14 @@ fn debug_output_never_shows_a_passphrase() {
     };
     assert!(!format!("{new:?}").contains("KANARIE"));
 }
+
+#[test]
+fn sqlcipher_wipes_its_memory() {
+    let dir = tempfile::tempdir().unwrap();
+    let (admin, _) = first_run(dir.path());
+    let on: String = admin
+        .conn
+        .query_row("PRAGMA cipher_memory_security", [], |r| r.get(0))
+        .unwrap();
+    assert_eq!(on, "1");
+}
