@@ -7,7 +7,7 @@ use secrecy::{ExposeSecret, SecretString};
 use serde::{Deserialize, Serialize};
 use tauri::State;
 use varna_core::instrument::shipped::shipped_and_dir;
-use varna_core::store::{FirstRun, RecoveryKey, Role, Store};
+use varna_core::store::{FirstRun, PassphraseNotice, RecoveryKey, Role, Store};
 
 use crate::error::CommandResult;
 use crate::state::AppState;
@@ -28,6 +28,9 @@ pub struct Session {
     /// database or data folder rolled back behind its anchors. Only for the roles that
     /// review the log (administratör, arbetsledare); `None` when all is well.
     pub audit_problem: Option<varna_core::audit::BrokenRow>,
+    /// Set when the passphrase was chosen by an administratör (a new account, a reset, a
+    /// reactivation): the UI makes the person choose their own before anything else.
+    pub must_change_passphrase: Option<PassphraseNotice>,
 }
 
 #[derive(Debug, Serialize)]
@@ -81,6 +84,7 @@ fn open_session(state: &AppState, mut store: Store) -> CommandResult<Session> {
         .filter(|r| !r.ok)
         .and_then(|r| r.first_broken.clone());
     let session = Session {
+        must_change_passphrase: actor.must_change_passphrase,
         audit_problem,
         username: actor.username,
         display_name: actor.display_name,

@@ -1,5 +1,6 @@
 // The session commands: first run, unlock, recovery, lock.
 import { call } from './api';
+import type { PassphraseNotice } from './accounts';
 
 export type Role = 'handlaggare' | 'arbetsledare' | 'administrator';
 
@@ -13,6 +14,9 @@ export interface Session {
   /** What the check at unlock found wrong with the access log (broken, or rolled back);
    * only for administratör and arbetsledare. */
   auditProblem: { seq: number; reason: string } | null;
+  /** Set when the passphrase was chosen by an administratör: the app makes the person
+   * choose their own before anything else. */
+  mustChangePassphrase?: PassphraseNotice | null;
 }
 
 export interface AppInfo {
