@@ -31,6 +31,7 @@ fn main() {
             "setup_first_run",
             "unlock",
             "unlock_recovery",
+            "restore_backup",
             "lock",
             "quit",
             "instruments_list",

@@ -57,6 +57,7 @@ fn main() {
             commands::session::setup_first_run,
             commands::session::unlock,
             commands::session::unlock_recovery,
+            commands::session::restore_backup,
             commands::session::lock,
             commands::session::quit,
             commands::screening::instruments_list,

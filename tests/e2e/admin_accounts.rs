@@ -171,3 +171,55 @@ async fn an_administrator_adds_and_deactivates_an_account_in_the_app() -> TestRe
     )
     .await
 }
+
+#[tokio::test]
+async fn a_backup_is_restored_from_the_unlock_screen() -> TestResult {
+    run(
+        "a_backup_is_restored_from_the_unlock_screen",
+        async |app: &App| {
+            let enter = Key::Enter.to_string();
+            support::set_up(app).await?;
+            // A backup, then a unit added after it.
+            let out = tempfile::tempdir()?;
+            app.by_test_id("tab-admin").await?.click().await?;
+            app.fill("backup-folder", &out.path().display().to_string())
+                .await?;
+            app.by_test_id("backup-make").await?.click().await?;
+            app.by_test_id("backup-done").await?;
+            let file = std::fs::read_dir(out.path())?
+                .next()
+                .ok_or("no backup file")??
+                .path();
+            app.fill("unit-add-code", "SENARE").await?;
+            app.fill("unit-add-name", "Efter säkerhetskopian").await?;
+            app.keys(&enter).await?;
+            css(app, "[data-testid=unit-row][data-code=SENARE]").await?;
+            lock(app).await?;
+
+            // Restore from the lock screen, by keyboard; the later unit is gone.
+            app.by_test_id("restore-mode").await?.click().await?;
+            app.fill("restore-file", &file.display().to_string())
+                .await?;
+            app.fill("unlock-username", support::ADMIN).await?;
+            // Space ticks the confirmation; Enter in the passphrase field submits.
+            app.by_test_id("restore-confirm")
+                .await?
+                .send_keys(" ")
+                .await?;
+            app.fill("restore-passphrase", support::PASSPHRASE).await?;
+            app.keys(&enter).await?;
+            app.by_test_id("signed-in").await?;
+            app.by_test_id("tab-admin").await?.click().await?;
+            css(app, "[data-testid=unit-row][data-code=IFO-VUX]").await?;
+            assert!(
+                app.client
+                    .find(Locator::Css("[data-testid=unit-row][data-code=SENARE]"))
+                    .await
+                    .is_err(),
+                "the unit added after the backup is gone"
+            );
+            Ok(())
+        },
+    )
+    .await
+}

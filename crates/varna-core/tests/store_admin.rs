@@ -326,3 +326,34 @@ fn a_closed_unit_takes_no_new_screenings_or_members_and_keeps_its_own() {
     assert_eq!(moved.unit_ids.len(), 2);
     assert_eq!(events(&admin, "account_units", &hugo.id), 1);
 }
+
+#[test]
+fn an_administrator_is_reminded_when_the_last_backup_is_old() {
+    use varna_core::store::BACKUP_REMINDER_DAYS;
+    let (w, admin) = world();
+    let now = chrono::Utc::now();
+    let later = now + chrono::Duration::days(BACKUP_REMINDER_DAYS);
+    // A new store: no reminder at once; a week on without a backup, one.
+    assert_eq!(admin.backup_reminder_at(now).unwrap(), None);
+    let r = admin.backup_reminder_at(later).unwrap().unwrap();
+    assert_eq!(r.last_backup_at, None);
+    assert_eq!(r.days, BACKUP_REMINDER_DAYS);
+    // A backup resets the count.
+    let out = tempfile::tempdir().unwrap();
+    admin.backup_to(&out.path().join("b.varnabackup")).unwrap();
+    let later = chrono::Utc::now() + chrono::Duration::days(BACKUP_REMINDER_DAYS);
+    assert_eq!(
+        admin
+            .backup_reminder_at(later - chrono::Duration::hours(1))
+            .unwrap(),
+        None
+    );
+    let r = admin
+        .backup_reminder_at(later + chrono::Duration::hours(1))
+        .unwrap()
+        .unwrap();
+    assert!(r.last_backup_at.is_some());
+    // Other roles are not reminded.
+    let hanna = w.unlock("hanna");
+    assert_eq!(hanna.backup_reminder_at(later).unwrap(), None);
+}

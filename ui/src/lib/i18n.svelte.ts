@@ -15,6 +15,8 @@ import svAdmin from '../locales/sv/admin.json';
 import enAdmin from '../locales/en/admin.json';
 import svAccounts from '../locales/sv/accounts.json';
 import enAccounts from '../locales/en/accounts.json';
+import svBackup from '../locales/sv/backup.json';
+import enBackup from '../locales/en/backup.json';
 
 export type Lang = 'sv' | 'en';
 export const LANGS: { code: Lang; label: string }[] = [
@@ -27,8 +29,8 @@ void i18n.init({
   lng: 'sv',
   fallbackLng: 'sv',
   resources: {
-    sv: { translation: { ...sv, screening: svScreening, review: svReview, stats: svStats, admin: svAdmin, accounts: svAccounts } },
-    en: { translation: { ...en, screening: enScreening, review: enReview, stats: enStats, admin: enAdmin, accounts: enAccounts } },
+    sv: { translation: { ...sv, screening: svScreening, review: svReview, stats: svStats, admin: svAdmin, accounts: svAccounts, backup: svBackup } },
+    en: { translation: { ...en, screening: enScreening, review: enReview, stats: enStats, admin: enAdmin, accounts: enAccounts, backup: enBackup } },
   },
   initAsync: false,
   interpolation: { escapeValue: false },

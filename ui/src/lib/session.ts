@@ -17,6 +17,8 @@ export interface Session {
   /** Set when the passphrase was chosen by an administratör: the app makes the person
    * choose their own before anything else. */
   mustChangePassphrase?: PassphraseNotice | null;
+  /** For an administratör: the last backup is older than `days` days (or there is none). */
+  backupReminder?: { lastBackupAt: string | null; days: number } | null;
 }
 
 export interface AppInfo {
@@ -43,6 +45,9 @@ export const unlock = (username: string, passphrase: string) =>
 export const unlockRecovery = (recoveryKey: string, username: string, newPassphrase: string) =>
   call<Session>('unlock_recovery', { recoveryKey, username, newPassphrase });
 export const lock = () => call<null>('lock');
+/** Restores a backup file into the data folder (only while locked) and signs in. */
+export const restoreBackup = (file: string, username: string, passphrase: string) =>
+  call<Session>('restore_backup', { file, username, passphrase });
 /**
  * Tells the shell that the first screen is shown and has the cursor (the start-up benchmark's
  * signal). Fire and forget: a failure here must never disturb the screen.

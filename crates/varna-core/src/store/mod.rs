@@ -42,7 +42,7 @@ use rusqlite::{Connection, OpenFlags, TransactionBehavior};
 use zeroize::Zeroizing;
 
 pub use accounts::{Account, AccountOverview, NewAccount, PassphraseNotice, Role, Unit};
-pub use backup::BackupInfo;
+pub use backup::{BackupInfo, BackupReminder, BACKUP_REMINDER_DAYS};
 pub use keyfile::KdfParams;
 pub use recovery::RecoveryKey;
 pub use rekey::Rekeyed;
