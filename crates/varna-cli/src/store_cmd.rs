@@ -1,5 +1,6 @@
 //! Setup and scripting commands for the encrypted store: `init`,
-//! `user add|passwd|list|deactivate`, `recovery-key rotate`, `backup`, `restore`.
+//! `user add|passwd|list|deactivate|reactivate|role|units`, `unit add|rename|close|list`,
+//! `recovery-key rotate`, `backup`, `restore`.
 //!
 //! Passphrases never come from arguments (they would end up in shell history and the
 //! process list). With a terminal they are prompted for without echo; otherwise they are
@@ -22,6 +23,9 @@ pub enum StoreCmd {
     /// Manage accounts.
     #[command(subcommand)]
     User(UserCmd),
+    /// Manage units (enheter).
+    #[command(subcommand)]
+    Unit(UnitCmd),
     /// Write an encrypted backup (database and key slots in one file). Administrators only.
     /// Reads the passphrase of --as (stdin: one line).
     Backup(BackupArgs),
@@ -67,6 +71,97 @@ pub enum UserCmd {
     /// database key no longer open anything. Backups made before stay readable with the
     /// credentials valid then. Administrators only; reads the passphrase of --as.
     Deactivate(UserDeactivateArgs),
+    /// Reactivate a deactivated account with a new passphrase, which the person must change
+    /// at the next sign-in in the app. Reads the passphrase of --as, then the new one.
+    Reactivate(UserTargetArgs),
+    /// Change an account's role. Reads the passphrase of --as.
+    Role(UserRoleArgs),
+    /// Replace the units an account belongs to. Reads the passphrase of --as.
+    Units(UserUnitsArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct UserTargetArgs {
+    #[command(flatten)]
+    dir: DataDir,
+    /// The administratör doing this.
+    #[arg(long = "as", value_name = "ADMIN")]
+    actor: String,
+    /// The account.
+    #[arg(long)]
+    username: String,
+}
+
+#[derive(Debug, Args)]
+pub struct UserRoleArgs {
+    #[command(flatten)]
+    target: UserTargetArgs,
+    /// handlaggare, arbetsledare or administrator.
+    #[arg(long)]
+    role: String,
+}
+
+#[derive(Debug, Args)]
+pub struct UserUnitsArgs {
+    #[command(flatten)]
+    target: UserTargetArgs,
+    /// Unit code; repeat for several units.
+    #[arg(long = "unit", value_name = "CODE", required = true)]
+    units: Vec<String>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum UnitCmd {
+    /// Add a unit. Reads the passphrase of --as.
+    Add(UnitAddArgs),
+    /// Rename a unit. Reads the passphrase of --as.
+    Rename(UnitRenameArgs),
+    /// Close a unit: it takes no new screenings or members; its counts stay. Reads the
+    /// passphrase of --as.
+    Close(UnitCodeArgs),
+    /// List units with their members. Reads the passphrase of --as.
+    List(UnitListArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct UnitCodeArgs {
+    #[command(flatten)]
+    dir: DataDir,
+    /// The administratör doing this.
+    #[arg(long = "as", value_name = "ADMIN")]
+    actor: String,
+    /// The unit's code.
+    #[arg(long)]
+    code: String,
+}
+
+#[derive(Debug, Args)]
+pub struct UnitAddArgs {
+    #[command(flatten)]
+    unit: UnitCodeArgs,
+    /// The unit's name.
+    #[arg(long)]
+    name: String,
+}
+
+#[derive(Debug, Args)]
+pub struct UnitRenameArgs {
+    #[command(flatten)]
+    unit: UnitCodeArgs,
+    /// The new name.
+    #[arg(long)]
+    name: String,
+}
+
+#[derive(Debug, Args)]
+pub struct UnitListArgs {
+    #[command(flatten)]
+    dir: DataDir,
+    #[arg(long = "as", value_name = "ADMIN")]
+    actor: String,
+    /// Print JSON instead of a table.
+    #[arg(long)]
+    json: bool,
 }
 
 #[derive(Debug, Args)]
@@ -99,6 +194,10 @@ pub struct UserAddArgs {
     /// Unit code; repeat for several units.
     #[arg(long = "unit", value_name = "CODE", required = true)]
     units: Vec<String>,
+    /// The passphrase is a one-time passphrase: the person must change it at the first
+    /// sign-in in the app.
+    #[arg(long)]
+    one_time: bool,
 }
 
 #[derive(Debug, Args)]
@@ -178,14 +277,20 @@ pub fn run(cmd: StoreCmd) -> Result<ExitCode, Error> {
                 .map(|c| store.unit_by_code(c).map(|u| u.id))
                 .collect::<Result<Vec<_>, _>>()?;
             let pass = secrets.new_passphrase(&format!("New passphrase for {}", a.username))?;
-            let account = store.add_account(NewAccount {
+            let new = NewAccount {
                 username: &a.username,
                 display_name: a.name.as_deref().unwrap_or(&a.username),
                 role,
                 unit_ids,
                 passphrase: &pass,
-            })?;
+            };
+            let account = if a.one_time {
+                store.add_account_one_time(new)
+            } else {
+                store.add_account(new)
+            };
             store.lock();
+            let account = account?;
             println!("Added {} ({}).", account.username, account.role.label());
         }
         StoreCmd::User(UserCmd::Passwd(a)) => {
@@ -259,6 +364,110 @@ pub fn run(cmd: StoreCmd) -> Result<ExitCode, Error> {
                      (varna user passwd --as ADMIN): {}",
                     rekeyed.need_new_passphrase.join(", ")
                 );
+            }
+        }
+        StoreCmd::User(UserCmd::Reactivate(a)) => {
+            let mut store = secrets.unlock(&a.dir.data_dir, &a.actor)?;
+            let result = store.account_by_username(&a.username).and_then(|acc| {
+                let pass =
+                    secrets.new_passphrase(&format!("New passphrase for {}", acc.username))?;
+                store.reactivate_account(&acc.id, &pass)
+            });
+            store.lock();
+            let account = result?;
+            println!(
+                "Reactivated {}. The passphrase must be changed at the next sign-in.",
+                account.username
+            );
+        }
+        StoreCmd::User(UserCmd::Role(a)) => {
+            let t = &a.target;
+            let role = Role::parse(&a.role)?;
+            let mut store = secrets.unlock(&t.dir.data_dir, &t.actor)?;
+            let result = store
+                .account_by_username(&t.username)
+                .and_then(|acc| store.set_role(&acc.id, role));
+            store.lock();
+            let account = result?;
+            println!("{} is now {}.", account.username, account.role.label());
+        }
+        StoreCmd::User(UserCmd::Units(a)) => {
+            let t = &a.target;
+            let mut store = secrets.unlock(&t.dir.data_dir, &t.actor)?;
+            let result = (|| {
+                let acc = store.account_by_username(&t.username)?;
+                let unit_ids = a
+                    .units
+                    .iter()
+                    .map(|c| store.unit_by_code(c).map(|u| u.id))
+                    .collect::<Result<Vec<_>, _>>()?;
+                store.set_account_units(&acc.id, &unit_ids)
+            })();
+            store.lock();
+            let account = result?;
+            println!(
+                "{} now belongs to {} unit(s).",
+                account.username,
+                account.unit_ids.len()
+            );
+        }
+        StoreCmd::Unit(UnitCmd::Add(a)) => {
+            let u = &a.unit;
+            let mut store = secrets.unlock(&u.dir.data_dir, &u.actor)?;
+            let result = store.add_unit(&u.code, &a.name);
+            store.lock();
+            let unit = result?;
+            println!("Added unit {} ({}).", unit.code, unit.name);
+        }
+        StoreCmd::Unit(UnitCmd::Rename(a)) => {
+            let u = &a.unit;
+            let mut store = secrets.unlock(&u.dir.data_dir, &u.actor)?;
+            let result = store
+                .unit_by_code(&u.code)
+                .and_then(|unit| store.rename_unit(&unit.id, &a.name));
+            store.lock();
+            let unit = result?;
+            println!("Renamed unit {} to {}.", unit.code, unit.name);
+        }
+        StoreCmd::Unit(UnitCmd::Close(a)) => {
+            let mut store = secrets.unlock(&a.dir.data_dir, &a.actor)?;
+            let result = store
+                .unit_by_code(&a.code)
+                .and_then(|unit| store.close_unit(&unit.id));
+            store.lock();
+            let unit = result?;
+            println!(
+                "Closed unit {}: it takes no new screenings; its counts stay.",
+                unit.code
+            );
+        }
+        StoreCmd::Unit(UnitCmd::List(a)) => {
+            let store = secrets.unlock(&a.dir.data_dir, &a.actor)?;
+            let result = store.list_units().and_then(|units| {
+                let accounts = store.list_accounts()?;
+                Ok((units, accounts))
+            });
+            store.lock();
+            let (units, accounts) = result?;
+            if a.json {
+                let json = serde_json::to_string_pretty(&units)
+                    .map_err(|e| Error::Internal(e.to_string()))?;
+                println!("{json}");
+            } else {
+                for unit in units {
+                    let members: Vec<&str> = accounts
+                        .iter()
+                        .filter(|acc| acc.active && acc.unit_ids.contains(&unit.id))
+                        .map(|acc| acc.username.as_str())
+                        .collect();
+                    println!(
+                        "{}\t{}\t{}\t{}",
+                        unit.code,
+                        if unit.active { "öppen" } else { "stängd" },
+                        members.join(","),
+                        unit.name
+                    );
+                }
             }
         }
         StoreCmd::Backup(a) => {

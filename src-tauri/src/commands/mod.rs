@@ -2,6 +2,7 @@
 //! `build.rs` (the app manifest) and granted in `capabilities/main.json`; anything not
 //! granted is refused by Tauri's ACL.
 
+pub mod accounts;
 pub mod admin;
 pub mod review;
 pub mod screening;

@@ -7,7 +7,7 @@ use secrecy::{ExposeSecret, SecretString};
 use serde::{Deserialize, Serialize};
 use tauri::State;
 use varna_core::instrument::shipped::shipped_and_dir;
-use varna_core::store::{FirstRun, RecoveryKey, Role, Store};
+use varna_core::store::{BackupReminder, FirstRun, PassphraseNotice, RecoveryKey, Role, Store};
 
 use crate::error::CommandResult;
 use crate::state::AppState;
@@ -28,6 +28,11 @@ pub struct Session {
     /// database or data folder rolled back behind its anchors. Only for the roles that
     /// review the log (administratör, arbetsledare); `None` when all is well.
     pub audit_problem: Option<varna_core::audit::BrokenRow>,
+    /// Set when the passphrase was chosen by an administratör (a new account, a reset, a
+    /// reactivation): the UI makes the person choose their own before anything else.
+    pub must_change_passphrase: Option<PassphraseNotice>,
+    /// For an administratör: the last backup is older than the reminder limit.
+    pub backup_reminder: Option<BackupReminder>,
 }
 
 #[derive(Debug, Serialize)]
@@ -80,7 +85,10 @@ fn open_session(state: &AppState, mut store: Store) -> CommandResult<Session> {
         .audit_at_unlock()
         .filter(|r| !r.ok)
         .and_then(|r| r.first_broken.clone());
+    let backup_reminder = store.backup_reminder()?;
     let session = Session {
+        backup_reminder,
+        must_change_passphrase: actor.must_change_passphrase,
         audit_problem,
         username: actor.username,
         display_name: actor.display_name,
@@ -210,6 +218,33 @@ pub async fn unlock_recovery(
         &key,
         &username,
         new_passphrase.expose_secret(),
+    )?;
+    open_session(&state, store)
+}
+
+/// Restores a backup into the data folder and signs in (the unlock screen's "Återställ från
+/// säkerhetskopia"). Only while locked: the shell holds no store then, so nothing has the old
+/// database open. The core checks the whole file before anything is replaced; `username` must
+/// be an administratör in the backup, with the passphrase valid when it was made. Slow (copies
+/// the database, derives a key), so `async`.
+#[tauri::command]
+pub async fn restore_backup(
+    state: State<'_, AppState>,
+    file: String,
+    username: String,
+    passphrase: SecretString,
+) -> CommandResult<Session> {
+    if state.is_unlocked() {
+        return Err(
+            varna_core::Error::Conflict("lock Värna before restoring a backup".into()).into(),
+        );
+    }
+    let file = std::path::PathBuf::from(file.trim());
+    let store = Store::restore_from(
+        &state.data_dir,
+        &file,
+        &username,
+        passphrase.expose_secret(),
     )?;
     open_session(&state, store)
 }

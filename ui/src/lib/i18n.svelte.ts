@@ -13,6 +13,10 @@ import svStats from '../locales/sv/stats.json';
 import enStats from '../locales/en/stats.json';
 import svAdmin from '../locales/sv/admin.json';
 import enAdmin from '../locales/en/admin.json';
+import svAccounts from '../locales/sv/accounts.json';
+import enAccounts from '../locales/en/accounts.json';
+import svBackup from '../locales/sv/backup.json';
+import enBackup from '../locales/en/backup.json';
 
 export type Lang = 'sv' | 'en';
 export const LANGS: { code: Lang; label: string }[] = [
@@ -25,8 +29,8 @@ void i18n.init({
   lng: 'sv',
   fallbackLng: 'sv',
   resources: {
-    sv: { translation: { ...sv, screening: svScreening, review: svReview, stats: svStats, admin: svAdmin } },
-    en: { translation: { ...en, screening: enScreening, review: enReview, stats: enStats, admin: enAdmin } },
+    sv: { translation: { ...sv, screening: svScreening, review: svReview, stats: svStats, admin: svAdmin, accounts: svAccounts, backup: svBackup } },
+    en: { translation: { ...en, screening: enScreening, review: enReview, stats: enStats, admin: enAdmin, accounts: enAccounts, backup: enBackup } },
   },
   initAsync: false,
   interpolation: { escapeValue: false },

@@ -89,6 +89,10 @@ pub enum Event {
     RetentionHeld,
     /// An administratör confirmed a held retention run, or a run despite a clock warning.
     RetentionConfirm,
+    /// A deactivated account was made active again (with a new passphrase).
+    AccountReactivate,
+    /// A unit was closed: it takes no new screenings; its counts stay.
+    UnitClose,
 }
 
 impl Event {
@@ -126,6 +130,8 @@ impl Event {
         Event::ReviewView,
         Event::RetentionHeld,
         Event::RetentionConfirm,
+        Event::AccountReactivate,
+        Event::UnitClose,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -163,6 +169,8 @@ impl Event {
             Event::ReviewView => "review_view",
             Event::RetentionHeld => "retention_held",
             Event::RetentionConfirm => "retention_confirm",
+            Event::AccountReactivate => "account_reactivate",
+            Event::UnitClose => "unit_close",
         }
     }
 

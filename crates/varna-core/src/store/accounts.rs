@@ -55,6 +55,39 @@ impl Role {
     }
 }
 
+/// Why an account must choose a new passphrase at its next sign-in: its passphrase was
+/// set by an administratör (a one-time passphrase), not chosen by the person.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum PassphraseNotice {
+    /// A new account with a one-time passphrase.
+    NewAccount,
+    /// An administratör reset the passphrase (it was forgotten).
+    Reset,
+    /// The account was reactivated with a passphrase set by an administratör.
+    Reactivated,
+}
+
+impl PassphraseNotice {
+    /// The stable identifier stored in the database.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            PassphraseNotice::NewAccount => "new_account",
+            PassphraseNotice::Reset => "reset",
+            PassphraseNotice::Reactivated => "reactivated",
+        }
+    }
+
+    fn parse(s: &str) -> Option<PassphraseNotice> {
+        match s {
+            "new_account" => Some(PassphraseNotice::NewAccount),
+            "reset" => Some(PassphraseNotice::Reset),
+            "reactivated" => Some(PassphraseNotice::Reactivated),
+            _ => None,
+        }
+    }
+}
+
 /// An account, as shown to administrators and as the signed-in actor.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Account {
@@ -66,6 +99,25 @@ pub struct Account {
     pub unit_ids: Vec<String>,
     pub active: bool,
     pub created_at: String,
+    /// Set while the account's passphrase was chosen by an administratör: the person must
+    /// choose their own at the next sign-in (the app forces it).
+    pub must_change_passphrase: Option<PassphraseNotice>,
+}
+
+/// An account with what the administration list shows besides it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct AccountOverview {
+    pub id: String,
+    pub username: String,
+    pub display_name: String,
+    pub role: Role,
+    pub unit_ids: Vec<String>,
+    pub active: bool,
+    pub created_at: String,
+    pub must_change_passphrase: Option<PassphraseNotice>,
+    /// The time of the account's last sign-in (its newest `unlock` row in the access log).
+    pub last_sign_in: Option<String>,
 }
 
 /// A unit (enhet).
@@ -76,6 +128,8 @@ pub struct Unit {
     pub code: String,
     pub name: String,
     pub active: bool,
+    /// When the unit was closed (`None` while it is open).
+    pub closed_at: Option<String>,
 }
 
 /// What an administrator fills in to add an account.
@@ -148,7 +202,8 @@ pub(crate) fn check_unit_code(s: &str) -> Result<String> {
     }
 }
 
-const ACCOUNT_COLUMNS: &str = "id, username, display_name, role, active, created_at";
+const ACCOUNT_COLUMNS: &str =
+    "id, username, display_name, role, active, created_at, must_change_passphrase";
 
 fn account_from_row(conn: &Connection, row: &Row<'_>) -> rusqlite::Result<Account> {
     let id: String = row.get(0)?;
@@ -170,6 +225,10 @@ fn account_from_row(conn: &Connection, row: &Row<'_>) -> rusqlite::Result<Accoun
         unit_ids,
         active: row.get(4)?,
         created_at: row.get(5)?,
+        must_change_passphrase: row
+            .get::<_, Option<String>>(6)?
+            .as_deref()
+            .and_then(PassphraseNotice::parse),
     })
 }
 
@@ -202,12 +261,29 @@ fn unit_from_row(row: &Row<'_>) -> rusqlite::Result<Unit> {
         code: row.get(1)?,
         name: row.get(2)?,
         active: row.get(3)?,
+        closed_at: row.get(4)?,
     })
 }
 
 impl Store {
-    /// Adds an account with its own key slot. Administrators only.
+    /// Adds an account with its own key slot. Administrators only. The passphrase is the
+    /// account's own (for scripted roll-outs); in the app an administratör sets a one-time
+    /// passphrase instead ([`Store::add_account_one_time`]).
     pub fn add_account(&mut self, new: NewAccount<'_>) -> Result<Account> {
+        self.insert_account(new, None)
+    }
+
+    /// Adds an account whose passphrase, set by the administratör, must be changed at its
+    /// first sign-in. Administrators only.
+    pub fn add_account_one_time(&mut self, new: NewAccount<'_>) -> Result<Account> {
+        self.insert_account(new, Some(PassphraseNotice::NewAccount))
+    }
+
+    fn insert_account(
+        &mut self,
+        new: NewAccount<'_>,
+        must_change: Option<PassphraseNotice>,
+    ) -> Result<Account> {
         self.require(&[Role::Administrator], "adding an account")?;
         let username = normalize_username(new.username)?;
         let display_name = check_display_name(new.display_name)?;
@@ -217,8 +293,13 @@ impl Store {
                 "an account belongs to at least one unit".into(),
             ));
         }
+        // A username is never reused, not even after its account was deactivated: the
+        // access log names people by their account, and a name means one person.
         if load_account_by_username(&self.conn, &username)?.is_some() {
-            return Err(Error::Conflict("that username is already taken".into()));
+            return Err(Error::Conflict(
+                "that username is already taken (also by a deactivated account); choose another"
+                    .into(),
+            ));
         }
         let id = uuid::Uuid::new_v4().to_string();
         let now = now_text();
@@ -228,9 +309,17 @@ impl Store {
         let me = self.actor.id.clone();
         self.with_tx(|tx| {
             tx.execute(
-                "INSERT INTO accounts (id, username, display_name, role, active, created_at)
-                 VALUES (?1, ?2, ?3, ?4, 1, ?5)",
-                (&id, &username, &display_name, new.role.as_str(), &now),
+                "INSERT INTO accounts (id, username, display_name, role, active, created_at,
+                                       must_change_passphrase)
+                 VALUES (?1, ?2, ?3, ?4, 1, ?5, ?6)",
+                (
+                    &id,
+                    &username,
+                    &display_name,
+                    new.role.as_str(),
+                    &now,
+                    must_change.map(PassphraseNotice::as_str),
+                ),
             )
             .map_err(|e| db_error("adding the account", e))?;
             audit::record(
@@ -240,7 +329,7 @@ impl Store {
                 Obj::account(&id).detail(new.role.as_str()),
             )?;
             for unit_id in &new.unit_ids {
-                insert_membership(tx, &id, unit_id)?;
+                insert_membership(tx, &id, unit_id, false)?;
             }
             // The key slot is written before the commit: if writing it fails, the account
             // is rolled back; if the commit fails, the slot is orphaned and removed by the
@@ -317,6 +406,7 @@ impl Store {
                 "an account belongs to at least one unit".into(),
             ));
         }
+        let current = self.existing_account(account_id)?.unit_ids;
         let me = self.actor.id.clone();
         self.with_tx(|tx| {
             audit::record(
@@ -331,7 +421,8 @@ impl Store {
             )
             .map_err(|e| db_error("changing units", e))?;
             for unit_id in unit_ids {
-                insert_membership(tx, account_id, unit_id)?;
+                // A closed unit takes no new members; one it already has may stay.
+                insert_membership(tx, account_id, unit_id, current.contains(unit_id))?;
             }
             Ok(())
         })?;
@@ -391,7 +482,13 @@ impl Store {
                 &key,
             )
         })?;
-        self.audit_now(Event::PassphraseReset, Obj::account(&account.id))
+        // The person is told at the next sign-in that the passphrase was reset, and must
+        // choose their own; the flag and the log row commit together.
+        self.set_must_change(
+            &account.id,
+            Some(PassphraseNotice::Reset),
+            Event::PassphraseReset,
+        )
     }
 
     /// Changes the signed-in account's own passphrase. Only its slot is re-wrapped.
@@ -414,7 +511,113 @@ impl Store {
                 &key,
             )
         })?;
-        self.audit_now(Event::PassphraseChange, Obj::account(&me.id))
+        self.set_must_change(&me.id, None, Event::PassphraseChange)?;
+        self.refresh_actor()
+    }
+
+    /// Sets or clears an account's must-change flag and logs `event` in one transaction.
+    pub(crate) fn set_must_change(
+        &mut self,
+        account_id: &str,
+        notice: Option<PassphraseNotice>,
+        event: Event,
+    ) -> Result<()> {
+        let me = self.actor.id.clone();
+        self.with_tx(|tx| {
+            audit::record(tx, Some(&me), event, Obj::account(account_id))?;
+            tx.execute(
+                "UPDATE accounts SET must_change_passphrase = ?2 WHERE id = ?1",
+                (account_id, notice.map(PassphraseNotice::as_str)),
+            )
+            .map_err(|e| db_error("saving the passphrase notice", e))
+            .map(|_| ())
+        })
+    }
+
+    /// Makes a deactivated account active again. Its key slot was removed when it was
+    /// deactivated, so the administratör sets a new passphrase, which the person must
+    /// change at the next sign-in. Administrators only.
+    pub fn reactivate_account(
+        &mut self,
+        account_id: &str,
+        new_passphrase: &str,
+    ) -> Result<Account> {
+        self.require(&[Role::Administrator], "reactivating an account")?;
+        let account = self.existing_account(account_id)?;
+        if account.active {
+            return Err(Error::Conflict("the account is already active".into()));
+        }
+        check_new_passphrase(new_passphrase, &account.username)?;
+        let data_dir = self.data_dir.clone();
+        let store_id = self.store_id.clone();
+        let db_key = self.db_key.clone();
+        let me = self.actor.id.clone();
+        self.with_tx(|tx| {
+            tx.execute(
+                "UPDATE accounts SET active = 1, must_change_passphrase = ?2 WHERE id = ?1",
+                (account_id, PassphraseNotice::Reactivated.as_str()),
+            )
+            .map_err(|e| db_error("reactivating the account", e))?;
+            audit::record(
+                tx,
+                Some(&me),
+                Event::AccountReactivate,
+                Obj::account(account_id),
+            )?;
+            // As in `add_account`: the slot is written before the commit; if the commit
+            // fails, the slot belongs to an inactive account and the next unlock's re-key
+            // removes it.
+            let _gate = super::throttle::Gate::acquire(&data_dir)?;
+            let (mut kf, _) = super::keyfile::KeyFile::read(&data_dir)?;
+            if kf.store_id != store_id {
+                return Err(Error::Corrupt(
+                    "the key file does not belong to the open database".into(),
+                ));
+            }
+            kf.set_passphrase_slot(
+                &account.id,
+                &account.username,
+                new_passphrase,
+                KdfParams::CURRENT,
+                &db_key,
+            )?;
+            kf.write(&data_dir)
+        })?;
+        self.existing_account(account_id)
+    }
+
+    /// Every account with its last sign-in (its newest `unlock` row in the access log, or
+    /// `setup` for the first administratör). Administrators only.
+    pub fn account_overview(&self) -> Result<Vec<AccountOverview>> {
+        let accounts = self.list_accounts()?;
+        let mut stmt = self
+            .conn
+            .prepare(
+                "SELECT at FROM audit_log
+                 WHERE actor_id = ?1 AND event IN ('unlock', 'setup')
+                 ORDER BY seq DESC LIMIT 1",
+            )
+            .map_err(|e| db_error("reading sign-ins", e))?;
+        accounts
+            .into_iter()
+            .map(|a| {
+                let last_sign_in: Option<String> = stmt
+                    .query_row([&a.id], |r| r.get(0))
+                    .optional()
+                    .map_err(|e| db_error("reading sign-ins", e))?;
+                Ok(AccountOverview {
+                    id: a.id,
+                    username: a.username,
+                    display_name: a.display_name,
+                    role: a.role,
+                    unit_ids: a.unit_ids,
+                    active: a.active,
+                    created_at: a.created_at,
+                    must_change_passphrase: a.must_change_passphrase,
+                    last_sign_in,
+                })
+            })
+            .collect()
     }
 
     /// Makes a new recovery key and re-keys the database, so neither the old recovery key
@@ -485,11 +688,38 @@ impl Store {
         self.unit(unit_id)
     }
 
+    /// Closes a unit: it takes no new screenings and no new members (enforced where
+    /// screenings start and accounts join); its screenings and counts stay. Administrators
+    /// only.
+    pub fn close_unit(&mut self, unit_id: &str) -> Result<Unit> {
+        self.require(&[Role::Administrator], "closing a unit")?;
+        let unit = self.unit(unit_id)?;
+        if !unit.active {
+            return Err(Error::Conflict("the unit is already closed".into()));
+        }
+        let now = now_text();
+        let me = self.actor.id.clone();
+        self.with_tx(|tx| {
+            tx.execute(
+                "UPDATE units SET active = 0, closed_at = ?2 WHERE id = ?1",
+                (unit_id, &now),
+            )
+            .map_err(|e| db_error("closing the unit", e))?;
+            audit::record(
+                tx,
+                Some(&me),
+                Event::UnitClose,
+                Obj::unit(unit_id).detail(unit.code.clone()),
+            )
+        })?;
+        self.unit(unit_id)
+    }
+
     /// All units, for every signed-in account (screenings are filed under a unit).
     pub fn list_units(&self) -> Result<Vec<Unit>> {
         let mut stmt = self
             .conn
-            .prepare("SELECT id, code, name, active FROM units ORDER BY code")
+            .prepare("SELECT id, code, name, active, closed_at FROM units ORDER BY code")
             .map_err(|e| db_error("listing units", e))?;
         let units = stmt
             .query_map([], unit_from_row)
@@ -502,7 +732,7 @@ impl Store {
     pub fn unit(&self, unit_id: &str) -> Result<Unit> {
         self.conn
             .query_row(
-                "SELECT id, code, name, active FROM units WHERE id = ?1",
+                "SELECT id, code, name, active, closed_at FROM units WHERE id = ?1",
                 [unit_id],
                 unit_from_row,
             )
@@ -515,7 +745,7 @@ impl Store {
     pub fn unit_by_code(&self, code: &str) -> Result<Unit> {
         self.conn
             .query_row(
-                "SELECT id, code, name, active FROM units WHERE code = ?1",
+                "SELECT id, code, name, active, closed_at FROM units WHERE code = ?1",
                 [code.trim()],
                 unit_from_row,
             )
@@ -558,16 +788,22 @@ fn insert_membership(
     tx: &rusqlite::Transaction<'_>,
     account_id: &str,
     unit_id: &str,
+    allow_closed: bool,
 ) -> Result<()> {
-    let exists: bool = tx
-        .query_row(
-            "SELECT count(*) > 0 FROM units WHERE id = ?1",
-            [unit_id],
-            |r| r.get(0),
-        )
+    let active: Option<bool> = tx
+        .query_row("SELECT active FROM units WHERE id = ?1", [unit_id], |r| {
+            r.get(0)
+        })
+        .optional()
         .map_err(|e| db_error("checking a unit", e))?;
-    if !exists {
-        return Err(Error::NotFound("unit".into()));
+    match active {
+        None => return Err(Error::NotFound("unit".into())),
+        Some(false) if !allow_closed => {
+            return Err(Error::Conflict(
+                "the unit is closed and takes no new members".into(),
+            ))
+        }
+        Some(_) => {}
     }
     tx.execute(
         "INSERT OR IGNORE INTO account_units (account_id, unit_id) VALUES (?1, ?2)",

@@ -439,3 +439,59 @@ fn hash_copy(reader: &mut impl Read, len: u64, mut out: Option<&mut File>) -> Re
     }
     Ok(hex::encode(ctx.finish()))
 }
+
+/// After how many days without a backup the app reminds an administratör.
+pub const BACKUP_REMINDER_DAYS: i64 = 7;
+
+/// The newest backup is older than [`BACKUP_REMINDER_DAYS`] (or there is none, and the store
+/// is older than that).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct BackupReminder {
+    /// When the newest backup was written (from the access log); `None` if never.
+    pub last_backup_at: Option<String>,
+    /// The limit, in days.
+    pub days: i64,
+}
+
+impl Store {
+    /// A reminder for an administratör when the last backup is overdue; `None` when it is
+    /// not, and for every other role.
+    pub fn backup_reminder(&self) -> Result<Option<BackupReminder>> {
+        self.backup_reminder_at(chrono::Utc::now())
+    }
+
+    /// [`Store::backup_reminder`] as if it were `now`.
+    pub fn backup_reminder_at(
+        &self,
+        now: chrono::DateTime<chrono::Utc>,
+    ) -> Result<Option<BackupReminder>> {
+        if self.actor().role != Role::Administrator {
+            return Ok(None);
+        }
+        let at = |sql: &str| -> Result<Option<String>> {
+            use rusqlite::OptionalExtension;
+            self.conn()
+                .query_row(sql, [], |r| r.get(0))
+                .optional()
+                .map_err(|e| db_error("reading the last backup", e))
+        };
+        let last_backup_at =
+            at("SELECT at FROM audit_log WHERE event = 'backup' ORDER BY seq DESC LIMIT 1")?;
+        // Without any backup, count from the store's first log row (its setup).
+        let since = match &last_backup_at {
+            Some(t) => Some(t.clone()),
+            None => at("SELECT at FROM audit_log ORDER BY seq ASC LIMIT 1")?,
+        };
+        let Some(since) = since.and_then(|t| chrono::DateTime::parse_from_rfc3339(&t).ok()) else {
+            return Ok(None);
+        };
+        let age = now.signed_duration_since(since.with_timezone(&chrono::Utc));
+        Ok(
+            (age >= chrono::Duration::days(BACKUP_REMINDER_DAYS)).then_some(BackupReminder {
+                last_backup_at,
+                days: BACKUP_REMINDER_DAYS,
+            }),
+        )
+    }
+}

@@ -222,6 +222,17 @@ pub(crate) const MIGRATIONS: &[Migration] = &[Migration {
             'passphrase', '00');
         INSERT INTO audit_head VALUES (1, 1, '00', '00');
     ",
+}, Migration {
+    version: 5,
+    name: "accounts: a passphrase that must be changed at the next sign-in, and why",
+    sql: "
+        ALTER TABLE accounts ADD COLUMN must_change_passphrase TEXT
+            CHECK (must_change_passphrase IN ('new_account', 'reset', 'reactivated'));
+        ALTER TABLE units ADD COLUMN closed_at TEXT;
+    ",
+    sample_data: "
+        UPDATE accounts SET must_change_passphrase = 'reset' WHERE username = 'admin';
+    ",
 }];
 
 /// The schema version this build writes.

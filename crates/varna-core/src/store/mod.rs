@@ -41,8 +41,8 @@ use std::path::{Path, PathBuf};
 use rusqlite::{Connection, OpenFlags, TransactionBehavior};
 use zeroize::Zeroizing;
 
-pub use accounts::{Account, NewAccount, Role, Unit};
-pub use backup::BackupInfo;
+pub use accounts::{Account, AccountOverview, NewAccount, PassphraseNotice, Role, Unit};
+pub use backup::{BackupInfo, BackupReminder, BACKUP_REMINDER_DAYS};
 pub use keyfile::KdfParams;
 pub use recovery::RecoveryKey;
 pub use rekey::Rekeyed;
@@ -337,6 +337,12 @@ impl Store {
                 clear_buckets: vec![bucket, user_bucket],
             },
         )?;
+        // The person chose this passphrase: a notice to change it no longer applies.
+        if store.actor.must_change_passphrase.is_some() {
+            let id = store.actor.id.clone();
+            store.set_must_change(&id, None, crate::audit::Event::PassphraseChange)?;
+            store.actor.must_change_passphrase = None;
+        }
         Ok(store)
     }
 

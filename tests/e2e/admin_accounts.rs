@@ -1,0 +1,225 @@
+//! Konton och enheter in the real app, by keyboard: an administratör adds a handläggare with a
+//! one-time passphrase; the handläggare signs in and must choose a new passphrase before
+//! anything else; the administratör deactivates the handläggare (the database is re-keyed),
+//! who can no longer sign in with either passphrase.
+
+use fantoccini::key::Key;
+use fantoccini::Locator;
+use varna_e2e::{run, support, App, TestResult};
+
+const NEW_USER: &str = "nina";
+const ONE_TIME: &str = "engångsfras till nina 4711";
+const OWN: &str = "ninas egen hemliga ramsa 88";
+
+async fn css(app: &App, selector: &str) -> Result<fantoccini::elements::Element, String> {
+    app.client
+        .wait()
+        .for_element(Locator::Css(selector))
+        .await
+        .map_err(|e| format!("{selector}: {e}"))
+}
+
+/// Waits until `[data-testid=id]` contains `part`.
+async fn wait_contains(app: &App, id: &str, part: &str) -> Result<(), String> {
+    let mut last = String::new();
+    for _ in 0..150 {
+        if let Ok(el) = app
+            .client
+            .find(Locator::Css(&format!("[data-testid={id}]")))
+            .await
+        {
+            last = el.text().await.unwrap_or_default();
+            if last.contains(part) {
+                return Ok(());
+            }
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    Err(format!(
+        "{id} shows {last:?}, expected it to contain {part:?}"
+    ))
+}
+
+async fn lock(app: &App) -> TestResult {
+    app.by_test_id("lock").await?.click().await?;
+    app.by_test_id("unlock").await?;
+    Ok(())
+}
+
+#[tokio::test]
+async fn an_administrator_adds_and_deactivates_an_account_in_the_app() -> TestResult {
+    run(
+        "an_administrator_adds_and_deactivates_an_account_in_the_app",
+        async |app: &App| {
+            let enter = Key::Enter.to_string();
+            let space = " ".to_string();
+            support::set_up(app).await?;
+            app.by_test_id("tab-admin").await?.click().await?;
+            app.by_test_id("accounts").await?;
+            css(app, "[data-testid=account-row][data-username=anna]").await?;
+
+            // Add a handläggare with a one-time passphrase, by keyboard: type, Space ticks the
+            // unit, Enter in the last field submits.
+            app.fill("add-name", "Nina Nilsson").await?;
+            app.fill("add-username", NEW_USER).await?;
+            app.by_test_id("add-role")
+                .await?
+                .select_by_value("handlaggare")
+                .await?;
+            app.by_test_id("add-unit").await?.send_keys(&space).await?;
+            app.fill("add-pass", ONE_TIME).await?;
+            app.keys(&enter).await?;
+            wait_contains(app, "accounts-status", "Kontot nina är tillagt").await?;
+            let row = css(app, "[data-testid=account-row][data-username=nina]").await?;
+            let text = row.text().await?;
+            assert!(text.contains("handläggare"), "{text}");
+            assert!(text.contains("IFO-VUX"), "{text}");
+            assert!(text.contains("Måste byta lösenfras"), "{text}");
+            assert!(text.contains("Aldrig"), "{text}");
+            lock(app).await?;
+
+            // The handläggare signs in with it and must choose a new passphrase first.
+            support::unlock_as(app, NEW_USER, ONE_TIME).await?;
+            app.by_test_id("change-passphrase").await?;
+            wait_contains(app, "change-notice", "engångslösenfras").await?;
+            assert!(
+                app.client
+                    .find(Locator::Css(
+                        "[data-testid=tabs], [data-testid=new-screening]"
+                    ))
+                    .await
+                    .is_err(),
+                "nothing else is shown before the change"
+            );
+            // The cursor is in the first field: type, Tab, type, Tab, type, Enter.
+            let tab = Key::Tab.to_string();
+            app.keys(&format!("{ONE_TIME}{tab}{OWN}{tab}{OWN}{enter}"))
+                .await?;
+            app.by_test_id("new-screening").await?;
+            assert!(app
+                .client
+                .find(Locator::Css("[data-testid=change-passphrase]"))
+                .await
+                .is_err());
+            lock(app).await?;
+
+            // The administratör sees the sign-in and deactivates the account.
+            support::unlock_as(app, support::ADMIN, support::PASSPHRASE).await?;
+            app.by_test_id("tab-admin").await?.click().await?;
+            let row = css(app, "[data-testid=account-row][data-username=nina]").await?;
+            let text = row.text().await?;
+            assert!(
+                !text.contains("Aldrig"),
+                "the last sign-in is shown: {text}"
+            );
+            assert!(!text.contains("Måste byta"), "{text}");
+            // Enter on the focused row button opens the panel, which takes the focus.
+            css(
+                app,
+                "[data-testid=account-row][data-username=nina] [data-testid=account-edit]",
+            )
+            .await?
+            .send_keys(&enter)
+            .await?;
+            app.by_test_id("account-panel").await?;
+            let focused = app
+                .client
+                .execute("return document.activeElement.id", vec![])
+                .await?;
+            assert_eq!(focused, "account-panel-title");
+            app.by_test_id("account-deactivate")
+                .await?
+                .send_keys(&enter)
+                .await?;
+            app.by_test_id("account-deactivate-yes")
+                .await?
+                .send_keys(&enter)
+                .await?;
+            wait_contains(app, "accounts-status", "nina är inaktiverat").await?;
+            app.wait_for_attr(
+                "[data-testid=account-row][data-username=nina]",
+                "data-active",
+                "false",
+            )
+            .await?;
+            // The administratör cannot deactivate themselves.
+            css(
+                app,
+                "[data-testid=account-row][data-username=anna] [data-testid=account-edit]",
+            )
+            .await?
+            .click()
+            .await?;
+            app.by_test_id("account-deactivate").await?.click().await?;
+            app.by_test_id("account-deactivate-yes")
+                .await?
+                .click()
+                .await?;
+            wait_contains(app, "accounts-error", "sista aktiva administratören").await?;
+            lock(app).await?;
+
+            // The handläggare can no longer sign in, with either passphrase.
+            for pass in [OWN, ONE_TIME] {
+                app.fill("unlock-username", NEW_USER).await?;
+                app.fill("unlock-passphrase", pass).await?;
+                app.by_test_id("unlock-submit").await?.click().await?;
+                wait_contains(app, "error", "Fel lösenfras").await?;
+            }
+            support::unlock_as(app, support::ADMIN, support::PASSPHRASE).await?;
+            Ok(())
+        },
+    )
+    .await
+}
+
+#[tokio::test]
+async fn a_backup_is_restored_from_the_unlock_screen() -> TestResult {
+    run(
+        "a_backup_is_restored_from_the_unlock_screen",
+        async |app: &App| {
+            let enter = Key::Enter.to_string();
+            support::set_up(app).await?;
+            // A backup, then a unit added after it.
+            let out = tempfile::tempdir()?;
+            app.by_test_id("tab-admin").await?.click().await?;
+            app.fill("backup-folder", &out.path().display().to_string())
+                .await?;
+            app.by_test_id("backup-make").await?.click().await?;
+            app.by_test_id("backup-done").await?;
+            let file = std::fs::read_dir(out.path())?
+                .next()
+                .ok_or("no backup file")??
+                .path();
+            app.fill("unit-add-code", "SENARE").await?;
+            app.fill("unit-add-name", "Efter säkerhetskopian").await?;
+            app.keys(&enter).await?;
+            css(app, "[data-testid=unit-row][data-code=SENARE]").await?;
+            lock(app).await?;
+
+            // Restore from the lock screen, by keyboard; the later unit is gone.
+            app.by_test_id("restore-mode").await?.click().await?;
+            app.fill("restore-file", &file.display().to_string())
+                .await?;
+            app.fill("unlock-username", support::ADMIN).await?;
+            // Space ticks the confirmation; Enter in the passphrase field submits.
+            app.by_test_id("restore-confirm")
+                .await?
+                .send_keys(" ")
+                .await?;
+            app.fill("restore-passphrase", support::PASSPHRASE).await?;
+            app.keys(&enter).await?;
+            app.by_test_id("signed-in").await?;
+            app.by_test_id("tab-admin").await?.click().await?;
+            css(app, "[data-testid=unit-row][data-code=IFO-VUX]").await?;
+            assert!(
+                app.client
+                    .find(Locator::Css("[data-testid=unit-row][data-code=SENARE]"))
+                    .await
+                    .is_err(),
+                "the unit added after the backup is gone"
+            );
+            Ok(())
+        },
+    )
+    .await
+}
