@@ -222,7 +222,7 @@ pub(crate) const MIGRATIONS: &[Migration] = &[Migration {
             'passphrase', '00');
         INSERT INTO audit_head VALUES (1, 1, '00', '00');
     ",
-}];
+}, Migration { version: 5, name: "screening: refile the tally under the month of each event (docs/EXPORT.md, Stable months)", sql: "INSERT INTO meta (key, value) VALUES ('tally_refile_pending', '1') ON CONFLICT (key) DO NOTHING;", sample_data: "" }];
 
 /// The schema version this build writes.
 pub(crate) fn latest_version() -> u32 {
