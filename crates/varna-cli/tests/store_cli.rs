@@ -355,9 +355,7 @@ fn user_deactivate_revokes_the_account_and_re_keys() {
     ));
     assert!(err.contains("wrong passphrase"), "{err}");
     let copy = tempfile::tempdir().unwrap();
-    for name in ["varna.db"] {
-        std::fs::copy(dir.path().join(name), copy.path().join(name)).unwrap();
-    }
+    std::fs::copy(dir.path().join("varna.db"), copy.path().join("varna.db")).unwrap();
     std::fs::write(copy.path().join("varna.keys"), &old_keys).unwrap();
     let c = copy.path().to_str().unwrap();
     let err = fails(&varna(

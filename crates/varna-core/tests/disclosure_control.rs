@@ -610,6 +610,16 @@ fn a_month_that_has_passed_never_changes_when_a_draft_is_completed_later() {
     );
     let view = arne.statistics(january, ym(2025, 3)).unwrap();
     assert_eq!(view.preliminary.as_deref(), Some("2025-03"));
+    // The attacker with both files of different times and periods narrows nothing below 3.
+    let wide = arne.export(ym(2024, 12), ym(2025, 3)).unwrap();
+    let bounds = attack(
+        &[&first, &wide],
+        &Knowledge {
+            complete_dimensions: vec![],
+        },
+    );
+    assert!(!bounds.is_empty(), "something is hidden");
+    assert_protected(&bounds, 3);
     arne.lock();
     __test_set_clock(None);
 }
