@@ -109,8 +109,13 @@ async fn administrator_sees_counts_and_exports_a_file_that_verifies() -> TestRes
         app.by_test_id("tab-stats").await?.click().await?;
         app.by_test_id("stats-view").await?;
         app.by_test_id("stats-table").await?;
-        app.wait_for_text("cell-started", "2").await?;
-        app.wait_for_text("cell-completed", "2").await?;
+        // Two screenings: totals from 1 to the threshold (3) are hidden, shown as "–".
+        app.wait_for_text("cell-started", "–").await?;
+        app.wait_for_text("cell-completed", "–").await?;
+        // The current month is preliminary, and the view says how to read it.
+        app.by_test_id("stats-preliminary").await?;
+        app.by_test_id("cell-preliminary").await?;
+        app.by_test_id("stats-howto").await?;
         let row = app.by_test_id("stats-row").await?;
         assert_eq!(
             row.attr("data-month").await?.as_deref(),
@@ -147,7 +152,7 @@ async fn administrator_sees_counts_and_exports_a_file_that_verifies() -> TestRes
         assert!(!json_bytes.contains(CASE_CANARY) && !json_bytes.contains("CANARY"));
         assert!(!csv_bytes.contains(CASE_CANARY));
         assert!(csv_bytes.contains(&format!(
-            "{},IFO-VUX,freda-kortfragor-stil,1.0.0,completed,,2\r\n",
+            "{},IFO-VUX,freda-kortfragor-stil,1.0.0,completed,,..\r\n",
             this_month()
         )));
         Ok(())

@@ -105,6 +105,12 @@ pub fn run(cmd: ExportCmd) -> Result<ExitCode, Error> {
             println!("public key:   {}", export.public_key());
             println!("period:       {}", export.period());
             println!("threshold:    {}", export.threshold().get());
+            println!("schema:       {}", export.schema_version());
+            for month in export.preliminary() {
+                println!(
+                    "preliminary:  {month} (the month was not over; its counts may still grow)"
+                );
+            }
             for source in export.sources() {
                 println!("source:       {} {}", source.installation_id, source.period);
             }

@@ -205,8 +205,14 @@ mod store_backed {
         )
     }
 
+    /// The current month: counts are filed under the month a screening is completed in.
+    fn this_month() -> String {
+        chrono::Local::now().format("%Y-%m").to_string()
+    }
+
     /// A data folder with an arbetsledare `arne` and a handläggare `hanna` in IFO, and
-    /// `completed` completed FREDA-style screenings in May 2024 with a case reference.
+    /// `completed` FREDA-style screenings of a samtal in May 2024 with a case reference,
+    /// completed now (so counted in the current month).
     fn installation(dir: &Path, completed: usize) {
         let (mut admin, _) = Store::create_first_run(
             dir,
@@ -266,6 +272,7 @@ mod store_backed {
     }
 
     fn export(dir: &Path, user: &str, out: &Path, csv: Option<&Path>) -> Output {
+        let month = this_month();
         let mut args = vec![
             "export",
             "--data-dir",
@@ -273,9 +280,9 @@ mod store_backed {
             "--as",
             user,
             "--from",
-            "2024-05",
+            &month,
             "--to",
-            "2024-05",
+            &month,
             "--out",
             out.to_str().unwrap(),
         ];
@@ -304,7 +311,7 @@ mod store_backed {
         let tmp = tempfile::tempdir().unwrap();
         let (a, b) = (tmp.path().join("a"), tmp.path().join("b"));
         installation(&a, 4);
-        installation(&b, 2);
+        installation(&b, 5);
 
         let (fa, ca, fb) = (
             tmp.path().join("a.json"),
@@ -313,7 +320,8 @@ mod store_backed {
         );
         let (code, stdout, stderr) = status(&export(&a, "arne", &fa, Some(&ca)));
         assert_eq!(code, Some(0), "{stdout}{stderr}");
-        assert!(stdout.contains("2024-05..2024-05"), "{stdout}");
+        let month = this_month();
+        assert!(stdout.contains(&format!("{month}..{month}")), "{stdout}");
         assert_eq!(status(&export(&b, "arne", &fb, None)).0, Some(0));
 
         let json = std::fs::read_to_string(&fa).unwrap();
@@ -322,11 +330,17 @@ mod store_backed {
         assert!(!String::from_utf8_lossy(&csv).contains("KANARIE"));
         assert!(csv
             .starts_with(b"\xEF\xBB\xBFmonth,unit,instrument,version,measure,category,count\r\n"));
-        assert!(String::from_utf8_lossy(&csv)
-            .contains("2024-05,IFO,freda-kortfragor-stil,1.0.0,completed,,4\r\n"));
+        assert!(String::from_utf8_lossy(&csv).contains(&format!(
+            "{month},IFO,freda-kortfragor-stil,1.0.0,completed,,4\r\n"
+        )));
         let (code, stdout, _) = status(&varna(&["export", "verify", fa.to_str().unwrap()], &[]));
         assert_eq!(code, Some(0));
         assert!(stdout.contains("rows:"));
+        // The current month is not over: the file says so, and verify shows it.
+        assert!(
+            stdout.contains(&format!("preliminary:  {month}")),
+            "{stdout}"
+        );
 
         // A handläggare may not export.
         let (code, _, stderr) = status(&export(&a, "hanna", &tmp.path().join("h.json"), None));
@@ -356,9 +370,9 @@ mod store_backed {
             .0,
             Some(0)
         );
-        assert!(std::fs::read_to_string(&mcsv)
-            .unwrap()
-            .contains("2024-05,IFO,freda-kortfragor-stil,1.0.0,completed,,6\r\n"));
+        assert!(std::fs::read_to_string(&mcsv).unwrap().contains(&format!(
+            "{month},IFO,freda-kortfragor-stil,1.0.0,completed,,9\r\n"
+        )));
 
         // The same file twice: refused, nothing written.
         let twice = tmp.path().join("twice.json");

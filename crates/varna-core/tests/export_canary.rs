@@ -130,6 +130,7 @@ fn assert_strict_schema(json: &Value) {
             "public_key",
             "period",
             "suppression_threshold",
+            "preliminary",
             "sources",
             "rows",
             "signature"
@@ -181,6 +182,7 @@ proptest! {
         let request = ExportRequest {
             period: Period::new(YearMonth::new(2025, 1).unwrap(), YearMonth::new(2025, 3).unwrap()).unwrap(),
             threshold: SuppressionThreshold::default(),
+            preliminary: vec![],
             instruments: vec![DeclaredInstrument {
                 id: code("freda-kort"),
                 version: InstrumentVersion::new("1.0.0").unwrap(),

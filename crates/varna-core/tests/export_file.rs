@@ -63,6 +63,7 @@ fn request(p: Period, rows: Vec<CountRow>) -> ExportRequest {
     ExportRequest {
         period: p,
         threshold: SuppressionThreshold::default(),
+        preliminary: vec![],
         instruments: vec![freda()],
         rows,
     }
@@ -82,7 +83,7 @@ fn count_of(e: &SignedExport, measure: &str, category: Option<&str>) -> Cell {
 }
 
 #[test]
-fn totals_stay_exact_and_small_breakdown_cells_are_suppressed() {
+fn small_totals_and_small_breakdown_cells_are_suppressed() {
     let key = InstallationKey::generate().unwrap();
     let e = export(
         march_rows(),
@@ -92,7 +93,10 @@ fn totals_stay_exact_and_small_breakdown_cells_are_suppressed() {
     );
     assert_eq!(count_of(&e, "started", None), Cell::Exact(14));
     assert_eq!(count_of(&e, "completed", None), Cell::Exact(12));
-    // 2 positive of 12: with the total known, the negative cell must go too.
+    assert_eq!(count_of(&e, "reviewed", None), Cell::Exact(9));
+    // A total from 1 to the threshold is hidden too.
+    assert_eq!(count_of(&e, "discarded", None), Cell::Suppressed);
+    // 2 positive of 12: all but 2 (< 3) are negative, so the table is hidden whole.
     assert_eq!(
         count_of(&e, "outcome:screening", Some("positive")),
         Cell::Suppressed
@@ -101,9 +105,10 @@ fn totals_stay_exact_and_small_breakdown_cells_are_suppressed() {
         count_of(&e, "outcome:screening", Some("negative")),
         Cell::Suppressed
     );
-    // Roles 9, 4, 1, 0: the 1 and the 0 are hidden together; 4 and 9 both exceed their sum.
+    // Roles 9, 4, 1, 0: the 1 and the 0 hold fewer than 3 together, so the 4 goes with them;
+    // 9 exceeds their sum.
     assert_eq!(count_of(&e, "role", Some("valdsutsatt")), Cell::Exact(9));
-    assert_eq!(count_of(&e, "role", Some("valdsutovare")), Cell::Exact(4));
+    assert_eq!(count_of(&e, "role", Some("valdsutovare")), Cell::Suppressed);
     assert_eq!(count_of(&e, "role", Some("barn")), Cell::Suppressed);
     assert_eq!(count_of(&e, "role", Some("anhorig")), Cell::Suppressed);
 }
@@ -128,7 +133,8 @@ fn the_file_has_the_documented_shape() {
     let e = export(march_rows(), period("2025-03", "2025-03"), &key, id);
     let json: serde_json::Value = serde_json::from_slice(e.to_json_bytes()).unwrap();
     assert_eq!(json["format"], "varna-export");
-    assert_eq!(json["schema_version"], 1);
+    assert_eq!(json["schema_version"], 2);
+    assert_eq!(json["preliminary"], serde_json::json!([]));
     assert_eq!(json["installation_id"], id.to_string());
     assert_eq!(json["public_key"], key.public_key().to_hex());
     assert_eq!(json["period"]["from"], "2025-03");
@@ -235,10 +241,10 @@ fn verification_explains_what_is_wrong() {
     );
     let text = String::from_utf8(e.to_json_bytes().to_vec()).unwrap();
 
-    let newer = text.replace("\"schema_version\": 1", "\"schema_version\": 2");
+    let newer = text.replace("\"schema_version\": 2", "\"schema_version\": 3");
     let err = verify(newer.as_bytes()).unwrap_err();
     assert_eq!(err.code(), ErrorCode::InvalidInput);
-    assert!(err.to_string().contains("schema version 2"));
+    assert!(err.to_string().contains("schema version 3"));
 
     let extra = text.replacen(
         "\"unit\": \"IFO1\",",
@@ -360,8 +366,9 @@ fn merging_two_laptops_adds_totals_and_keeps_suppression() {
             row("2025-03", "IFO1", "completed", None, 20),
             row("2025-03", "IFO1", "outcome:screening", Some("positive"), 8),
             row("2025-03", "IFO1", "outcome:screening", Some("negative"), 12),
-            row("2025-03", "IFO1", "role", Some("valdsutsatt"), 20),
-            row("2025-02", "IFO1", "started", None, 3),
+            row("2025-03", "IFO1", "role", Some("valdsutsatt"), 14),
+            row("2025-03", "IFO1", "role", Some("barn"), 6),
+            row("2025-02", "IFO1", "started", None, 4),
         ],
         q1,
         &kb,
@@ -402,11 +409,13 @@ fn merging_two_laptops_adds_totals_and_keeps_suppression() {
         march("outcome:screening", Some("negative")),
         Cell::Suppressed
     );
-    assert_eq!(march("role", Some("valdsutsatt")), Cell::Exact(29));
+    assert_eq!(march("role", Some("valdsutsatt")), Cell::Exact(9 + 14));
+    assert_eq!(march("role", Some("barn")), Cell::Suppressed);
+    assert_eq!(march("discarded", None), Cell::Suppressed);
     assert!(m
         .rows()
         .iter()
-        .any(|r| r.month == month("2025-02") && r.count == Cell::Exact(3)));
+        .any(|r| r.month == month("2025-02") && r.count == Cell::Exact(4)));
     // The merged file is itself a valid signed export.
     assert_eq!(verify(m.to_json_bytes()).unwrap(), m);
 }

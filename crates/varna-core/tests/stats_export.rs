@@ -29,6 +29,7 @@ struct StrictFile {
     public_key: String,
     period: StrictPeriod,
     suppression_threshold: u64,
+    preliminary: Vec<String>,
     sources: Vec<StrictSource>,
     rows: Vec<StrictRow>,
     signature: String,
@@ -81,7 +82,8 @@ fn is_code(s: &str, max: usize) -> bool {
 fn strict_parse(json: &[u8]) -> StrictFile {
     let file: StrictFile = serde_json::from_slice(json).expect("strict schema");
     assert_eq!(file.format, "varna-export");
-    assert_eq!(file.schema_version, 1);
+    assert_eq!(file.schema_version, 2);
+    assert!(file.preliminary.iter().all(|m| m.len() == 7));
     for r in &file.rows {
         assert!(
             r.month.len() == 7 && r.month.as_bytes()[4] == b'-',
@@ -283,8 +285,9 @@ fn only_arbetsledare_and_administrator_see_statistics_each_within_their_units() 
     hugo.complete_screening(&d.id).unwrap();
     hugo.lock();
 
-    // Arne (IFO) sees IFO only: 5 completed, 4 positive, 1 negative, 0 declined → the
-    // negative (1) and the declined (0) are hidden; the positive (4) exceeds their sum.
+    // Arne (IFO) sees IFO only: 5 completed (above the threshold, published), 4 positive, 1
+    // negative, 0 declined: all but one are positive, so the whole outcome table is hidden
+    // (group disclosure), and so is the role table (5 valdsutsatt, 0 others).
     let mut arne = w.unlock("arne");
     let view = arne.statistics(from, to).unwrap();
     assert_eq!(view.units, vec!["IFO".to_string()]);
@@ -292,7 +295,7 @@ fn only_arbetsledare_and_administrator_see_statistics_each_within_their_units() 
     let row = &view.rows[0];
     assert_eq!(
         (row.unit.as_str(), row.started, row.completed),
-        ("IFO", 5, 5)
+        ("IFO", Some(5), Some(5))
     );
     assert_eq!(row.unit_name, "Individ- och familjeomsorg");
     let screening: Vec<_> = row
@@ -303,20 +306,18 @@ fn only_arbetsledare_and_administrator_see_statistics_each_within_their_units() 
         .collect();
     assert_eq!(
         screening,
-        [
-            ("positiv", Some(5 - 1)),
-            ("negativ", None),
-            ("avbojd", None)
-        ]
+        [("positiv", None), ("negativ", None), ("avbojd", None)]
     );
-    // The role table (5 valdsutsatt, 0 others) is published as it is: no cell in 1..=3.
     assert!(row
         .breakdowns
         .iter()
-        .any(|b| b.measure == "role" && b.category == "valdsutsatt" && b.count == Some(5)));
+        .filter(|b| b.measure == "role")
+        .all(|b| b.count.is_none()));
     assert!(view.any_suppressed);
     assert_eq!(view.months.len(), 1);
-    assert_eq!(view.months[0].completed, 5);
+    assert_eq!(view.months[0].completed, Some(5));
+    // The current month is marked preliminary.
+    assert_eq!(view.preliminary, Some(this_month().to_string()));
     // The view shows exactly what the file publishes.
     let file = arne.export(from, to).unwrap();
     assert!(file.rows().iter().all(|r| r.unit.as_str() == "IFO"));
@@ -336,7 +337,8 @@ fn only_arbetsledare_and_administrator_see_statistics_each_within_their_units() 
     let view = alva.statistics(from, to).unwrap();
     assert_eq!(view.units, vec!["VUX".to_string()]);
     assert_eq!(view.rows.len(), 1);
-    assert_eq!(view.rows[0].completed, 1);
+    // One completed screening: a total from 1 to the threshold is hidden too.
+    assert_eq!(view.rows[0].completed, None);
     alva.lock();
 
     // The administrator sees all units and sets the threshold (2..=100).
@@ -344,7 +346,8 @@ fn only_arbetsledare_and_administrator_see_statistics_each_within_their_units() 
     let view = admin.statistics(from, to).unwrap();
     assert_eq!(view.units, vec!["IFO".to_string(), "VUX".to_string()]);
     assert_eq!(view.rows.len(), 2);
-    assert_eq!(view.months[0].completed, 6);
+    // A sum over a hidden total is hidden: 5 + (hidden) would give the hidden 1 away.
+    assert_eq!(view.months[0].completed, None);
     assert_eq!(view.threshold, 3);
     assert_eq!(admin.suppression_threshold().unwrap().get(), 3);
     assert_eq!(
@@ -356,10 +359,11 @@ fn only_arbetsledare_and_administrator_see_statistics_each_within_their_units() 
         ErrorCode::InvalidInput
     );
     assert_eq!(admin.set_suppression_threshold(5).unwrap().get(), 5);
-    // With 5, the positive cell (4) is hidden too: the whole screening table is suppressed.
+    // With 5, IFO's 5 completed are hidden too, and with them every breakdown.
     let view = admin.statistics(from, to).unwrap();
     assert_eq!(view.threshold, 5);
     let ifo = view.rows.iter().find(|r| r.unit == "IFO").unwrap();
+    assert_eq!(ifo.completed, None);
     assert!(ifo
         .breakdowns
         .iter()
@@ -401,7 +405,7 @@ fn two_installations_merge_into_a_unit_total_and_the_same_file_twice_is_refused(
     admin1.lock();
     admin2.lock();
     let mut files = Vec::new();
-    for (w, n) in [(&w1, 2), (&w2, 3)] {
+    for (w, n) in [(&w1, 4), (&w2, 5)] {
         let mut hanna = w.unlock("hanna");
         for _ in 0..n {
             let d = start(&mut hanna, "freda-kortfragor-stil", &w.ifo);
@@ -429,7 +433,7 @@ fn two_installations_merge_into_a_unit_total_and_the_same_file_twice_is_refused(
         .iter()
         .find(|r| r.measure == export::Measure::Completed)
         .unwrap();
-    assert_eq!(completed.count, export::Cell::Exact(5));
+    assert_eq!(completed.count, export::Cell::Exact(9));
     export::verify(merged.to_json_bytes()).unwrap();
     strict_parse(merged.to_json_bytes());
 

@@ -2,7 +2,7 @@
 // export), writing the signed export, importing/merging other laptops' files, the threshold.
 import { call } from './api';
 
-/** A published count, or null when suppressed (shown as ".."). */
+/** A published count, or null when suppressed (shown as "–"). */
 export type Cell = number | null;
 
 export interface BreakdownCell {
@@ -18,19 +18,20 @@ export interface StatisticsRow {
   instrument: string;
   version: string;
   instrument_title: { sv: string; en?: string } | null;
-  started: number;
-  completed: number;
-  reviewed: number;
-  discarded: number;
+  started: Cell;
+  completed: Cell;
+  reviewed: Cell;
+  discarded: Cell;
   breakdowns: BreakdownCell[];
 }
 
+/** A month's sums over the rows shown; null when a hidden number is in the sum. */
 export interface MonthTotals {
   month: string;
-  started: number;
-  completed: number;
-  reviewed: number;
-  discarded: number;
+  started: Cell;
+  completed: Cell;
+  reviewed: Cell;
+  discarded: Cell;
 }
 
 export interface StatisticsView {
@@ -40,6 +41,8 @@ export interface StatisticsView {
   months: MonthTotals[];
   rows: StatisticsRow[];
   any_suppressed: boolean;
+  /** The current month, when it is in the period: its counts may still grow. */
+  preliminary: string | null;
   units: string[];
 }
 

@@ -823,6 +823,9 @@ impl Store {
             };
             record(tx, Some(&me), event, Obj::none().detail(how))
         })?;
+        // Before retention removes anything: a tally from before schema version 5 is refiled
+        // under the months of the events while the screenings that prove them still exist.
+        crate::screening::refile_tally_if_pending(self)?;
         crate::retention::run_at_unlock(self)?;
         Ok(())
     }

@@ -16,8 +16,11 @@ use crate::error::{Error, Result};
 
 /// The value of the file's `format` member.
 pub const FORMAT: &str = "varna-export";
-/// The schema version this build writes and reads.
-pub const SCHEMA_VERSION: u32 = 1;
+/// The schema version this build writes. It also reads version 1 (before stable months and
+/// suppressed totals), to verify files already handed out.
+pub const SCHEMA_VERSION: u32 = 2;
+/// The oldest schema version this build still verifies.
+pub const OLDEST_SCHEMA_VERSION: u32 = 1;
 /// What is signed: this tag, then the file's bytes up to the signature's first hex digit.
 const DOMAIN_TAG: &[u8] = b"varna-export signature v1\n";
 /// What follows the signature's hex digits at the end of every file.
@@ -37,6 +40,10 @@ struct FileRepr {
     public_key: String,
     period: Period,
     suppression_threshold: u64,
+    /// Since version 2 (always written, possibly empty): the months whose counts were still
+    /// growing when the file was made. Absent in version 1.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    preliminary: Option<Vec<YearMonth>>,
     sources: Vec<SourceRepr>,
     rows: Vec<RowRepr>,
     signature: String,
@@ -133,12 +140,22 @@ pub(crate) fn sign(
     installation_id: Uuid,
     period: Period,
     threshold: SuppressionThreshold,
+    mut preliminary: Vec<YearMonth>,
     mut sources: Vec<Source>,
     rows: Vec<ExportRow>,
 ) -> Result<SignedExport> {
     sources.sort();
-    check_contents(period, threshold, &sources, &rows)
-        .map_err(|reason| Error::InvalidInput(format!("cannot write the export: {reason}")))?;
+    preliminary.sort();
+    preliminary.dedup();
+    check_contents(
+        SCHEMA_VERSION,
+        period,
+        threshold,
+        &preliminary,
+        &sources,
+        &rows,
+    )
+    .map_err(|reason| Error::InvalidInput(format!("cannot write the export: {reason}")))?;
     let repr = FileRepr {
         format: FORMAT.into(),
         schema_version: SCHEMA_VERSION,
@@ -146,6 +163,7 @@ pub(crate) fn sign(
         public_key: key.public_key().to_hex(),
         period,
         suppression_threshold: threshold.get(),
+        preliminary: Some(preliminary.clone()),
         sources: sources
             .iter()
             .map(|s| SourceRepr {
@@ -175,10 +193,12 @@ pub(crate) fn sign(
     let signature = key.sign(&signed_message(&bytes[..start]));
     bytes[start..start + 128].copy_from_slice(hex::encode(signature).as_bytes());
     Ok(SignedExport {
+        schema_version: SCHEMA_VERSION,
         installation_id,
         public_key: key.public_key(),
         period,
         threshold,
+        preliminary,
         sources,
         rows,
         bytes,
@@ -220,10 +240,10 @@ pub fn verify(bytes: &[u8]) -> Result<SignedExport> {
     if probe.format != FORMAT {
         return Err(not_ours());
     }
-    if probe.schema_version != SCHEMA_VERSION {
+    if !(OLDEST_SCHEMA_VERSION..=SCHEMA_VERSION).contains(&probe.schema_version) {
         return Err(Error::InvalidInput(format!(
-            "the export file has schema version {}; this version of Värna reads version {}",
-            probe.schema_version, SCHEMA_VERSION
+            "the export file has schema version {}; this version of Värna reads versions {} to {}",
+            probe.schema_version, OLDEST_SCHEMA_VERSION, SCHEMA_VERSION
         )));
     }
     let repr: FileRepr = serde_json::from_slice(bytes).map_err(|e| {
@@ -278,14 +298,41 @@ pub fn verify(bytes: &[u8]) -> Result<SignedExport> {
             "the file's sources are not in order: it was not written by Värna".into(),
         ));
     }
-    check_contents(repr.period, threshold, &sources, &rows).map_err(|reason| {
+    let preliminary = match (repr.schema_version, repr.preliminary) {
+        (1, None) => Vec::new(),
+        (v, Some(months)) if v >= 2 => months,
+        _ => {
+            return Err(Error::Corrupt(
+                "the file's preliminary months do not match its schema version".into(),
+            ))
+        }
+    };
+    let mut sorted_months = preliminary.clone();
+    sorted_months.sort();
+    sorted_months.dedup();
+    if sorted_months != preliminary {
+        return Err(Error::Corrupt(
+            "the file's preliminary months are not in order: it was not written by Värna".into(),
+        ));
+    }
+    check_contents(
+        repr.schema_version,
+        repr.period,
+        threshold,
+        &preliminary,
+        &sources,
+        &rows,
+    )
+    .map_err(|reason| {
         Error::Corrupt(format!("the signed file breaks the export rules: {reason}"))
     })?;
     Ok(SignedExport {
+        schema_version: repr.schema_version,
         installation_id: repr.installation_id,
         public_key,
         period: repr.period,
         threshold,
+        preliminary,
         sources,
         rows,
         bytes: bytes.to_vec(),

@@ -35,6 +35,15 @@ pub fn merge(
     let first = files
         .first()
         .ok_or_else(|| Error::InvalidInput("there are no export files to merge".into()))?;
+    if let Some(old) = files
+        .iter()
+        .find(|f| f.schema_version() != super::SCHEMA_VERSION)
+    {
+        return Err(Error::InvalidInput(format!(
+            "a file has schema version {} (counts filed under the month of the samtal); export it again with this version of Värna",
+            old.schema_version()
+        )));
+    }
     let threshold = first.threshold();
     if let Some(other) = files.iter().find(|f| f.threshold() != threshold) {
         return Err(Error::InvalidInput(format!(
@@ -108,6 +117,34 @@ pub fn merge(
             };
         }
     }
+    // A breakdown is published only next to a published `completed` (schema version 2): when
+    // an input hid its block's `completed`, the merged block hides its breakdowns too.
+    let completed_published: std::collections::BTreeSet<(
+        YearMonth,
+        UnitCode,
+        Code,
+        InstrumentVersion,
+    )> = tables
+        .iter()
+        .filter(|((.., m), cells)| {
+            *m == Measure::Completed
+                && cells
+                    .iter()
+                    .any(|(_, v)| v.is_some_and(|v| v > threshold.get()))
+        })
+        .map(|((month, unit, id, version, _), _)| {
+            (*month, unit.clone(), id.clone(), version.clone())
+        })
+        .collect();
+    for ((month, unit, id, version, measure), cells) in tables.iter_mut() {
+        if measure.is_breakdown()
+            && !completed_published.contains(&(*month, unit.clone(), id.clone(), version.clone()))
+        {
+            for (_, v) in cells.iter_mut() {
+                *v = None;
+            }
+        }
+    }
     let rows = tables
         .into_iter()
         .flat_map(|((month, unit, id, version, measure), cells)| {
@@ -122,5 +159,17 @@ pub fn merge(
             })
         })
         .collect();
-    file::sign(key, installation_id, period, threshold, sources, rows)
+    let preliminary: Vec<YearMonth> = files
+        .iter()
+        .flat_map(|f| f.preliminary().iter().copied())
+        .collect();
+    file::sign(
+        key,
+        installation_id,
+        period,
+        threshold,
+        preliminary,
+        sources,
+        rows,
+    )
 }

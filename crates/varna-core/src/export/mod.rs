@@ -28,10 +28,10 @@ use uuid::Uuid;
 
 pub use codes::{Code, InstrumentVersion, Measure, Period, PersonRole, UnitCode, YearMonth};
 pub use csv_view::{HEADER as CSV_HEADER, SUPPRESSED_MARKER};
-pub use file::{verify, FORMAT, SCHEMA_VERSION};
+pub use file::{verify, FORMAT, OLDEST_SCHEMA_VERSION, SCHEMA_VERSION};
 pub use key::{InstallationKey, PublicKey};
 pub use merge::merge;
-pub use suppress::{suppress_group, Cell};
+pub use suppress::{suppress_group, suppress_table, Cell};
 
 use crate::error::{Error, Result};
 
@@ -107,6 +107,9 @@ pub struct OutcomeDimension {
 pub struct ExportRequest {
     pub period: Period,
     pub threshold: SuppressionThreshold,
+    /// The months of the period whose counts may still grow (the current month): marked in
+    /// the file so that no one mistakes them for final.
+    pub preliminary: Vec<YearMonth>,
     pub instruments: Vec<DeclaredInstrument>,
     pub rows: Vec<CountRow>,
 }
@@ -134,16 +137,28 @@ pub struct Source {
 /// its signature and its invariants have been checked.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct SignedExport {
+    schema_version: u32,
     installation_id: Uuid,
     public_key: PublicKey,
     period: Period,
     threshold: SuppressionThreshold,
+    preliminary: Vec<YearMonth>,
     sources: Vec<Source>,
     rows: Vec<ExportRow>,
     bytes: Vec<u8>,
 }
 
 impl SignedExport {
+    /// The file's schema version ([`SCHEMA_VERSION`] for a file this build wrote).
+    pub fn schema_version(&self) -> u32 {
+        self.schema_version
+    }
+
+    /// The months whose counts were still growing when the file was made (sorted).
+    pub fn preliminary(&self) -> &[YearMonth] {
+        &self.preliminary
+    }
+
     /// The installation that signed the file (for a merged file, the merging one).
     pub fn installation_id(&self) -> Uuid {
         self.installation_id
@@ -261,9 +276,30 @@ pub fn build_export(
     let threshold = request.threshold.get();
     let mut rows = Vec::new();
     let mut tables: BTreeMap<TableKey, Vec<ExportRow>> = BTreeMap::new();
-    for (table, count) in totals {
-        let row = export_row(&table, None, Cell::Exact(count));
-        tables.entry(table).or_default().push(row);
+    // A block's breakdowns are published only next to a published `completed` (which is
+    // above the threshold): otherwise every breakdown cell of the block is hidden.
+    let completed_of = |table: &TableKey| {
+        totals
+            .get(&(
+                table.0,
+                table.1.clone(),
+                table.2.clone(),
+                table.3.clone(),
+                Measure::Completed,
+            ))
+            .copied()
+            .unwrap_or(0)
+    };
+    for (table, &count) in &totals {
+        let cell = if (1..=threshold).contains(&count) {
+            Cell::Suppressed
+        } else {
+            Cell::Exact(count)
+        };
+        tables
+            .entry(table.clone())
+            .or_default()
+            .push(export_row(table, None, cell));
     }
     for (table, counts) in breakdowns {
         let categories: Vec<Code> = match &table.4 {
@@ -278,7 +314,21 @@ pub fn build_export(
             .iter()
             .map(|c| counts.get(c).copied().unwrap_or(0))
             .collect();
-        let published = suppress_group(&values, threshold);
+        let completed = completed_of(&table);
+        let mut published = if completed > threshold {
+            suppress_table(&values, threshold)
+        } else {
+            vec![Cell::Suppressed; values.len()]
+        };
+        // The reader bounds the hidden cells by `completed` minus the published ones; for a
+        // table whose cells add up to more than `completed` (which a consistent tally never
+        // has), that can be less than the hidden cells' own sum: then hide the whole table.
+        let shown: u64 = published.iter().filter_map(|c| c.exact()).sum();
+        if published.iter().any(|c| c.is_suppressed())
+            && completed.saturating_sub(shown) < threshold
+        {
+            published = vec![Cell::Suppressed; values.len()];
+        }
         let group = categories
             .into_iter()
             .zip(published)
@@ -299,6 +349,7 @@ pub fn build_export(
         installation_id,
         request.period,
         request.threshold,
+        request.preliminary.clone(),
         sources,
         rows,
     )
@@ -361,11 +412,16 @@ fn declarations(instruments: &[DeclaredInstrument]) -> Result<Declarations<'_>> 
 /// Checks the invariants every export file must satisfy, whoever wrote it. Returns a short
 /// English reason (naming no row content) when one does not hold.
 pub(crate) fn check_contents(
+    version_of_file: u32,
     period: Period,
     threshold: SuppressionThreshold,
+    preliminary: &[YearMonth],
     sources: &[Source],
     rows: &[ExportRow],
 ) -> std::result::Result<(), String> {
+    if preliminary.iter().any(|m| !period.contains(*m)) {
+        return Err("a preliminary month lies outside the file's period".into());
+    }
     if sources.is_empty() {
         return Err("the file names no source installation".into());
     }
@@ -385,6 +441,8 @@ pub(crate) fn check_contents(
     }
     let mut seen = HashSet::new();
     let mut groups: BTreeMap<TableKey, Vec<Cell>> = BTreeMap::new();
+    let mut completed: BTreeMap<(YearMonth, UnitCode, Code, InstrumentVersion), Cell> =
+        BTreeMap::new();
     for (i, row) in rows.iter().enumerate() {
         let n = i + 1;
         if !sources.iter().any(|s| s.period.contains(row.month)) {
@@ -402,8 +460,29 @@ pub(crate) fn check_contents(
         }
         match (&row.measure, &row.category) {
             (m, None) if !m.is_breakdown() => {
-                if row.count.is_suppressed() {
-                    return Err(format!("row {n} is a suppressed total"));
+                match (version_of_file, row.count) {
+                    (1, Cell::Suppressed) => {
+                        return Err(format!("row {n} is a suppressed total"));
+                    }
+                    (_, Cell::Exact(v))
+                        if version_of_file >= 2 && (1..=threshold.get()).contains(&v) =>
+                    {
+                        return Err(format!(
+                            "row {n} is a published total at or below the suppression threshold"
+                        ));
+                    }
+                    _ => {}
+                }
+                if row.measure == Measure::Completed {
+                    completed.insert(
+                        (
+                            row.month,
+                            row.unit.clone(),
+                            row.instrument_id.clone(),
+                            row.instrument_version.clone(),
+                        ),
+                        row.count,
+                    );
                 }
             }
             (m, None) => return Err(format!("row {n}: the breakdown {m} has no category")),
@@ -431,9 +510,17 @@ pub(crate) fn check_contents(
                 "the {measure} table of {id} {version} for {unit} {month} has fewer than two categories"
             ));
         }
-        suppress::check_published_group(cells, threshold.get()).map_err(|reason| {
-            format!("{reason} ({measure} of {id} {version} for {unit} {month})")
-        })?;
+        let at =
+            |reason: &str| format!("{reason} ({measure} of {id} {version} for {unit} {month})");
+        suppress::check_published_group(cells, threshold.get()).map_err(at)?;
+        if version_of_file >= 2 {
+            let block = (*month, unit.clone(), id.clone(), version.clone());
+            let total = match completed.get(&block) {
+                Some(Cell::Exact(c)) => *c,
+                _ => 0,
+            };
+            suppress::check_published_table(cells, total, threshold.get()).map_err(at)?;
+        }
     }
     Ok(())
 }

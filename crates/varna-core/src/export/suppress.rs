@@ -77,6 +77,44 @@ pub fn suppress_group(cells: &[u64], threshold: u64) -> Vec<Cell> {
     published
 }
 
+/// The rule of schema version 2 for one breakdown table whose total (the block's `completed`)
+/// is published: [`suppress_group`], and then
+///
+/// - **group disclosure**: if all the table's people, or all but fewer than `threshold` of
+///   them, are in one category (`sum − largest < threshold`), every cell is hidden and only
+///   the total is published;
+/// - **enough uncertainty**: while the hidden cells together hold fewer than `threshold`, or
+///   a published cell is not larger than the hidden cells together, the smallest published
+///   cell is hidden too (the whole table, if it comes to that).
+///
+/// So a reader who knows the total learns of each hidden cell only that it lies between 0 and
+/// the hidden sum, which is at least `threshold` (see `docs/EXPORT.md`).
+pub fn suppress_table(cells: &[u64], threshold: u64) -> Vec<Cell> {
+    let total: u64 = cells.iter().sum();
+    let largest = cells.iter().copied().max().unwrap_or(0);
+    if total - largest < threshold {
+        return vec![Cell::Suppressed; cells.len()];
+    }
+    let mut out = suppress_group(cells, threshold);
+    let mut order: Vec<usize> = (0..cells.len()).collect();
+    order.sort_by_key(|&i| (cells[i], i));
+    loop {
+        let hidden: u64 = (0..cells.len())
+            .filter(|&i| out[i].is_suppressed())
+            .map(|i| cells[i])
+            .sum();
+        let any_hidden = out.iter().any(|c| c.is_suppressed());
+        let smallest_published = order.iter().copied().find(|&i| !out[i].is_suppressed());
+        match smallest_published {
+            Some(i) if any_hidden && (hidden < threshold || cells[i] <= hidden) => {
+                out[i] = Cell::Suppressed;
+            }
+            _ => break,
+        }
+    }
+    out
+}
+
 /// Checks the structural invariants every published group must satisfy, whoever wrote it
 /// (this module or a merge): no published value in `1..=threshold`, and either no suppressed
 /// cell or at least two. Returns a short English reason on failure.
@@ -89,6 +127,38 @@ pub(crate) fn check_published_group(cells: &[Cell], threshold: u64) -> Result<()
     }
     if cells.iter().filter(|c| c.is_suppressed()).count() == 1 {
         return Err("a breakdown table has exactly one suppressed cell");
+    }
+    Ok(())
+}
+
+/// The further invariants of schema version 2 for one breakdown table, given the published
+/// `completed` of its block (0 if hidden or absent): with no published total above the
+/// threshold every cell is hidden; a fully published table has at least `threshold` people
+/// outside its largest category (group disclosure); and a table with hidden cells leaves at
+/// least `threshold` of the total unaccounted for by its published cells.
+pub(crate) fn check_published_table(
+    cells: &[Cell],
+    completed: u64,
+    threshold: u64,
+) -> Result<(), &'static str> {
+    let published: Vec<u64> = cells.iter().filter_map(|c| c.exact()).collect();
+    let any_hidden = published.len() < cells.len();
+    if completed <= threshold {
+        if !published.is_empty() {
+            return Err("a breakdown is published without a published total above the threshold");
+        }
+        return Ok(());
+    }
+    let sum: u64 = published.iter().sum();
+    if any_hidden {
+        if completed.saturating_sub(sum) < threshold {
+            return Err("the hidden cells of a breakdown hold fewer than the threshold");
+        }
+    } else {
+        let largest = published.iter().copied().max().unwrap_or(0);
+        if sum - largest < threshold {
+            return Err("a published breakdown has fewer than the threshold outside one category");
+        }
     }
     Ok(())
 }

@@ -404,17 +404,17 @@ fn purge(tx: &Connection, table: &str, filter: &str, id: &str, depth: u32) -> Re
     Ok(())
 }
 
-/// Counts a removed draft as `discarded`, like `discard_screening` does.
-fn count_discarded(tx: &Connection, screening_id: &str) -> Result<()> {
+/// Counts a removed draft as `discarded`, like `discard_screening` does: under the month of
+/// the removal (`docs/EXPORT.md`, "Stable months").
+fn count_discarded(tx: &Connection, screening_id: &str, month: &str) -> Result<()> {
     tx.execute(
         "INSERT INTO tally (month, unit_id, instrument_id, instrument_version, measure, category,
              count)
-         SELECT substr(conducted_on, 1, 7), unit_id, instrument_id, instrument_version,
-                'discarded', '', 1
+         SELECT ?2, unit_id, instrument_id, instrument_version, 'discarded', '', 1
          FROM screenings WHERE id = ?1
          ON CONFLICT (month, unit_id, instrument_id, instrument_version, measure, category)
          DO UPDATE SET count = count + 1",
-        [screening_id],
+        (screening_id, month),
     )
     .map_err(|e| db_error("counting", e))?;
     Ok(())
@@ -444,6 +444,10 @@ fn run(
     }
     let me = store.actor().id.clone();
     let how = how.to_owned();
+    let month = now
+        .with_timezone(&chrono::Local)
+        .format("%Y-%m")
+        .to_string();
     let report = store.with_tx(|tx| {
         if let Some(reason) = &confirmed {
             audit::record(
@@ -464,7 +468,7 @@ fn run(
         let mut report = RetentionReport::default();
         for item in &items {
             if item.status == "draft" {
-                count_discarded(tx, &item.screening_id)?;
+                count_discarded(tx, &item.screening_id, &month)?;
                 report.drafts_removed += 1;
             } else {
                 report.completed_removed += 1;

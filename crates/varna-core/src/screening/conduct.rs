@@ -304,7 +304,7 @@ impl Store {
             return Err(Error::Conflict("the unit is no longer active".into()));
         }
         let case_ref = check_case_ref(new.case_ref.as_deref())?;
-        let today = chrono::Local::now().date_naive();
+        let today = tally::now_utc().with_timezone(&chrono::Local).date_naive();
         if new.conducted_on > today {
             return Err(Error::InvalidInput(
                 "the day of the samtal cannot be in the future".into(),
@@ -349,7 +349,7 @@ impl Store {
             )?;
             tally::bump(
                 tx,
-                &tally::Key::of(&conducted_on, &new.unit_id, &version.id, &version.version),
+                &tally::Key::now(&new.unit_id, &version.id, &version.version),
                 "started",
                 None,
             )
@@ -570,8 +570,7 @@ impl Store {
             return Err(Error::InvalidInput(message));
         }
         let now = now_text();
-        let conducted_on = row.conducted_on.format("%Y-%m-%d").to_string();
-        let key = tally::Key::of(&conducted_on, &row.unit_id, &version.id, &version.version);
+        let key = tally::Key::now(&row.unit_id, &version.id, &version.version);
         let me = self.actor().id.clone();
         self.with_tx(|tx| {
             ensure_draft(tx, &row.id)?;
@@ -611,8 +610,7 @@ impl Store {
                 "secure deletion is off; refusing to discard".into(),
             ));
         }
-        let conducted_on = row.conducted_on.format("%Y-%m-%d").to_string();
-        let key = tally::Key::of(&conducted_on, &row.unit_id, &version.id, &version.version);
+        let key = tally::Key::now(&row.unit_id, &version.id, &version.version);
         let me = self.actor().id.clone();
         self.with_tx(|tx| {
             ensure_draft(tx, &row.id)?;

@@ -30,6 +30,10 @@ mod tally;
 #[doc(hidden)]
 #[cfg(feature = "bench-hooks")]
 pub use bench_hooks::BulkScreening;
+#[cfg(feature = "test-hooks")]
+pub use tally::__test_set_clock;
+pub use tally::current_month;
+pub(crate) use tally::refile_if_pending as refile_tally_if_pending;
 
 use std::collections::BTreeMap;
 
@@ -221,7 +225,7 @@ pub struct ScreeningSummary {
 
 /// The current time as stored: RFC 3339, UTC, whole seconds.
 fn now_text() -> String {
-    chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
+    tally::now_utc().to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
 }
 
 #[cfg(test)]

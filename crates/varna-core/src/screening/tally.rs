@@ -3,7 +3,7 @@
 
 use std::collections::BTreeMap;
 
-use rusqlite::Connection;
+use rusqlite::{Connection, OptionalExtension};
 
 use super::access;
 use super::conduct::load_answers;
@@ -16,7 +16,12 @@ use crate::export::{
 use crate::instrument::{self, Evaluation};
 use crate::store::{db_error, Role, Store};
 
-/// Where a count goes: month of the samtal, unit, instrument version.
+/// Where a count goes: the month in which the counted event happened (the screening was
+/// started, completed, discarded or approved), unit, instrument version.
+///
+/// Filing a count under the month of its *event*, never under the month of the samtal, means
+/// that a month that has passed never changes again: a draft completed in March adds to
+/// March, not to the January of its samtal. See `docs/EXPORT.md`, "Stable months".
 pub(super) struct Key {
     month: String,
     unit_id: String,
@@ -25,15 +30,68 @@ pub(super) struct Key {
 }
 
 impl Key {
-    /// `conducted_on` is `YYYY-MM-DD`; the tally keeps its month.
-    pub(super) fn of(conducted_on: &str, unit_id: &str, id: &str, version: &str) -> Key {
+    /// A count in the month of `day` (`YYYY-MM-DD`): for `varna-bench`'s bulk inserts, which
+    /// date every event on the day of its samtal.
+    #[cfg(feature = "bench-hooks")]
+    pub(super) fn of(day: &str, unit_id: &str, id: &str, version: &str) -> Key {
         Key {
-            month: conducted_on.chars().take(7).collect(),
+            month: day.chars().take(7).collect(),
             unit_id: unit_id.to_owned(),
             instrument_id: id.to_owned(),
             instrument_version: version.to_owned(),
         }
     }
+
+    /// A count for an event happening now (the month of [`now_utc`] in local time).
+    pub(super) fn now(unit_id: &str, id: &str, version: &str) -> Key {
+        Key {
+            month: current_month().to_string(),
+            unit_id: unit_id.to_owned(),
+            instrument_id: id.to_owned(),
+            instrument_version: version.to_owned(),
+        }
+    }
+}
+
+#[cfg(feature = "test-hooks")]
+thread_local! {
+    static CLOCK: std::cell::Cell<Option<chrono::DateTime<chrono::Utc>>> =
+        const { std::cell::Cell::new(None) };
+}
+
+/// Test hook: sets (or with `None` clears) the clock of the screening module and the tally
+/// for the calling thread, so tests can complete screenings "in" a given month. Only with
+/// the `test-hooks` feature.
+#[cfg(feature = "test-hooks")]
+#[doc(hidden)]
+pub fn __test_set_clock(at: Option<chrono::DateTime<chrono::Utc>>) {
+    CLOCK.with(|c| c.set(at));
+}
+
+/// The clock every count's month is read from (and the screening module's timestamps).
+pub(crate) fn now_utc() -> chrono::DateTime<chrono::Utc> {
+    #[cfg(feature = "test-hooks")]
+    if let Some(at) = CLOCK.with(|c| c.get()) {
+        return at;
+    }
+    chrono::Utc::now()
+}
+
+/// The month, in local (Swedish) time, of a stored RFC 3339 timestamp.
+pub(crate) fn month_of(timestamp: &str) -> Option<String> {
+    chrono::DateTime::parse_from_rfc3339(timestamp)
+        .ok()
+        .map(|t| t.with_timezone(&chrono::Local).format("%Y-%m").to_string())
+}
+
+/// The current month in local time: the only month whose counts can still grow, so it is
+/// shown and exported as preliminary.
+pub fn current_month() -> YearMonth {
+    let text = now_utc()
+        .with_timezone(&chrono::Local)
+        .format("%Y-%m")
+        .to_string();
+    text.parse().expect("a formatted month is a valid month")
 }
 
 /// Adds one to a count.
@@ -76,6 +134,127 @@ pub(super) fn completion_cells(ev: &Evaluation, role: PersonRole) -> Vec<(String
 }
 
 type RawKey = (String, String, String, String, String, String);
+
+/// Under which month a screening's counts are filed.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Rule {
+    /// Before schema version 5: every count under the month of the samtal.
+    SamtalMonth,
+    /// Since: every count under the month of its event.
+    EventMonth,
+}
+
+/// The counts the screenings that still exist contribute under `rule`: `started`, and for
+/// completed ones `completed`, `outcome:*` and `role`; with `reviewed`, also one `reviewed`
+/// per approved review.
+fn contributions(conn: &Connection, rule: Rule, reviewed: bool) -> Result<BTreeMap<RawKey, u64>> {
+    let mut stmt = conn
+        .prepare(&format!("SELECT {} FROM screenings", access::ROW_COLUMNS))
+        .map_err(|e| db_error("reading screenings", e))?;
+    let rows = stmt
+        .query_map([], access::row_from_sql)
+        .and_then(|rows| rows.collect::<rusqlite::Result<Vec<_>>>())
+        .map_err(|e| db_error("reading screenings", e))?;
+    let mut approved: BTreeMap<String, String> = BTreeMap::new();
+    if reviewed {
+        let mut stmt = conn
+            .prepare("SELECT screening_id, updated_at FROM reviews WHERE status = 'approved'")
+            .map_err(|e| db_error("reading reviews", e))?;
+        approved = stmt
+            .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))
+            .and_then(|rows| rows.collect::<rusqlite::Result<_>>())
+            .map_err(|e| db_error("reading reviews", e))?;
+    }
+    let mut raw: BTreeMap<RawKey, u64> = BTreeMap::new();
+    for row in rows {
+        let samtal = row.conducted_on.format("%Y-%m").to_string();
+        let month = |event: Option<&str>| -> String {
+            match rule {
+                Rule::SamtalMonth => samtal.clone(),
+                Rule::EventMonth => event.and_then(month_of).unwrap_or_else(|| samtal.clone()),
+            }
+        };
+        let mut add = |month: &str, measure: &str, category: Option<&str>| {
+            *raw.entry((
+                month.to_owned(),
+                row.unit_id.clone(),
+                row.instrument_id.clone(),
+                row.instrument_version.clone(),
+                measure.to_owned(),
+                category.unwrap_or("").to_owned(),
+            ))
+            .or_default() += 1;
+        };
+        add(&month(Some(&row.created_at)), "started", None);
+        if row.status == super::Status::Completed {
+            let version =
+                instruments::load_version(conn, &row.instrument_id, &row.instrument_version)?;
+            let answers = load_answers(conn, &row.id)?;
+            let ev = instrument::evaluate(&version.definition, &answers);
+            let completed = month(row.completed_at.as_deref());
+            for (measure, category) in completion_cells(&ev, row.person_role) {
+                add(&completed, &measure, category.as_deref());
+            }
+        }
+        if let Some(at) = approved.get(&row.id) {
+            add(&month(Some(at)), "reviewed", None);
+        }
+    }
+    Ok(raw)
+}
+
+/// The `meta` key that schema migration 5 sets: the tally is still filed under the month of
+/// the samtal and must be refiled under the months of the events.
+const META_REFILE: &str = "tally_refile_pending";
+
+/// Refiles the counts of a tally kept under the old rule (the month of the samtal) under the
+/// month of each event, once, after schema migration 5 asked for it. Runs at every unlock
+/// (from the unlock's own checks) and does nothing when nothing is pending.
+///
+/// Only what the remaining screenings prove can move: for every count, the screenings that
+/// still exist contribute their part under the old rule, which is taken away, and under the
+/// new rule, which is added. What the deleted screenings (discarded drafts, screenings removed
+/// by retention) contributed stays where it was, because their dates are gone.
+pub(crate) fn refile_if_pending(store: &mut Store) -> Result<()> {
+    let pending: Option<String> = store
+        .conn()
+        .query_row(
+            "SELECT value FROM meta WHERE key = ?1",
+            [META_REFILE],
+            |r| r.get(0),
+        )
+        .optional()
+        .map_err(|e| db_error("reading the tally state", e))?;
+    if pending.is_none() {
+        return Ok(());
+    }
+    store.with_tx(|tx| {
+        let old = contributions(tx, Rule::SamtalMonth, true)?;
+        let new = contributions(tx, Rule::EventMonth, true)?;
+        let keys: std::collections::BTreeSet<&RawKey> = old.keys().chain(new.keys()).collect();
+        for k in keys {
+            let take = old.get(k).copied().unwrap_or(0) as i64;
+            let add = new.get(k).copied().unwrap_or(0) as i64;
+            if take == add {
+                continue;
+            }
+            tx.execute(
+                "INSERT INTO tally (month, unit_id, instrument_id, instrument_version, measure,
+                     category, count)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, max(?7, 0))
+                 ON CONFLICT (month, unit_id, instrument_id, instrument_version, measure, category)
+                 DO UPDATE SET count = max(count + ?7, 0)",
+                rusqlite::params![k.0, k.1, k.2, k.3, k.4, k.5, add - take],
+            )
+            .map_err(|e| db_error("refiling the tally", e))?;
+        }
+        tx.execute("DELETE FROM tally WHERE count = 0", [])
+            .map_err(|e| db_error("refiling the tally", e))?;
+        tx.execute("DELETE FROM meta WHERE key = ?1", [META_REFILE])
+            .map_err(|e| db_error("refiling the tally", e))?;
+        Ok(())
+    })
+}
 
 fn to_rows(
     raw: BTreeMap<RawKey, u64>,
@@ -127,20 +306,15 @@ impl Store {
     /// Adds one `reviewed` for a screening's month × unit × instrument version. For the review
     /// module, inside the transaction that approves it.
     pub(crate) fn count_reviewed(tx: &Connection, screening_id: &str) -> Result<()> {
-        let (conducted_on, unit_id, id, version): (String, String, String, String) = tx
+        let (unit_id, id, version): (String, String, String) = tx
             .query_row(
-                "SELECT conducted_on, unit_id, instrument_id, instrument_version
+                "SELECT unit_id, instrument_id, instrument_version
                  FROM screenings WHERE id = ?1",
                 [screening_id],
-                |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)),
+                |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
             )
             .map_err(|e| db_error("reading the screening", e))?;
-        bump(
-            tx,
-            &Key::of(&conducted_on, &unit_id, &id, &version),
-            "reviewed",
-            None,
-        )
+        bump(tx, &Key::now(&unit_id, &id, &version), "reviewed", None)
     }
 
     /// Test hook: the unsuppressed tally (see [`Store::tally_rows_unsuppressed`]). Only
@@ -197,48 +371,19 @@ impl Store {
     }
 
     /// Recomputes the tally from the screenings that still exist, for checking the running
-    /// tally. Discarded screenings are gone, so:
+    /// tally. Each count is filed under the month of its event (see [`Key`]): `started` under
+    /// the month the screening was created, `completed`, `outcome:*` and `role` under the
+    /// month it was completed. Discarded screenings are gone, so:
     ///
     /// - `completed`, `outcome:*` and `role` must equal the running tally exactly (completed
     ///   screenings are never deleted);
     /// - `started` here counts existing screenings (drafts and completed), which equals the
-    ///   running tally's `started` minus its `discarded`;
+    ///   running tally's `started` minus the discarded ones;
     /// - `discarded` (and `reviewed`) cannot be recomputed and are not returned.
     pub fn rebuild_tally(&self) -> Result<Vec<CountRow>> {
         self.require(ANY_ROLE, "reading statistics")?;
         let conn = self.conn();
-        let mut stmt = conn
-            .prepare(&format!("SELECT {} FROM screenings", access::ROW_COLUMNS))
-            .map_err(|e| db_error("reading screenings", e))?;
-        let rows = stmt
-            .query_map([], access::row_from_sql)
-            .and_then(|rows| rows.collect::<rusqlite::Result<Vec<_>>>())
-            .map_err(|e| db_error("reading screenings", e))?;
-        let mut raw: BTreeMap<RawKey, u64> = BTreeMap::new();
-        for row in rows {
-            let month = row.conducted_on.format("%Y-%m").to_string();
-            let mut add = |measure: &str, category: Option<&str>| {
-                *raw.entry((
-                    month.clone(),
-                    row.unit_id.clone(),
-                    row.instrument_id.clone(),
-                    row.instrument_version.clone(),
-                    measure.to_owned(),
-                    category.unwrap_or("").to_owned(),
-                ))
-                .or_default() += 1;
-            };
-            add("started", None);
-            if row.status == super::Status::Completed {
-                let version =
-                    instruments::load_version(conn, &row.instrument_id, &row.instrument_version)?;
-                let answers = load_answers(conn, &row.id)?;
-                let ev = instrument::evaluate(&version.definition, &answers);
-                for (measure, category) in completion_cells(&ev, row.person_role) {
-                    add(&measure, category.as_deref());
-                }
-            }
-        }
+        let raw = contributions(conn, Rule::EventMonth, false)?;
         to_rows(raw, &unit_codes(conn)?)
     }
 

@@ -6,7 +6,8 @@
 //!   merge; a handläggare may not. An arbetsledare sees and exports only their own units.
 //! - The on-screen view is built by the very same code as the export file
 //!   ([`export::build_export`]), so it shows exactly the cells a file would publish:
-//!   suppressed breakdown cells are `None`, never a small number.
+//!   suppressed cells and totals are `None`, never a small number, and a sum over months or
+//!   rows is shown only when every number in it is published.
 //! - The installation id and its Ed25519 key are generated at first need and kept only in the
 //!   encrypted database (`meta` table).
 
@@ -59,23 +60,33 @@ pub struct StatisticsRow {
     pub instrument: String,
     pub version: String,
     pub instrument_title: Option<Text>,
-    pub started: u64,
-    pub completed: u64,
-    pub reviewed: u64,
-    pub discarded: u64,
+    /// The totals; `None` when suppressed (schema version 2 hides totals from 1 up to the
+    /// threshold), `Some(0)` when nothing was counted.
+    pub started: ViewCell,
+    pub completed: ViewCell,
+    pub reviewed: ViewCell,
+    pub discarded: ViewCell,
     /// Outcome and role tables, in export order; suppressed cells are `None`.
     pub breakdowns: Vec<BreakdownCell>,
 }
 
-/// The exact totals of one month across the rows shown (for the chart). Totals are never
-/// suppressed, so their sums are exact too.
+/// The totals of one month across the rows shown (for the chart). A sum is shown only when
+/// every number in it is published: a sum over a suppressed number would be a new margin
+/// from which the hidden number could be recovered, so it is `None` (shown as "–").
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct MonthTotals {
     pub month: String,
-    pub started: u64,
-    pub completed: u64,
-    pub reviewed: u64,
-    pub discarded: u64,
+    pub started: ViewCell,
+    pub completed: ViewCell,
+    pub reviewed: ViewCell,
+    pub discarded: ViewCell,
+}
+
+/// The sum of published cells, or `None` if any of them is suppressed.
+fn sum_published(cells: impl IntoIterator<Item = ViewCell>) -> ViewCell {
+    cells
+        .into_iter()
+        .try_fold(0u64, |acc, c| c.map(|v| acc.saturating_add(v)))
 }
 
 /// What the statistics screen shows.
@@ -89,6 +100,9 @@ pub struct StatisticsView {
     pub rows: Vec<StatisticsRow>,
     /// Whether any cell was suppressed (for the legend).
     pub any_suppressed: bool,
+    /// The month of the period whose counts may still grow (the current month), if any: the
+    /// screen marks it preliminary, as the export file does.
+    pub preliminary: Option<String>,
     /// The unit codes the viewer may see.
     pub units: Vec<String>,
 }
@@ -215,20 +229,20 @@ impl Store {
                 instrument: key.2.clone(),
                 version: key.3.clone(),
                 instrument_title: titles.get(&(key.2.clone(), key.3.clone())).cloned(),
-                started: 0,
-                completed: 0,
-                reviewed: 0,
-                discarded: 0,
+                started: Some(0),
+                completed: Some(0),
+                reviewed: Some(0),
+                discarded: Some(0),
                 breakdowns: Vec::new(),
             });
             let exact = r.count.exact();
+            any_suppressed |= r.count == Cell::Suppressed;
             match (&r.measure, &r.category) {
-                (Measure::Started, None) => row.started = exact.unwrap_or(0),
-                (Measure::Completed, None) => row.completed = exact.unwrap_or(0),
-                (Measure::Reviewed, None) => row.reviewed = exact.unwrap_or(0),
-                (Measure::Discarded, None) => row.discarded = exact.unwrap_or(0),
+                (Measure::Started, None) => row.started = exact,
+                (Measure::Completed, None) => row.completed = exact,
+                (Measure::Reviewed, None) => row.reviewed = exact,
+                (Measure::Discarded, None) => row.discarded = exact,
                 (m, Some(c)) => {
-                    any_suppressed |= r.count == Cell::Suppressed;
                     row.breakdowns.push(BreakdownCell {
                         measure: m.to_string(),
                         category: c.to_string(),
@@ -242,20 +256,17 @@ impl Store {
         let mut months = Vec::new();
         let mut m = from;
         loop {
-            let mut t = MonthTotals {
-                month: m.to_string(),
-                started: 0,
-                completed: 0,
-                reviewed: 0,
-                discarded: 0,
+            let month = m.to_string();
+            let of = |f: fn(&StatisticsRow) -> ViewCell| {
+                sum_published(rows.values().filter(|r| r.month == month).map(f))
             };
-            for r in rows.values().filter(|r| r.month == t.month) {
-                t.started += r.started;
-                t.completed += r.completed;
-                t.reviewed += r.reviewed;
-                t.discarded += r.discarded;
-            }
-            months.push(t);
+            months.push(MonthTotals {
+                started: of(|r| r.started),
+                completed: of(|r| r.completed),
+                reviewed: of(|r| r.reviewed),
+                discarded: of(|r| r.discarded),
+                month,
+            });
             if m >= to {
                 break;
             }
@@ -269,6 +280,7 @@ impl Store {
             months,
             rows: rows.into_values().collect(),
             any_suppressed,
+            preliminary: request.preliminary.first().map(|m| m.to_string()),
             units: units.into_keys().collect(),
         })
     }
@@ -342,9 +354,15 @@ impl Store {
             .into_iter()
             .filter(|r| visible.contains(&r.unit_code.as_str().to_lowercase()))
             .collect();
+        let now = crate::screening::current_month();
         Ok(ExportRequest {
             period,
             threshold: self.suppression_threshold()?,
+            preliminary: if period.contains(now) {
+                vec![now]
+            } else {
+                Vec::new()
+            },
             instruments: self.declared_instruments()?,
             rows,
         })

@@ -233,6 +233,11 @@ pub(crate) const MIGRATIONS: &[Migration] = &[Migration {
     sample_data: "
         UPDATE accounts SET must_change_passphrase = 'reset' WHERE username = 'admin';
     ",
+}, Migration {
+    version: 6,
+    name: "screening: refile the tally under the month of each event (docs/EXPORT.md, Stable months)",
+    sql: "INSERT INTO meta (key, value) VALUES ('tally_refile_pending', '1') ON CONFLICT (key) DO NOTHING;",
+    sample_data: "",
 }];
 
 /// The schema version this build writes.

@@ -28,15 +28,15 @@ const session = (role: Session['role']): Session => ({
 });
 
 const VIEW: StatisticsView = {
-  from: '2025-02', to: '2025-03', threshold: 3, any_suppressed: true, units: ['IFO'],
+  from: '2025-02', to: '2025-03', threshold: 3, any_suppressed: true, units: ['IFO'], preliminary: '2025-03',
   months: [
     { month: '2025-02', started: 0, completed: 0, reviewed: 0, discarded: 0 },
-    { month: '2025-03', started: 7, completed: 5, reviewed: 2, discarded: 1 },
+    { month: '2025-03', started: 7, completed: 5, reviewed: null, discarded: null },
   ],
   rows: [{
     month: '2025-03', unit: 'IFO', unit_name: 'Individ- och familjeomsorg', instrument: 'freda-kortfragor-stil',
     version: '1.0.0', instrument_title: { sv: 'FREDA-stil kortfrågor', en: 'FREDA-style short questions' },
-    started: 7, completed: 5, reviewed: 2, discarded: 1,
+    started: 7, completed: 5, reviewed: null, discarded: null,
     breakdowns: [
       { measure: 'outcome:screening', category: 'positiv', count: 4 },
       { measure: 'outcome:screening', category: 'negativ', count: null },
@@ -69,7 +69,7 @@ beforeEach(() => {
 afterEach(() => cleanup());
 
 describe('StatsView', () => {
-  it('asks for the last twelve months and shows the table with Swedish labels and ".." for hidden cells', async () => {
+  it('asks for the last twelve months and shows the table with Swedish labels and "–" for hidden cells and totals', async () => {
     route({ statistics_get: () => VIEW });
     render(StatsView, { session: session('arbetsledare') });
     const row = await screen.findByTestId('stats-row');
@@ -79,20 +79,38 @@ describe('StatsView', () => {
     }
     expect(row.querySelector('[data-testid="cell-started"]')!.textContent).toBe('7');
     expect(row.querySelector('[data-testid="cell-completed"]')!.textContent).toBe('5');
-    expect(row.querySelector('[data-testid="cell-reviewed"]')!.textContent).toBe('2');
-    expect(row.querySelector('[data-testid="cell-discarded"]')!.textContent).toBe('1');
+    expect(row.querySelector('[data-testid="cell-reviewed"]')!.textContent).toBe('–');
+    expect(row.querySelector('[data-testid="cell-discarded"]')!.textContent).toBe('–');
     expect(row.textContent).toContain('FREDA-stil kortfrågor 1.0.0');
     const outcome = (c: string) => row.querySelector(`[data-testid="cell-outcome"][data-category="${c}"]`)!.textContent;
     expect(outcome('positiv')).toBe('screening: positiv 4');
-    expect(outcome('negativ')).toBe('screening: negativ ..');
+    expect(outcome('negativ')).toBe('screening: negativ –');
     expect(row.querySelector('[data-testid="cell-role"][data-category="valdsutsatt"]')!.textContent).toBe('Våldsutsatt 5');
-    expect(screen.getByTestId('stats-legend').textContent).toContain('1–3');
+    expect(screen.getByTestId('stats-legend').textContent).toContain('från 1 till 3');
+    // The current month is marked preliminary, in the table and in a note.
+    expect(row.querySelector('[data-testid="cell-preliminary"]')!.textContent).toBe('(prel.)');
+    expect(screen.getByTestId('stats-preliminary').textContent).toContain('2025-03 är preliminär');
+    // How to read the table: months of events, preliminary month, "–" is not zero.
+    const howTo = screen.getByTestId('stats-howto').textContent!;
+    expect(howTo).toContain('Så läser du tabellen');
+    expect(howTo).toContain('i den månad det slutfördes');
+    expect(howTo).toContain('inte noll');
     // The chart gets every month of the period and Swedish labels.
     await waitFor(() => expect(chartCalls.length).toBeGreaterThan(0));
     expect(chartCalls.at(-1)!.months).toEqual(['2025-02', '2025-03']);
     expect(chartCalls.at(-1)!.labels.completed).toBe('Slutförda');
     // An arbetsledare has no threshold setting.
     expect(screen.queryByTestId('threshold-input')).toBeNull();
+  });
+
+  it('shows the note in English when English is chosen, and no preliminary note for finished months', async () => {
+    setLang('en');
+    route({ statistics_get: () => ({ ...VIEW, preliminary: null }) });
+    render(StatsView, { session: session('arbetsledare') });
+    await screen.findByTestId('stats-row');
+    expect(screen.getByTestId('stats-howto').textContent).toContain('How to read this');
+    expect(screen.queryByTestId('stats-preliminary')).toBeNull();
+    expect(screen.queryByTestId('cell-preliminary')).toBeNull();
   });
 
   it('applies the period filter', async () => {
