@@ -10,7 +10,9 @@
 //! administratör resets it), signs in as them and conducts the screenings through the public
 //! core API: start, answers, and then complete (most), leave as a draft, or discard. The days
 //! fall in the last twelve months, before today. Everything but the ids and timestamps is
-//! determined by `--seed`. Only for demo and test data folders.
+//! determined by `--seed`. Only for demo and test data folders: the folder is marked as a demo
+//! installation (logged), the only kind of store in which events may be placed in the past,
+//! so that each screening's counts fall in the month of its samtal.
 
 use std::io::Write;
 use std::path::PathBuf;
@@ -169,6 +171,9 @@ fn seed(a: SeedArgs) -> Result<ExitCode, Error> {
         }
         workers.push((*username, pass, units));
     }
+    // Counts are filed under the month each event happens: marking the folder as a demo
+    // installation lets the generator place its events in the past year (logged).
+    admin.mark_demo_installation()?;
     admin.lock();
 
     // Decide every screening first, so the plan depends on the seed alone.
@@ -210,22 +215,36 @@ fn seed(a: SeedArgs) -> Result<ExitCode, Error> {
                     .chance(40)
                     .then(|| format!("DEMO-{:05}", r.below(100_000))),
             };
-            let doc = store.start_screening(new)?;
-            let outcome = r.below(100);
-            let fill_all = outcome < 85;
-            answer(&mut store, &doc.id, &doc.definition, fill_all, &mut r)?;
-            if outcome < 75 {
-                match store.complete_screening(&doc.id) {
-                    Ok(_) => completed += 1,
-                    // An instrument this generator cannot finish stays a draft.
-                    Err(Error::InvalidInput(_)) => drafts += 1,
-                    Err(e) => return Err(e),
-                }
-            } else if outcome < 85 {
-                store.discard_screening(&doc.id)?;
-                discarded += 1;
-            } else {
-                drafts += 1;
+            // The whole screening happens on the day of its samtal (a demo installation).
+            let at = new
+                .conducted_on
+                .and_hms_opt(10, 0, 0)
+                .and_then(|t| t.and_local_timezone(chrono::Local).earliest())
+                .map(|t| t.with_timezone(&chrono::Utc))
+                .unwrap_or_else(chrono::Utc::now);
+            let ended = store.demo_backdated(at, |store| {
+                let doc = store.start_screening(new)?;
+                let outcome = r.below(100);
+                let fill_all = outcome < 85;
+                answer(store, &doc.id, &doc.definition, fill_all, &mut r)?;
+                Ok(if outcome < 75 {
+                    match store.complete_screening(&doc.id) {
+                        Ok(_) => Ended::Completed,
+                        // An instrument this generator cannot finish stays a draft.
+                        Err(Error::InvalidInput(_)) => Ended::Draft,
+                        Err(e) => return Err(e),
+                    }
+                } else if outcome < 85 {
+                    store.discard_screening(&doc.id)?;
+                    Ended::Discarded
+                } else {
+                    Ended::Draft
+                })
+            })?;
+            match ended {
+                Ended::Completed => completed += 1,
+                Ended::Draft => drafts += 1,
+                Ended::Discarded => discarded += 1,
             }
         }
         store.lock();
@@ -379,4 +398,11 @@ fn value_for(item: &Item, r: &mut Rng) -> AnswerValue {
             )
         }
     }
+}
+
+/// How a generated screening ended.
+enum Ended {
+    Completed,
+    Draft,
+    Discarded,
 }

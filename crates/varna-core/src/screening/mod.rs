@@ -23,6 +23,7 @@ pub(crate) use access::log_read;
 #[cfg(feature = "bench-hooks")]
 mod bench_hooks;
 mod conduct;
+mod demo;
 pub(crate) use conduct::{item_key, DraftCache};
 mod instruments;
 mod tally;

@@ -68,13 +68,36 @@ pub fn __test_set_clock(at: Option<chrono::DateTime<chrono::Utc>>) {
     CLOCK.with(|c| c.set(at));
 }
 
+thread_local! {
+    /// The time of the events [`crate::store::Store::demo_backdated`] runs (demo
+    /// installations only).
+    static DEMO_CLOCK: std::cell::Cell<Option<chrono::DateTime<chrono::Utc>>> =
+        const { std::cell::Cell::new(None) };
+}
+
 /// The clock every count's month is read from (and the screening module's timestamps).
 pub(crate) fn now_utc() -> chrono::DateTime<chrono::Utc> {
     #[cfg(feature = "test-hooks")]
     if let Some(at) = CLOCK.with(|c| c.get()) {
         return at;
     }
+    if let Some(at) = DEMO_CLOCK.with(|c| c.get()) {
+        return at;
+    }
     chrono::Utc::now()
+}
+
+/// Runs `f` with the screening clock at `at` (see `Store::demo_backdated`).
+pub(super) fn with_demo_clock<T>(at: chrono::DateTime<chrono::Utc>, f: impl FnOnce() -> T) -> T {
+    struct Reset;
+    impl Drop for Reset {
+        fn drop(&mut self) {
+            DEMO_CLOCK.with(|c| c.set(None));
+        }
+    }
+    DEMO_CLOCK.with(|c| c.set(Some(at)));
+    let _reset = Reset;
+    f()
 }
 
 /// The month, in local (Swedish) time, of a stored RFC 3339 timestamp.
