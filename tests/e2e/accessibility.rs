@@ -241,6 +241,23 @@ async fn first_run_unlock_and_administration_are_accessible() -> TestResult {
         audit
             .check(app, "konton och enheter (account panel)")
             .await?;
+        // An error in konton och enheter: nobody deactivates themselves.
+        app.by_test_id("account-deactivate").await?.click().await?;
+        app.by_test_id("account-deactivate-yes")
+            .await?
+            .click()
+            .await?;
+        app.by_test_id("accounts-error").await?;
+        settle().await;
+        audit.check(app, "konton och enheter (an error)").await?;
+        // A backup made: its status.
+        let out = tempfile::tempdir()?;
+        app.fill("backup-folder", &out.path().display().to_string())
+            .await?;
+        app.by_test_id("backup-make").await?.click().await?;
+        app.by_test_id("backup-done").await?;
+        settle().await;
+        audit.check(app, "administration (backup made)").await?;
         app.by_test_id("change-own").await?.click().await?;
         app.by_test_id("change-passphrase").await?;
         settle().await;
@@ -322,6 +339,17 @@ async fn every_role_s_work_is_accessible() -> TestResult {
             audit
                 .check(app, &format!("interview ({instrument})"))
                 .await?;
+            if instrument == "signs-of-safety-stil" {
+                // A list item with a new entry, and the discard confirmation.
+                app.by_test_id("entry-add").await?.click().await?;
+                settle().await;
+                audit.check(app, "interview (a list entry added)").await?;
+                app.by_test_id("discard").await?.click().await?;
+                app.by_test_id("discard-cancel").await?;
+                settle().await;
+                audit.check(app, "interview (discard confirmation)").await?;
+                app.by_test_id("discard-cancel").await?.click().await?;
+            }
             if instrument == "freda-kortfragor-stil" {
                 // The summary while required answers are missing.
                 app.by_test_id("to-summary").await?.click().await?;
@@ -393,6 +421,12 @@ async fn every_role_s_work_is_accessible() -> TestResult {
         audit
             .check(app, "start page (drafts and completed)")
             .await?;
+        app.by_test_id("lang-en").await?.click().await?;
+        app.wait_for_attr("html", "lang", "en").await?;
+        settle().await;
+        audit.check(app, "start page (in English)").await?;
+        app.by_test_id("lang-sv").await?.click().await?;
+        app.wait_for_attr("html", "lang", "sv").await?;
         app.by_test_id(&format!("draft-{freda}"))
             .await?
             .click()
@@ -444,10 +478,42 @@ async fn every_role_s_work_is_accessible() -> TestResult {
         app.by_test_id("stats-chart").await?;
         settle().await;
         audit.check(app, "statistics (table and chart)").await?;
+        let out = tempfile::tempdir()?;
+        app.fill("export-folder", &out.path().display().to_string())
+            .await?;
+        app.by_test_id("export-button").await?.click().await?;
+        app.by_test_id("export-done").await?;
+        settle().await;
+        audit.check(app, "statistics (exported)").await?;
         app.by_test_id("tab-admin").await?.click().await?;
         app.by_test_id("admin").await?;
         settle().await;
         audit.check(app, "administration (arbetsledare)").await?;
+        // The review returned with a reason, for the handläggare to see.
+        app.by_test_id("tab-review").await?.click().await?;
+        app.by_test_id("queue-open").await?.click().await?;
+        app.by_test_id("review-view").await?;
+        app.fill("return-reason", "Motivera skattningen").await?;
+        app.by_test_id("review-return").await?.click().await?;
+        app.by_test_id("review-with-worker").await?;
+        settle().await;
+        audit.check(app, "review (returned)").await?;
+        lock(app).await?;
+
+        // The handläggare sees the returned review with its comments.
+        support::unlock_as(app, support::WORKER, support::WORKER_PASSPHRASE).await?;
+        app.by_test_id(&format!("completed-{sos}"))
+            .await?
+            .click()
+            .await?;
+        app.by_test_id("completed-view").await?;
+        css(
+            app,
+            "[data-testid=review-status-panel][data-status=returned]",
+        )
+        .await?;
+        settle().await;
+        audit.check(app, "completed view (review returned)").await?;
         lock(app).await?;
 
         // A one-time passphrase: the forced change comes first.
