@@ -170,24 +170,34 @@ async fn first_run_unlock_and_administration_are_accessible() -> TestResult {
     run("accessibility_first_run", async |app: &App| {
         // First run and the recovery key.
         app.by_test_id("setup").await?;
-        // The checker itself: a nameless button on the page is reported.
+        // The checker itself: a nameless button and grey text on white are reported.
         app.client
             .execute(
                 "const b = document.createElement('button'); b.id = 'a11y-canary'; \
-                 document.body.appendChild(b);",
+                 const p = document.createElement('p'); p.id = 'a11y-canary-grey'; \
+                 p.textContent = 'Ljusgrå text'; p.style = 'color: #bbb; background: #fff'; \
+                 document.body.append(b, p);",
                 vec![],
             )
             .await?;
         let found = varna_e2e::a11y::violations(app, "canary").await?;
-        assert!(
-            found
-                .iter()
-                .any(|v| v.rule == "button-name"
-                    && v.targets.iter().any(|t| t.contains("a11y-canary"))),
-            "axe reports a button without a name: {found:?}"
-        );
+        for (rule, id) in [
+            ("button-name", "#a11y-canary"),
+            ("color-contrast", "#a11y-canary-grey"),
+        ] {
+            assert!(
+                found
+                    .iter()
+                    .any(|v| v.rule == rule && v.targets.iter().any(|t| t == id)),
+                "axe reports {rule} at {id}: {found:?}"
+            );
+        }
         app.client
-            .execute("document.getElementById('a11y-canary').remove();", vec![])
+            .execute(
+                "document.getElementById('a11y-canary').remove(); \
+                 document.getElementById('a11y-canary-grey').remove();",
+                vec![],
+            )
             .await?;
         settle().await;
         audit.check(app, "first run (setup)").await?;

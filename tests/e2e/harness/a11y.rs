@@ -82,7 +82,7 @@ window.axe
       help: v.help,
       helpUrl: v.helpUrl,
       nodes: v.nodes.map((n) => ({ target: n.target, summary: n.failureSummary })),
-    })) }),
+    })), incomplete: r.incomplete.map((v) => `${v.id} (${v.nodes.length})`) }),
     (e) => done({ err: String(e) }),
   );
 "#;
@@ -126,6 +126,13 @@ pub async fn violations(app: &App, screen: &str) -> Result<Vec<Violation>, Strin
         (_, Some(err)) => return Err(format!("axe.run failed on {screen}: {err}")),
         _ => return Err(format!("axe.run answered {result}")),
     };
+    // What axe could not decide (e.g. contrast over an image) is printed, not failed.
+    if let Some(Value::Array(unsure)) = result.get("incomplete") {
+        if !unsure.is_empty() {
+            let ids: Vec<&str> = unsure.iter().filter_map(Value::as_str).collect();
+            eprintln!("a11y: {screen}: for a person to review: {}", ids.join(", "));
+        }
+    }
     let found: Vec<Violation> = list
         .iter()
         .map(|v| {
