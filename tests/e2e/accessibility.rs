@@ -10,6 +10,7 @@
 //!   new-screening form, the interview of every shipped instrument, the summary and the
 //!   completed view; the arbetsledare's review queue, a review, statistics with a table and
 //!   administration; the forced passphrase change of an account with a one-time passphrase.
+//! - The lock screen's notice after the core locked for inactivity.
 
 use fantoccini::Locator;
 use serde_json::{json, Value};
@@ -495,6 +496,21 @@ async fn every_role_s_work_is_accessible() -> TestResult {
         app.by_test_id("export-done").await?;
         settle().await;
         audit.check(app, "statistics (exported)").await?;
+        // The exported file merged again: the import's result.
+        let json_path = app.by_test_id("export-json-path").await?.text().await?;
+        let merged = tempfile::tempdir()?;
+        app.fill("import-paths", &json_path).await?;
+        app.fill("import-folder", &merged.path().display().to_string())
+            .await?;
+        app.by_test_id("import-button").await?.click().await?;
+        app.client
+            .wait()
+            .for_element(Locator::Css(
+                "[data-testid=import-done], [data-testid=import-error]",
+            ))
+            .await?;
+        settle().await;
+        audit.check(app, "statistics (imported)").await?;
         app.by_test_id("tab-admin").await?.click().await?;
         app.by_test_id("admin").await?;
         settle().await;
@@ -532,6 +548,23 @@ async fn every_role_s_work_is_accessible() -> TestResult {
         app.by_test_id("change-notice").await?;
         settle().await;
         audit.check(app, "forced passphrase change").await?;
+        Ok(())
+    })
+    .await?;
+    audit.finish()
+}
+
+#[tokio::test]
+async fn the_lock_screen_after_inactivity_is_accessible() -> TestResult {
+    let home = tempfile::Builder::new().prefix("varna-e2e-").tempdir()?;
+    support::init_with_cli(&home.path().join("data"))?;
+    let mut audit = Audit::new();
+    let app = App::start_in_with_env(home, &[("VARNA_TEST_IDLE_SECONDS", "3")]).await?;
+    run_on("accessibility_locked_idle", app, async |app: &App| {
+        support::unlock_as(app, support::WORKER, support::WORKER_PASSPHRASE).await?;
+        app.by_test_id("locked-idle").await?;
+        settle().await;
+        audit.check(app, "unlock (locked by inactivity)").await?;
         Ok(())
     })
     .await?;
