@@ -21,6 +21,7 @@ use fantoccini::{Client, ClientBuilder, Locator};
 use futures_util::FutureExt;
 use hyper_util::client::legacy::connect::HttpConnector;
 
+pub mod a11y;
 pub mod support;
 
 pub type TestResult = Result<(), Box<dyn std::error::Error + Send + Sync>>;
