@@ -45,6 +45,8 @@ fn main() {
             "screening_discard",
             "addendum_add",
             "statistics_get",
+            "indicator_year_get",
+            "indicator_denominator_set",
             "export_write",
             "export_import",
             "settings_threshold_set",

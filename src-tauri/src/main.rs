@@ -71,6 +71,8 @@ fn main() {
             commands::screening::screening_discard,
             commands::screening::addendum_add,
             commands::stats::statistics_get,
+            commands::stats::indicator_year_get,
+            commands::stats::indicator_denominator_set,
             commands::stats::export_write,
             commands::stats::export_import,
             commands::stats::settings_threshold_set,

@@ -333,6 +333,12 @@ mod store_backed {
         assert!(String::from_utf8_lossy(&csv).contains(&format!(
             "{month},IFO,freda-kortfragor-stil,1.0.0,completed,,4\r\n"
         )));
+        // The follow-up indicator of the FREDA-style screening travels as its id, never a name.
+        assert!(json.contains("\"measure\": \"indicator:asked_about_violence\""));
+        assert!(!json.contains("Frågat om våld"));
+        assert!(String::from_utf8_lossy(&csv).contains(&format!(
+            "{month},IFO,freda-kortfragor-stil,1.0.0,indicator:asked_about_violence,,4\r\n"
+        )));
         let (code, stdout, _) = status(&varna(&["export", "verify", fa.to_str().unwrap()], &[]));
         assert_eq!(code, Some(0));
         assert!(stdout.contains("rows:"));
@@ -372,6 +378,9 @@ mod store_backed {
         );
         assert!(std::fs::read_to_string(&mcsv).unwrap().contains(&format!(
             "{month},IFO,freda-kortfragor-stil,1.0.0,completed,,9\r\n"
+        )));
+        assert!(std::fs::read_to_string(&mcsv).unwrap().contains(&format!(
+            "{month},IFO,freda-kortfragor-stil,1.0.0,indicator:asked_about_violence,,9\r\n"
         )));
 
         // The same file twice: refused, nothing written.

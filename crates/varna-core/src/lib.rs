@@ -17,6 +17,7 @@ pub mod datadir;
 pub mod export;
 pub mod files;
 pub mod idle;
+pub mod indicator;
 pub mod instrument;
 pub mod retention;
 pub mod review;

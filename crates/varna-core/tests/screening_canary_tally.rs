@@ -320,14 +320,38 @@ fn the_tally_counts_starts_completions_outcomes_roles_and_discards() {
         ),
         ("2024-05", "IFO", f, "role", Some("valdsutsatt"), 1),
         ("2024-05", "IFO", f, "role", Some("anhorig"), 1),
+        (
+            "2024-05",
+            "IFO",
+            f,
+            "indicator:asked_about_violence",
+            None,
+            2,
+        ),
         ("2024-05", "VUX", f, "started", None, 1),
         ("2024-05", "VUX", f, "completed", None, 1),
         ("2024-05", "VUX", f, "outcome:screening", Some("negativ"), 1),
         ("2024-05", "VUX", f, "role", Some("valdsutovare"), 1),
+        (
+            "2024-05",
+            "VUX",
+            f,
+            "indicator:asked_about_violence",
+            None,
+            1,
+        ),
         ("2024-06", "IFO", dl, "started", None, 1),
         ("2024-06", "IFO", dl, "completed", None, 1),
         ("2024-06", "IFO", dl, "outcome:riskniva", Some("hog"), 1),
         ("2024-06", "IFO", dl, "role", Some("valdsutsatt"), 1),
+        (
+            "2024-06",
+            "IFO",
+            dl,
+            "indicator:standardised_risk_assessment",
+            None,
+            1,
+        ),
         ("2024-06", "IFO", f, "started", None, 1),
     ]);
     assert_eq!(as_map(&all), expected);
@@ -339,7 +363,7 @@ fn the_tally_counts_starts_completions_outcomes_roles_and_discards() {
             YearMonth::new(2024, 6).unwrap(),
         )
         .unwrap();
-    assert_eq!(june.len(), 5);
+    assert_eq!(june.len(), 6);
     assert!(june.iter().all(|r| r.month.to_string() == "2024-06"));
     assert_eq!(
         code(arne.tally_rows(

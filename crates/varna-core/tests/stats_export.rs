@@ -102,6 +102,17 @@ fn strict_parse(json: &[u8]) -> StrictFile {
             .chars()
             .all(|c| c.is_ascii_alphanumeric() || c == '.' || c == '-'));
         let m = r.measure.strip_prefix("outcome:").unwrap_or(&r.measure);
+        // An indicator is one of the closed list, by id.
+        let m = match m.strip_prefix("indicator:") {
+            Some(id) => {
+                assert!(
+                    varna_core::indicator::Indicator::from_id(id).is_some(),
+                    "{id}"
+                );
+                id
+            }
+            None => m,
+        };
         assert!(is_code(m, 32), "{}", r.measure);
         if let Some(c) = &r.category {
             assert!(is_code(c, 32), "{c}");

@@ -11,7 +11,7 @@ use std::path::{Path, PathBuf};
 use serde::Serialize;
 use tauri::{Manager, State};
 use varna_core::export::{SignedExport, YearMonth};
-use varna_core::stats::{MergeSummary, StatisticsView};
+use varna_core::stats::{IndicatorYearView, MergeSummary, StatisticsView};
 use varna_core::Error;
 
 use crate::error::CommandResult;
@@ -40,6 +40,31 @@ pub fn statistics_get(
 ) -> CommandResult<StatisticsView> {
     let (from, to) = (month(&from)?, month(&to)?);
     Ok(state.with_store(|s| s.statistics(from, to))?)
+}
+
+/// The follow-up indicators of one year per unit, with the unit's own denominators.
+#[tauri::command]
+pub fn indicator_year_get(
+    state: State<'_, AppState>,
+    year: u16,
+) -> CommandResult<IndicatorYearView> {
+    Ok(state.with_store(|s| s.indicator_year(year))?)
+}
+
+/// Sets (or with `null` clears) a unit's denominator of an indicator for a year; returns the
+/// year view again.
+#[tauri::command]
+pub fn indicator_denominator_set(
+    state: State<'_, AppState>,
+    unit: String,
+    year: u16,
+    indicator: String,
+    value: Option<u64>,
+) -> CommandResult<IndicatorYearView> {
+    Ok(state.with_store(|s| {
+        s.set_indicator_denominator(&unit, year, &indicator, value)?;
+        s.indicator_year(year)
+    })?)
 }
 
 #[tauri::command]

@@ -70,6 +70,41 @@ export const exportWrite = (from: string, to: string, folder: string | null) =>
 export const exportImport = (paths: string[], folder: string | null) =>
   call<WrittenFiles>('export_import', { paths, folder });
 
+/** One unit × follow-up indicator of a year. */
+export interface IndicatorYearCell {
+  unit: string;
+  unit_name: string;
+  indicator: string;
+  /** The year's count; null when any month's count is hidden. */
+  count: Cell;
+  /** The unit's own denominator for the year (kept local, never exported). */
+  denominator: number | null;
+  /** count / denominator in percent; null when either is missing or the count is hidden. */
+  share_percent: number | null;
+}
+
+export interface IndicatorYearView {
+  year: number;
+  threshold: number;
+  preliminary: string | null;
+  indicators: { id: string; name: { sv: string; en?: string } }[];
+  cells: IndicatorYearCell[];
+  any_suppressed: boolean;
+}
+
+export const indicatorYearGet = (year: number) =>
+  call<IndicatorYearView>('indicator_year_get', { year });
+
+export const denominatorSet = (unit: string, year: number, indicator: string, value: number | null) =>
+  call<IndicatorYearView>('indicator_denominator_set', { unit, year, indicator, value });
+
+/** A share in percent, Swedish style ("25,0 %"), or "–". */
+export function formatShare(share: number | null, lang: 'sv' | 'en' = 'sv'): string {
+  if (share === null) return '–';
+  const text = share.toFixed(1);
+  return lang === 'sv' ? `${text.replace('.', ',')} %` : `${text} %`;
+}
+
 export const thresholdSet = (value: number) => call<number>('settings_threshold_set', { value });
 
 /** `YYYY-MM` of a date. */

@@ -93,6 +93,8 @@ pub enum Event {
     AccountReactivate,
     /// A unit was closed: it takes no new screenings; its counts stay.
     UnitClose,
+    /// A unit's denominator of a follow-up indicator for a year was set or cleared.
+    DenominatorSet,
 }
 
 impl Event {
@@ -132,6 +134,7 @@ impl Event {
         Event::RetentionConfirm,
         Event::AccountReactivate,
         Event::UnitClose,
+        Event::DenominatorSet,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -171,6 +174,7 @@ impl Event {
             Event::RetentionConfirm => "retention_confirm",
             Event::AccountReactivate => "account_reactivate",
             Event::UnitClose => "unit_close",
+            Event::DenominatorSet => "denominator_set",
         }
     }
 

@@ -350,6 +350,9 @@ pub enum Measure {
     Outcome(Code),
     /// Breakdown by the person's role (`role`), categories from [`PersonRole`].
     Role,
+    /// Completions (or approved reviews) counted for a national follow-up indicator
+    /// (`indicator:<id>`): a total, from the closed list in [`crate::indicator`].
+    Indicator(crate::indicator::Indicator),
 }
 
 impl Measure {
@@ -368,11 +371,12 @@ impl FromStr for Measure {
             "reviewed" => Measure::Reviewed,
             "discarded" => Measure::Discarded,
             "role" => Measure::Role,
-            _ => match s.strip_prefix("outcome:") {
-                Some(dim) => Measure::Outcome(dim.parse()?),
-                None => {
+            _ => match (s.strip_prefix("outcome:"), s.strip_prefix("indicator:")) {
+                (Some(dim), _) => Measure::Outcome(dim.parse()?),
+                (_, Some(id)) => Measure::Indicator(id.parse()?),
+                _ => {
                     return Err(Error::InvalidInput(
-                        "a measure must be started, completed, reviewed, discarded, role or outcome:<dimension>"
+                        "a measure must be started, completed, reviewed, discarded, role, outcome:<dimension> or indicator:<id>"
                             .into(),
                     ))
                 }
@@ -390,6 +394,7 @@ impl fmt::Display for Measure {
             Measure::Discarded => f.write_str("discarded"),
             Measure::Outcome(d) => write!(f, "outcome:{d}"),
             Measure::Role => f.write_str("role"),
+            Measure::Indicator(i) => write!(f, "indicator:{i}"),
         }
     }
 }

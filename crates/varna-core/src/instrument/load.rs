@@ -292,6 +292,7 @@ fn instrument(ctx: &mut Ctx, top: &Tab) -> Option<Instrument> {
             "sections",
             "scores",
             "outcomes",
+            "indicators",
         ],
     );
     let id = top.id(
@@ -383,6 +384,7 @@ fn instrument(ctx: &mut Ctx, top: &Tab) -> Option<Instrument> {
 
     let scores = scores(ctx, top, &sections);
     let outcomes = outcomes(ctx, top, &sections, &scores);
+    let indicators = indicators(ctx, top);
 
     Some(Instrument {
         id: id.into_inner(),
@@ -397,7 +399,54 @@ fn instrument(ctx: &mut Ctx, top: &Tab) -> Option<Instrument> {
         sections,
         scores,
         outcomes,
+        indicators,
     })
+}
+
+/// `indicators = ["asked_about_violence", …]`: ids from the closed list, each once.
+fn indicators(ctx: &mut Ctx, top: &Tab) -> Vec<crate::indicator::Indicator> {
+    use crate::indicator::Indicator;
+    let Some(v) = top.get("indicators") else {
+        return Vec::new();
+    };
+    let DeValue::Array(arr) = v.get_ref() else {
+        ctx.err(
+            v.span().start,
+            "`indicators` must be a list of indicator ids, e.g. [\"asked_about_violence\"]",
+        );
+        return Vec::new();
+    };
+    let mut out = Vec::new();
+    for el in arr.iter() {
+        let DeValue::String(s) = el.get_ref() else {
+            ctx.err(el.span().start, "an indicator must be a string id");
+            continue;
+        };
+        let s: &str = s;
+        match Indicator::from_id(s) {
+            Some(i) if !i.taggable() => ctx.err(
+                el.span().start,
+                format!("indicator `{s}` is counted by the review, not by an instrument"),
+            ),
+            Some(i) if out.contains(&i) => {
+                ctx.err(el.span().start, format!("indicator `{s}` is listed twice"))
+            }
+            Some(i) => out.push(i),
+            None => ctx.err(
+                el.span().start,
+                format!(
+                    "unknown follow-up indicator `{s}`; expected one of: {}",
+                    Indicator::ALL
+                        .iter()
+                        .filter(|i| i.taggable())
+                        .map(|i| i.id())
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                ),
+            ),
+        }
+    }
+    out
 }
 
 fn check_path(ctx: &mut Ctx, id: &Spanned<String>, version: Option<&Spanned<semver::Version>>) {

@@ -94,6 +94,23 @@ pub struct Instrument {
     /// The categorical results that statistics may count. Nothing else is ever counted.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub outcomes: Vec<Outcome>,
+    /// National follow-up indicators that every completion of this instrument counts
+    /// (`docs/EXPORT.md`, "Follow-up indicators"); ids from the closed list shipped with Värna.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    #[schemars(with = "Vec<IndicatorIdSchema>")]
+    pub indicators: Vec<crate::indicator::Indicator>,
+}
+
+/// The closed list of follow-up indicator ids, for the JSON Schema.
+#[derive(JsonSchema)]
+#[serde(rename_all = "snake_case")]
+#[allow(dead_code)]
+enum IndicatorIdSchema {
+    AskedAboutViolence,
+    StandardisedRiskAssessment,
+    SafetyPlan,
+    ReassessmentAfterIncident,
+    ChildrenPresent,
 }
 
 impl Instrument {

@@ -588,7 +588,8 @@ impl Store {
                 (&row.id, &now),
             )
             .map_err(|e| db_error("completing the screening", e))?;
-            for (measure, category) in tally::completion_cells(&ev, row.person_role) {
+            let tags = crate::indicator::completion_tags(&version.definition);
+            for (measure, category) in tally::completion_cells(&ev, row.person_role, &tags) {
                 tally::bump(tx, &key, &measure, category.as_deref())?;
             }
             Ok(())

@@ -144,9 +144,15 @@ pub(super) fn bump(
 }
 
 /// The counts a completion adds: `completed`, each outcome dimension that reached a category,
-/// and the person's role.
-pub(super) fn completion_cells(ev: &Evaluation, role: PersonRole) -> Vec<(String, Option<String>)> {
+/// the person's role, and one `indicator:<id>` per follow-up indicator the instrument tags
+/// its completion with (`tags`).
+pub(super) fn completion_cells(
+    ev: &Evaluation,
+    role: PersonRole,
+    tags: &[crate::indicator::Indicator],
+) -> Vec<(String, Option<String>)> {
     let mut cells = vec![("completed".to_owned(), None)];
+    cells.extend(tags.iter().map(|i| (i.measure(), None)));
     for o in &ev.outcomes {
         if let Some(c) = &o.category {
             cells.push((format!("outcome:{}", o.dimension), Some(c.clone())));
@@ -169,8 +175,13 @@ enum Rule {
 
 /// The counts the screenings that still exist contribute under `rule`: `started`, and for
 /// completed ones `completed`, `outcome:*` and `role`; with `reviewed`, also one `reviewed`
-/// per approved review.
-fn contributions(conn: &Connection, rule: Rule, reviewed: bool) -> Result<BTreeMap<RawKey, u64>> {
+/// per approved review; with `indicators`, the `indicator:<id>` counts of each completion.
+fn contributions(
+    conn: &Connection,
+    rule: Rule,
+    reviewed: bool,
+    indicators: bool,
+) -> Result<BTreeMap<RawKey, u64>> {
     let mut stmt = conn
         .prepare(&format!("SELECT {} FROM screenings", access::ROW_COLUMNS))
         .map_err(|e| db_error("reading screenings", e))?;
@@ -215,7 +226,14 @@ fn contributions(conn: &Connection, rule: Rule, reviewed: bool) -> Result<BTreeM
             let answers = load_answers(conn, &row.id)?;
             let ev = instrument::evaluate(&version.definition, &answers);
             let completed = month(row.completed_at.as_deref());
-            for (measure, category) in completion_cells(&ev, row.person_role) {
+            // Indicator counts started with schema version 7 and are never refiled: the
+            // refile moves only what the tally of schema version 5 held.
+            let tags = if indicators {
+                crate::indicator::completion_tags(&version.definition)
+            } else {
+                Vec::new()
+            };
+            for (measure, category) in completion_cells(&ev, row.person_role, &tags) {
                 add(&completed, &measure, category.as_deref());
             }
         }
@@ -252,8 +270,8 @@ pub(crate) fn refile_if_pending(store: &mut Store) -> Result<()> {
         return Ok(());
     }
     store.with_tx(|tx| {
-        let old = contributions(tx, Rule::SamtalMonth, true)?;
-        let new = contributions(tx, Rule::EventMonth, true)?;
+        let old = contributions(tx, Rule::SamtalMonth, true, false)?;
+        let new = contributions(tx, Rule::EventMonth, true, false)?;
         let keys: std::collections::BTreeSet<&RawKey> = old.keys().chain(new.keys()).collect();
         for k in keys {
             let take = old.get(k).copied().unwrap_or(0) as i64;
@@ -337,7 +355,14 @@ impl Store {
                 |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
             )
             .map_err(|e| db_error("reading the screening", e))?;
-        bump(tx, &Key::now(&unit_id, &id, &version), "reviewed", None)
+        let key = Key::now(&unit_id, &id, &version);
+        bump(tx, &key, "reviewed", None)?;
+        bump(
+            tx,
+            &key,
+            &crate::indicator::Indicator::ReviewedBySupervisor.measure(),
+            None,
+        )
     }
 
     /// Test hook: the unsuppressed tally (see [`Store::tally_rows_unsuppressed`]). Only
@@ -402,11 +427,14 @@ impl Store {
     ///   screenings are never deleted);
     /// - `started` here counts existing screenings (drafts and completed), which equals the
     ///   running tally's `started` minus the discarded ones;
-    /// - `discarded` (and `reviewed`) cannot be recomputed and are not returned.
+    /// - `discarded` (and `reviewed`, `indicator:reviewed_by_supervisor`) cannot be
+    ///   recomputed and are not returned;
+    /// - the completions' `indicator:*` equal the running tally for screenings completed since
+    ///   schema version 7 (earlier completions were never counted for indicators).
     pub fn rebuild_tally(&self) -> Result<Vec<CountRow>> {
         self.require(ANY_ROLE, "reading statistics")?;
         let conn = self.conn();
-        let raw = contributions(conn, Rule::EventMonth, false)?;
+        let raw = contributions(conn, Rule::EventMonth, false, true)?;
         to_rows(raw, &unit_codes(conn)?)
     }
 

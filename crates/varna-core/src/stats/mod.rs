@@ -11,6 +11,10 @@
 //! - The installation id and its Ed25519 key are generated at first need and kept only in the
 //!   encrypted database (`meta` table).
 
+mod indicators;
+
+pub use indicators::{IndicatorYearCell, IndicatorYearView, MAX_DENOMINATOR};
+
 use std::collections::{BTreeMap, BTreeSet};
 
 use rusqlite::OptionalExtension;

@@ -238,6 +238,21 @@ pub(crate) const MIGRATIONS: &[Migration] = &[Migration {
     name: "screening: refile the tally under the month of each event (docs/EXPORT.md, Stable months)",
     sql: "INSERT INTO meta (key, value) VALUES ('tally_refile_pending', '1') ON CONFLICT (key) DO NOTHING;",
     sample_data: "",
+}, Migration {
+    version: 7,
+    name: "stats: the unit's own denominators of the follow-up indicators, per year (kept local)",
+    sql: "
+        CREATE TABLE indicator_denominators (
+            unit_id    TEXT NOT NULL REFERENCES units(id),
+            year       INTEGER NOT NULL CHECK (year BETWEEN 2000 AND 2999),
+            indicator  TEXT NOT NULL,
+            value      INTEGER NOT NULL CHECK (value BETWEEN 1 AND 1000000),
+            updated_at TEXT NOT NULL,
+            updated_by TEXT NOT NULL,
+            PRIMARY KEY (unit_id, year, indicator)
+        ) STRICT;
+    ",
+    sample_data: "",
 }];
 
 /// The schema version this build writes.
