@@ -93,6 +93,10 @@ pub enum Event {
     AccountReactivate,
     /// A unit was closed: it takes no new screenings; its counts stay.
     UnitClose,
+    /// An instrument version was retired: no new screenings with it.
+    InstrumentRetire,
+    /// A retired instrument version was made available for new screenings again.
+    InstrumentReactivate,
 }
 
 impl Event {
@@ -132,6 +136,8 @@ impl Event {
         Event::RetentionConfirm,
         Event::AccountReactivate,
         Event::UnitClose,
+        Event::InstrumentRetire,
+        Event::InstrumentReactivate,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -171,6 +177,8 @@ impl Event {
             Event::RetentionConfirm => "retention_confirm",
             Event::AccountReactivate => "account_reactivate",
             Event::UnitClose => "unit_close",
+            Event::InstrumentRetire => "instrument_retire",
+            Event::InstrumentReactivate => "instrument_reactivate",
         }
     }
 

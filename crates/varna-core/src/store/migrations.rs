@@ -233,6 +233,16 @@ pub(crate) const MIGRATIONS: &[Migration] = &[Migration {
     sample_data: "
         UPDATE accounts SET must_change_passphrase = 'reset' WHERE username = 'admin';
     ",
+}, Migration {
+    version: 6,
+    name: "instrument library: retired instrument versions (no new screenings)",
+    sql: "
+        ALTER TABLE instrument_versions ADD COLUMN retired_at TEXT;
+        ALTER TABLE instrument_versions ADD COLUMN retired_by TEXT REFERENCES accounts(id);
+    ",
+    sample_data: "
+        UPDATE instrument_versions SET retired_at = '2025-01-05T00:00:00Z', retired_by = 'a1';
+    ",
 }];
 
 /// The schema version this build writes.
