@@ -70,7 +70,7 @@ export const EVENTS = [
   'passphrase_reset', 'passphrase_change', 'recovery_key_rotate', 'unit_add', 'unit_rename',
   'settings_change', 'instrument_add', 'retention_settings', 'retention_run', 'retention_delete',
   'audit_broken', 'review_view', 'retention_held', 'retention_confirm', 'rekey',
-  'rollback_detected', 'account_reactivate', 'unit_close',
+  'rollback_detected', 'account_reactivate', 'unit_close', 'instrument_retire', 'instrument_reactivate',
 ] as const;
 
 /** Drops empty filter fields so the core sees only what the user chose. */
