@@ -217,10 +217,7 @@ impl AppState {
 
     /// Folder with the organisation's own instrument files (beside the shipped ones).
     pub fn instruments_dir(&self) -> PathBuf {
-        std::env::var_os("VARNA_INSTRUMENTS_DIR")
-            .filter(|d| !d.is_empty())
-            .map(PathBuf::from)
-            .unwrap_or_else(|| self.data_dir.join("instruments"))
+        varna_core::datadir::instruments_dir(&self.data_dir)
     }
 }
 

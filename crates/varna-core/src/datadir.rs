@@ -34,6 +34,15 @@ pub fn default_data_dir() -> Result<PathBuf> {
     data_dir_for(&|name| std::env::var_os(name))
 }
 
+/// The folder with the organisation's own instrument files (beside the shipped ones):
+/// `VARNA_INSTRUMENTS_DIR` when set and not empty, else `<data dir>/instruments`.
+pub fn instruments_dir(data_dir: &Path) -> PathBuf {
+    std::env::var_os("VARNA_INSTRUMENTS_DIR")
+        .filter(|d| !d.is_empty())
+        .map(PathBuf::from)
+        .unwrap_or_else(|| data_dir.join("instruments"))
+}
+
 /// The data folder of earlier versions (`~/.local/share/se.varna.app`, `%APPDATA%\se.varna.app`),
 /// if it can be named.
 pub fn legacy_data_dir() -> Option<PathBuf> {

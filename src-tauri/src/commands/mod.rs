@@ -4,6 +4,7 @@
 
 pub mod accounts;
 pub mod admin;
+pub mod instruments;
 pub mod review;
 pub mod screening;
 pub mod session;

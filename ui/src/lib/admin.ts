@@ -71,6 +71,7 @@ export const EVENTS = [
   'settings_change', 'instrument_add', 'retention_settings', 'retention_run', 'retention_delete',
   'audit_broken', 'review_view', 'retention_held', 'retention_confirm', 'rekey',
   'rollback_detected', 'account_reactivate', 'unit_close', 'denominator_set',
+  'instrument_retire', 'instrument_reactivate',
 ] as const;
 
 /** Drops empty filter fields so the core sees only what the user chose. */

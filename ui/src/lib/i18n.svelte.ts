@@ -17,6 +17,8 @@ import svAccounts from '../locales/sv/accounts.json';
 import enAccounts from '../locales/en/accounts.json';
 import svBackup from '../locales/sv/backup.json';
 import enBackup from '../locales/en/backup.json';
+import svInstruments from '../locales/sv/instruments.json';
+import enInstruments from '../locales/en/instruments.json';
 
 export type Lang = 'sv' | 'en';
 export const LANGS: { code: Lang; label: string }[] = [
@@ -29,8 +31,8 @@ void i18n.init({
   lng: 'sv',
   fallbackLng: 'sv',
   resources: {
-    sv: { translation: { ...sv, screening: svScreening, review: svReview, stats: svStats, admin: svAdmin, accounts: svAccounts, backup: svBackup } },
-    en: { translation: { ...en, screening: enScreening, review: enReview, stats: enStats, admin: enAdmin, accounts: enAccounts, backup: enBackup } },
+    sv: { translation: { ...sv, screening: svScreening, review: svReview, stats: svStats, admin: svAdmin, accounts: svAccounts, backup: svBackup, instruments: svInstruments } },
+    en: { translation: { ...en, screening: enScreening, review: enReview, stats: enStats, admin: enAdmin, accounts: enAccounts, backup: enBackup, instruments: enInstruments } },
   },
   initAsync: false,
   interpolation: { escapeValue: false },

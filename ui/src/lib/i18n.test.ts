@@ -9,6 +9,8 @@ import svStats from '../locales/sv/stats.json';
 import enStats from '../locales/en/stats.json';
 import svAdmin from '../locales/sv/admin.json';
 import enAdmin from '../locales/en/admin.json';
+import svInstruments from '../locales/sv/instruments.json';
+import enInstruments from '../locales/en/instruments.json';
 import { currentLang, setLang, t } from './i18n.svelte';
 
 function keys(obj: Record<string, unknown>, prefix = ''): string[] {
@@ -43,6 +45,7 @@ describe('i18n', () => {
     expect(keys(enReview).sort()).toEqual(keys(svReview).sort());
     expect(keys(enStats).sort()).toEqual(keys(svStats).sort());
     expect(keys(enAdmin).sort()).toEqual(keys(svAdmin).sort());
+    expect(keys(enInstruments).sort()).toEqual(keys(svInstruments).sort());
   });
 
   it('has a translation for every core error code', () => {

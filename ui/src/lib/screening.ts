@@ -207,7 +207,10 @@ export interface InstrumentSummary {
   kind: Kind;
   title: Text;
   description: Text;
+  /** The highest version not retired: the one a new screening starts with. */
   latest: boolean;
+  /** Retired in the instrument library: starts no new screenings. */
+  retired: boolean;
 }
 
 export interface Addendum {

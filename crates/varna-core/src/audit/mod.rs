@@ -95,6 +95,10 @@ pub enum Event {
     UnitClose,
     /// A unit's denominator of a follow-up indicator for a year was set or cleared.
     DenominatorSet,
+    /// An instrument version was retired: no new screenings with it.
+    InstrumentRetire,
+    /// A retired instrument version was made available for new screenings again.
+    InstrumentReactivate,
 }
 
 impl Event {
@@ -135,6 +139,8 @@ impl Event {
         Event::AccountReactivate,
         Event::UnitClose,
         Event::DenominatorSet,
+        Event::InstrumentRetire,
+        Event::InstrumentReactivate,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -175,6 +181,8 @@ impl Event {
             Event::AccountReactivate => "account_reactivate",
             Event::UnitClose => "unit_close",
             Event::DenominatorSet => "denominator_set",
+            Event::InstrumentRetire => "instrument_retire",
+            Event::InstrumentReactivate => "instrument_reactivate",
         }
     }
 

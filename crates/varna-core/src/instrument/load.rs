@@ -23,9 +23,20 @@ type Val<'i> = Spanned<DeValue<'i>>;
 /// Parses and validates one instrument file. `path` is used in messages and checked against
 /// the id and version (`<id>/<version>.toml`).
 pub(crate) fn parse(path: &str, src: &str) -> Result<Instrument, Vec<Diagnostic>> {
+    parse_with(path, src, true)
+}
+
+/// As [`parse`], without checking `path` against the id and version: for a file that is
+/// about to be copied to `<id>/<version>.toml` (the instrument library).
+pub(crate) fn parse_unplaced(path: &str, src: &str) -> Result<Instrument, Vec<Diagnostic>> {
+    parse_with(path, src, false)
+}
+
+fn parse_with(path: &str, src: &str, placed: bool) -> Result<Instrument, Vec<Diagnostic>> {
     let mut ctx = Ctx {
         path,
         src,
+        placed,
         diags: Vec::new(),
     };
     let (root, syntax) = DeTable::parse_recoverable(src);
@@ -53,6 +64,8 @@ pub(crate) fn parse(path: &str, src: &str) -> Result<Instrument, Vec<Diagnostic>
 struct Ctx<'s> {
     path: &'s str,
     src: &'s str,
+    /// Whether `path` must be `<id>/<version>.toml`.
+    placed: bool,
     diags: Vec<Diagnostic>,
 }
 
@@ -451,7 +464,7 @@ fn indicators(ctx: &mut Ctx, top: &Tab) -> Vec<crate::indicator::Indicator> {
 
 fn check_path(ctx: &mut Ctx, id: &Spanned<String>, version: Option<&Spanned<semver::Version>>) {
     let p = Path::new(ctx.path);
-    if p.extension().and_then(|e| e.to_str()) != Some("toml") {
+    if !ctx.placed || p.extension().and_then(|e| e.to_str()) != Some("toml") {
         return;
     }
     if let (Some(stem), Some(v)) = (p.file_stem().and_then(|s| s.to_str()), version) {

@@ -94,6 +94,19 @@ pub fn load_str(path: &str, text: &str) -> Result<LoadedInstrument, Vec<Diagnost
     })
 }
 
+/// Loads and checks the instrument in `text` like [`load_str`], except that `path` need not
+/// be `<id>/<version>.toml`: for a file the administratör picked anywhere, which the library
+/// copies to its place (`path` is only used in messages).
+pub fn load_str_unplaced(path: &str, text: &str) -> Result<LoadedInstrument, Vec<Diagnostic>> {
+    let definition = load::parse_unplaced(path, text)?;
+    Ok(LoadedInstrument {
+        path: path.to_owned(),
+        definition,
+        sha256: sha256_hex(text.as_bytes()),
+        source: text.to_owned(),
+    })
+}
+
 /// Loads and checks one instrument file.
 pub fn load_file(path: impl AsRef<Path>) -> Result<LoadedInstrument, Vec<Diagnostic>> {
     let path = path.as_ref();

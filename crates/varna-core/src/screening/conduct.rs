@@ -319,6 +319,12 @@ impl Store {
             Some(v) => instruments::load_version(self.conn(), &new.instrument_id, v.trim())?,
             None => instruments::latest_version(self.conn(), &new.instrument_id)?,
         };
+        if instruments::is_retired(self.conn(), &version.id, &version.version)? {
+            return Err(Error::Conflict(format!(
+                "instrument {} {} is retired; no new screenings with it",
+                version.id, version.version
+            )));
+        }
         let id = uuid::Uuid::new_v4().to_string();
         let now = now_text();
         let conducted_on = new.conducted_on.format("%Y-%m-%d").to_string();

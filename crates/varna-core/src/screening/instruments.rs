@@ -17,6 +17,8 @@ pub(super) struct StoredVersion {
     pub(super) version: String,
     pub(super) sha256: String,
     pub(super) definition: Arc<Instrument>,
+    /// Retired from the library: no new screenings (only filled in by [`all_versions`]).
+    pub(super) retired: bool,
 }
 
 /// Parsed definitions by SHA-256 of their source. Definitions are not secret; the cache only
@@ -99,11 +101,25 @@ pub(super) fn version_with_hash(
         version: version.to_owned(),
         sha256,
         definition,
+        retired: false,
     })
 }
 
+/// Whether the stored version `id` `version` is retired (no new screenings with it).
+pub(super) fn is_retired(conn: &Connection, id: &str, version: &str) -> Result<bool> {
+    conn.query_row(
+        "SELECT retired_at IS NOT NULL FROM instrument_versions
+         WHERE instrument_id = ?1 AND version = ?2",
+        (id, version),
+        |r| r.get(0),
+    )
+    .optional()
+    .map_err(|e| db_error("reading an instrument", e))
+    .map(|r| r.unwrap_or(false))
+}
+
 /// Every stored `(id, version, sha256)`.
-fn stored_hashes(conn: &Connection) -> Result<Vec<(String, String, String)>> {
+pub(super) fn stored_hashes(conn: &Connection) -> Result<Vec<(String, String, String)>> {
     let mut stmt = conn
         .prepare("SELECT instrument_id, version, sha256 FROM instrument_versions")
         .map_err(|e| db_error("reading instruments", e))?;
@@ -117,7 +133,10 @@ fn stored_hashes(conn: &Connection) -> Result<Vec<(String, String, String)>> {
 /// Every stored version that still loads, sorted by id and then version (semver).
 pub(super) fn all_versions(conn: &Connection) -> Result<Vec<StoredVersion>> {
     let mut stmt = conn
-        .prepare("SELECT instrument_id, version, sha256, source FROM instrument_versions")
+        .prepare(
+            "SELECT instrument_id, version, sha256, source, retired_at IS NOT NULL
+             FROM instrument_versions",
+        )
         .map_err(|e| db_error("reading instruments", e))?;
     let rows = stmt
         .query_map([], |r| {
@@ -126,12 +145,13 @@ pub(super) fn all_versions(conn: &Connection) -> Result<Vec<StoredVersion>> {
                 r.get::<_, String>(1)?,
                 r.get::<_, String>(2)?,
                 r.get::<_, String>(3)?,
+                r.get::<_, bool>(4)?,
             ))
         })
         .and_then(|rows| rows.collect::<rusqlite::Result<Vec<_>>>())
         .map_err(|e| db_error("reading instruments", e))?;
     let mut out = Vec::new();
-    for (id, version, sha256, source) in rows {
+    for (id, version, sha256, source, retired) in rows {
         // A version that no longer loads (e.g. a stricter loader) is left out of the lists;
         // opening a screening that uses it reports the error.
         if let Ok(definition) = parse_stored(&id, &version, &sha256, &source) {
@@ -140,6 +160,7 @@ pub(super) fn all_versions(conn: &Connection) -> Result<Vec<StoredVersion>> {
                 version,
                 sha256,
                 definition,
+                retired,
             });
         }
     }
@@ -149,13 +170,24 @@ pub(super) fn all_versions(conn: &Connection) -> Result<Vec<StoredVersion>> {
     Ok(out)
 }
 
-/// The highest stored version of `id`.
+/// The highest stored version of `id` that is not retired (the one new screenings use).
 pub(super) fn latest_version(conn: &Connection, id: &str) -> Result<StoredVersion> {
-    all_versions(conn)?
+    let versions: Vec<StoredVersion> = all_versions(conn)?
         .into_iter()
         .filter(|v| v.id == id)
+        .collect();
+    if versions.is_empty() {
+        return Err(Error::NotFound(format!("instrument {id}")));
+    }
+    versions
+        .into_iter()
+        .filter(|v| !v.retired)
         .max_by(|a, b| a.definition.version.cmp(&b.definition.version))
-        .ok_or_else(|| Error::NotFound(format!("instrument {id}")))
+        .ok_or_else(|| {
+            Error::Conflict(format!(
+                "every version of instrument {id} is retired; no new screenings with it"
+            ))
+        })
 }
 
 impl Store {
@@ -240,7 +272,8 @@ impl Store {
     }
 
     /// Every stored instrument version, sorted by id and version; `latest` marks the highest
-    /// version of each id.
+    /// version of each id that is not retired (the one a new screening starts with), and
+    /// `retired` the versions that start no new screenings.
     pub fn instruments(&self) -> Result<Vec<InstrumentSummary>> {
         self.require(
             &[Role::Handlaggare, Role::Arbetsledare, Role::Administrator],
@@ -248,7 +281,7 @@ impl Store {
         )?;
         let versions = all_versions(self.conn())?;
         let mut latest: BTreeMap<&str, &semver::Version> = BTreeMap::new();
-        for v in &versions {
+        for v in versions.iter().filter(|v| !v.retired) {
             let e = latest.entry(v.id.as_str()).or_insert(&v.definition.version);
             if v.definition.version > **e {
                 *e = &v.definition.version;
@@ -263,7 +296,8 @@ impl Store {
                 kind: v.definition.kind,
                 title: v.definition.title.clone(),
                 description: v.definition.description.clone(),
-                latest: latest.get(v.id.as_str()) == Some(&&v.definition.version),
+                latest: !v.retired && latest.get(v.id.as_str()) == Some(&&v.definition.version),
+                retired: v.retired,
             })
             .collect())
     }

@@ -26,7 +26,13 @@ mod conduct;
 mod demo;
 pub(crate) use conduct::{item_key, DraftCache};
 mod instruments;
+mod library;
 mod tally;
+
+pub use library::{
+    AddedInstrument, InstrumentFileCheck, InstrumentLibrary, InstrumentOrigin, InstrumentPreview,
+    LibraryEntry, LibraryProblem,
+};
 
 #[doc(hidden)]
 #[cfg(feature = "bench-hooks")]
@@ -91,8 +97,10 @@ pub struct InstrumentSummary {
     pub kind: Kind,
     pub title: Text,
     pub description: Text,
-    /// The highest version (semver) stored for this id.
+    /// The highest version (semver) stored for this id that is not retired.
     pub latest: bool,
+    /// Retired in the instrument library: starts no new screenings.
+    pub retired: bool,
 }
 
 /// What is needed to start a screening.

@@ -253,6 +253,16 @@ pub(crate) const MIGRATIONS: &[Migration] = &[Migration {
         ) STRICT;
     ",
     sample_data: "",
+}, Migration {
+    version: 8,
+    name: "instrument library: retired instrument versions (no new screenings)",
+    sql: "
+        ALTER TABLE instrument_versions ADD COLUMN retired_at TEXT;
+        ALTER TABLE instrument_versions ADD COLUMN retired_by TEXT REFERENCES accounts(id);
+    ",
+    sample_data: "
+        UPDATE instrument_versions SET retired_at = '2025-01-05T00:00:00Z', retired_by = 'a1';
+    ",
 }];
 
 /// The schema version this build writes.

@@ -104,6 +104,29 @@ describe('New screening', () => {
   });
 });
 
+describe('New screening with retired versions', () => {
+  it('offers no retired version and no instrument whose versions are all retired', async () => {
+    routeInvoke(invoke, {
+      my_screenings: () => ({ drafts: [], completed: [] }),
+      instruments_list: () => [
+        { id: 'farlig', version: '1.0.0', sha256: 'x', kind: 'checklist', title: { sv: 'Farlighet' }, description: { sv: 'd' }, latest: true, retired: false },
+        { id: 'farlig', version: '1.1.0', sha256: 'y', kind: 'checklist', title: { sv: 'Farlighet' }, description: { sv: 'd' }, latest: false, retired: true },
+        { id: 'gammal', version: '1.0.0', sha256: 'w', kind: 'screening', title: { sv: 'Gammal' }, description: { sv: 'd' }, latest: false, retired: true },
+        { id: 'freda', version: '1.0.0', sha256: 'z', kind: 'screening', title: { sv: 'Kortfrågor' }, description: { sv: 'd' }, latest: true, retired: false },
+      ],
+    });
+    render(Workspace, { props: { session: SESSION } });
+    await fireEvent.click(await screen.findByTestId('new-screening'));
+    const instrument = (await screen.findByTestId('new-instrument')) as HTMLSelectElement;
+    await waitFor(() => expect(instrument.value).toBe('freda'));
+    expect([...instrument.options].map((o) => o.value)).toEqual(['farlig', 'freda']);
+    instrument.value = 'farlig';
+    await fireEvent.change(instrument);
+    // One version left: no version choice at all.
+    expect(screen.queryByTestId('new-version')).toBeNull();
+  });
+});
+
 describe('Summary and completion', () => {
   it('links each gap to its item and focuses it; completing waits for the gaps', async () => {
     const doc = draft({ position: 'nar' });
