@@ -128,6 +128,63 @@ async fn administrator_sees_counts_and_exports_a_file_that_verifies() -> TestRes
         }
         app.by_test_id("stats-chart").await?;
 
+        // The year view: counts per unit and follow-up indicator for the year, and the
+        // unit's own denominator, kept local (two completions: the count is hidden, so is
+        // the share).
+        app.fill("year-input", &this_month()[..4]).await?;
+        app.by_test_id("year-show").await?.click().await?;
+        app.by_test_id("year-table").await?;
+        let row = app
+            .client
+            .find(fantoccini::Locator::Css(
+                "[data-testid=year-row][data-unit=IFO-VUX][data-indicator=asked_about_violence]",
+            ))
+            .await?;
+        let count = row
+            .find(fantoccini::Locator::Css("[data-testid=year-count]"))
+            .await?
+            .text()
+            .await?;
+        assert_eq!(count, "–", "two completions are below the threshold");
+        let denominator = row
+            .find(fantoccini::Locator::Css("[data-testid=year-denominator]"))
+            .await?;
+        denominator.clear().await?;
+        denominator.send_keys("40").await?;
+        row.find(fantoccini::Locator::Css("[data-testid=year-save]"))
+            .await?
+            .click()
+            .await?;
+        let mut saved = false;
+        for _ in 0..50 {
+            if row.text().await?.contains("Sparat") {
+                saved = true;
+                break;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+        }
+        assert!(saved, "the denominator was not saved");
+        let share = row
+            .find(fantoccini::Locator::Css("[data-testid=year-share]"))
+            .await?
+            .text()
+            .await?;
+        assert!(!share.contains('%'), "a share of a hidden count: {share:?}");
+        // Stored: shown again when the year view is loaded anew.
+        app.by_test_id("year-show").await?.click().await?;
+        let row = app
+            .client
+            .find(fantoccini::Locator::Css(
+                "[data-testid=year-row][data-unit=IFO-VUX][data-indicator=asked_about_violence]",
+            ))
+            .await?;
+        let kept = row
+            .find(fantoccini::Locator::Css("[data-testid=year-denominator]"))
+            .await?
+            .prop("value")
+            .await?;
+        assert_eq!(kept.as_deref(), Some("40"));
+
         app.fill("export-folder", out.to_str().ok_or("path")?)
             .await?;
         app.by_test_id("export-button").await?.click().await?;
@@ -150,6 +207,9 @@ async fn administrator_sees_counts_and_exports_a_file_that_verifies() -> TestRes
         let json_bytes = std::fs::read_to_string(&json_path)?;
         let csv_bytes = std::fs::read_to_string(&csv_path)?;
         assert!(!json_bytes.contains(CASE_CANARY) && !json_bytes.contains("CANARY"));
+        // The export carries the indicator's id (never its name, never the denominator).
+        assert!(json_bytes.contains("indicator:asked_about_violence"));
+        assert!(!json_bytes.contains("Frågat om våld") && !json_bytes.contains("\"40\""));
         assert!(!csv_bytes.contains(CASE_CANARY));
         assert!(csv_bytes.contains(&format!(
             "{},IFO-VUX,freda-kortfragor-stil,1.0.0,completed,,..\r\n",
