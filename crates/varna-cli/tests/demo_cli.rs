@@ -156,3 +156,73 @@ fn demo_seed_sets_up_a_new_folder_itself_and_needs_as_once_it_is_set_up() {
     assert_eq!(total(&store, Measure::Started), 12, "nothing was added");
     store.lock();
 }
+
+#[path = "../../varna-core/tests/disclosure_attack/mod.rs"]
+mod disclosure_attack;
+
+/// The shipped demo data, exported with the real CLI, gives an analyst who solves linear
+/// programs over every published number no hidden count narrower than the threshold.
+#[test]
+fn the_attacker_pins_down_no_hidden_count_of_the_demo_data() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path().to_str().unwrap();
+    ok(&varna(
+        &[
+            "init",
+            "--data-dir",
+            d,
+            "--admin",
+            "admin",
+            "--unit",
+            "IFO:Individ- och familjeomsorg",
+        ],
+        &[ADMIN_PASS],
+    ));
+    ok(&varna(
+        &[
+            "demo",
+            "seed",
+            "--data-dir",
+            d,
+            "--as",
+            "admin",
+            "--screenings",
+            "240",
+            "--seed",
+            "11",
+        ],
+        &[ADMIN_PASS],
+    ));
+    let today = chrono::Local::now().date_naive();
+    let from = (today - chrono::Days::new(400)).format("%Y-%m").to_string();
+    let to = today.format("%Y-%m").to_string();
+    let out = dir.path().join("demo-export.json");
+    ok(&varna(
+        &[
+            "export",
+            "--data-dir",
+            d,
+            "--as",
+            "admin",
+            "--from",
+            &from,
+            "--to",
+            &to,
+            "--out",
+            out.to_str().unwrap(),
+        ],
+        &[ADMIN_PASS],
+    ));
+    let file = varna_core::export::verify(&std::fs::read(&out).unwrap()).unwrap();
+    let bounds = disclosure_attack::attack(
+        &[&file],
+        &disclosure_attack::Knowledge {
+            complete_dimensions: vec!["screening"],
+        },
+    );
+    assert!(
+        !bounds.is_empty(),
+        "the demo data should have small cells that are hidden"
+    );
+    disclosure_attack::assert_protected(&bounds, file.threshold().get());
+}
