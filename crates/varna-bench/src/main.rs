@@ -283,10 +283,17 @@ impl PlainDb {
             .unwrap_or_else(|e| die(&format!("schema: {e}")));
         let now = "2025-01-01T00:00:00Z";
         conn.execute_batch(&format!(
-            "INSERT INTO units VALUES ('{unit}', 'BENCH', 'Bench', 1, '{now}');
-             INSERT INTO accounts VALUES ('a1', 'bench', 'Bench', 'handlaggare', 1, '{now}');
-             INSERT INTO instrument_versions VALUES ('{instrument}', '1.0.0', 'x', 'x', '{now}');
-             INSERT INTO screenings VALUES ('s1', '{instrument}', '1.0.0', '{unit}', 'a1',
+            // Named columns, so columns added by later migrations keep their defaults.
+            "INSERT INTO units (id, code, name, active, created_at)
+                 VALUES ('{unit}', 'BENCH', 'Bench', 1, '{now}');
+             INSERT INTO accounts (id, username, display_name, role, active, created_at)
+                 VALUES ('a1', 'bench', 'Bench', 'handlaggare', 1, '{now}');
+             INSERT INTO instrument_versions (instrument_id, version, sha256, source, added_at)
+                 VALUES ('{instrument}', '1.0.0', 'x', 'x', '{now}');
+             INSERT INTO screenings (id, instrument_id, instrument_version, unit_id, author_id,
+                 person_role, conducted_on, case_ref, status, position, created_at, updated_at,
+                 completed_at)
+             VALUES ('s1', '{instrument}', '1.0.0', '{unit}', 'a1',
                  'valdsutsatt', '2025-01-01', NULL, 'draft', NULL, '{now}', '{now}', NULL);"
         ))
         .unwrap_or_else(|e| die(&format!("baseline rows: {e}")));
