@@ -10,15 +10,22 @@ CARGO ?= cargo
 TARGET_DIR := $(or $(CARGO_TARGET_DIR),target)
 APT_PACKAGES := build-essential pkg-config curl file libssl-dev \
 	libwebkit2gtk-4.1-dev libsoup-3.0-dev librsvg2-dev libayatana-appindicator3-dev \
-	webkit2gtk-driver xvfb
+	webkit2gtk-driver xvfb \
+	poppler-utils xclip
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 export PATH := $(HOME)/.cargo/bin:$(PATH)
 
-.PHONY: help run test deps deps-system deps-node deps-tools ui lint unit e2e app bench fmt
+.PHONY: help run test deps deps-system deps-node deps-tools ui lint unit e2e app bench fmt contract \
+	icons dist dist-test dist-bench
 
 help:
-	@echo "make run   - set up what is missing, build the UI and start Värna"
-	@echo "make test  - set up what is missing and run every check and test (incl. end to end)"
+	@echo "make run        - set up what is missing, build the UI and start Värna"
+	@echo "make test       - set up what is missing and run every check and test (incl. end to end)"
+	@echo "make dist       - build the release app and CLI and the installable packages"
+	@echo "                  (Linux: .deb and .rpm; Windows: .msi and the NSIS .exe), see docs/DEPLOY.md"
+	@echo "make dist-test  - install the .deb on this machine (root), smoke-test it, remove it"
+	@echo "make dist-bench - benchmark 4 (cold start) with the installed app; package sizes"
+	@echo "make contract   - regenerate the app-UI contract and the UI test fixtures from Rust"
 
 # ---------------------------------------------------------------- setup
 
@@ -91,3 +98,57 @@ bench: deps ui
 
 fmt:
 	$(CARGO) fmt --all
+
+# Regenerates the app–UI contract (ui/src/lib/contract.ts, src-tauri/commands.json,
+# src-tauri/capabilities/main.json) from the command list in src-tauri/src/contract.rs, and
+# the UI tests' fixtures (ui/src/screens/work/test/generated/) from the core.
+contract:
+	VARNA_WRITE_CONTRACT=1 $(CARGO) test -p varna-app --locked the_generated_contract_is_fresh
+	VARNA_WRITE_CONTRACT=1 $(CARGO) test -p varna-core --locked --test ui_fixtures
+
+# ---------------------------------------------------------------- packages (not part of `make test`)
+
+# Tauri's own bundler, from the UI's devDependency `@tauri-apps/cli` (installed by deps-node,
+# like every npm package: no separate `cargo install tauri-cli`).
+TAURI := $(CURDIR)/ui/node_modules/.bin/tauri
+HOST_TRIPLE := $(shell rustc -vV 2>/dev/null | sed -n 's/^host: //p')
+ifeq ($(OS),Windows_NT)
+  EXE := .exe
+  DIST_BUNDLES := msi,nsis
+  DIST_DEPS := deps-node ui
+else
+  EXE :=
+  DIST_BUNDLES := deb,rpm
+  DIST_DEPS := deps ui
+endif
+BUNDLE_DIR := $(TARGET_DIR)/release/bundle
+
+# Every icon size the bundler needs, from the one source image. The generated files are
+# committed; run this after changing src-tauri/icons/varna.svg.
+icons: deps-node
+	cd src-tauri && $(TAURI) icon icons/varna.svg -o icons
+	# Desktop only: no Android, iOS or Microsoft Store images.
+	rm -rf src-tauri/icons/android src-tauri/icons/ios src-tauri/icons/Square*Logo.png src-tauri/icons/StoreLogo.png
+
+# The release app and CLI and the packages: .deb and .rpm on Linux (neither needs a
+# download), .msi (WiX) and the NSIS installer on Windows. The CLI is built first and handed
+# to the bundler as an external binary (`tauri.dist.conf.json`), which wants it named with
+# the target triple; that copy is generated here and not in git.
+dist: $(DIST_DEPS)
+	$(CARGO) build --release --locked -p varna-cli
+	mkdir -p src-tauri/binaries
+	cp $(TARGET_DIR)/release/varna$(EXE) src-tauri/binaries/varna-$(HOST_TRIPLE)$(EXE)
+	cd src-tauri && $(TAURI) build --ci --config tauri.dist.conf.json --bundles $(DIST_BUNDLES) -- --locked
+	@ls -l $(BUNDLE_DIR)/*/*.deb $(BUNDLE_DIR)/*/*.rpm $(BUNDLE_DIR)/*/*.msi $(BUNDLE_DIR)/*/*.exe 2>/dev/null || true
+
+# Installs the .deb of `make dist` on this machine (as root or with sudo), runs the installed
+# `varna`, starts the installed app through the end-to-end harness and completes first-run
+# setup, removes the package and checks that the data folder is untouched. Not part of
+# `make test`: it needs `make dist` first and changes the machine.
+dist-test: deps-system deps-tools
+	SUDO="$(SUDO)" CARGO="$(CARGO)" BUNDLE_DIR="$(BUNDLE_DIR)" tests/dist/smoke.sh
+
+# Benchmark 4 (cold start to a usable unlock screen, peak memory) with the installed app
+# against the bare Tauri window, and the package sizes: target/bench/dist-report.md.
+dist-bench: deps ui
+	SUDO="$(SUDO)" CARGO="$(CARGO)" BUNDLE_DIR="$(BUNDLE_DIR)" TARGET_DIR="$(TARGET_DIR)" tests/dist/bench.sh

@@ -1,66 +1,25 @@
+//! Embeds the git commit for the About view (`build-support/git_commit.rs`) and builds the
+//! app's command manifest from `commands.json`, which `src/contract.rs` generates from the one
+//! list of commands (a test fails when it is stale).
+
+include!("../build-support/git_commit.rs");
+
 fn main() {
+    embed_git_commit();
+    println!("cargo:rerun-if-changed=commands.json");
+    let list = std::fs::read_to_string("commands.json").expect("src-tauri/commands.json");
+    let names: Vec<String> = serde_json::from_str(&list).expect("commands.json: a list of names");
+    let commands: Vec<&'static str> = names
+        .into_iter()
+        .map(|name| &*Box::leak(name.into_boxed_str()))
+        .collect();
+    assert!(!commands.is_empty(), "commands.json lists no command");
     // Declaring the app's own commands in an app manifest makes Tauri's ACL check them:
     // a command is callable from the webview only if a capability grants `allow-<command>`.
-    tauri_build::try_build(tauri_build::Attributes::new().app_manifest(
-        tauri_build::AppManifest::new().commands(&[
-            "app_info",
-            "ui_ready",
-            "audit_list",
-            "audit_verify",
-            "audit_status",
-            "retention_get",
-            "retention_set",
-            "retention_preview",
-            "retention_run",
-            "retention_hold",
-            "retention_confirm",
-            "backup_write",
-            "auto_lock_set",
-            "accounts_list",
-            "account_add",
-            "account_role_set",
-            "account_units_set",
-            "account_deactivate",
-            "account_reactivate",
-            "account_passphrase_reset",
-            "passphrase_change",
-            "units_list",
-            "unit_add",
-            "unit_rename",
-            "unit_close",
-            "instrument_library",
-            "instrument_file_check",
-            "instrument_file_add",
-            "instrument_retired_set",
-            "setup_first_run",
-            "unlock",
-            "unlock_recovery",
-            "restore_backup",
-            "lock",
-            "quit",
-            "instruments_list",
-            "my_screenings",
-            "screening_start",
-            "screening_get",
-            "answer_save",
-            "note_save",
-            "position_save",
-            "screening_complete",
-            "screening_discard",
-            "addendum_add",
-            "statistics_get",
-            "indicator_year_get",
-            "indicator_denominator_set",
-            "export_write",
-            "export_import",
-            "settings_threshold_set",
-            "review_queue",
-            "review_get",
-            "review_state",
-            "review_comment",
-            "review_decide",
-            "review_resubmit",
-        ]),
-    ))
+    let commands: &'static [&'static str] = Box::leak(commands.into_boxed_slice());
+    tauri_build::try_build(
+        tauri_build::Attributes::new()
+            .app_manifest(tauri_build::AppManifest::new().commands(commands)),
+    )
     .expect("failed to run tauri-build");
 }

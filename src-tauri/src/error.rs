@@ -6,7 +6,7 @@
 use serde::Serialize;
 use varna_core::ErrorCode;
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, specta::Type)]
 #[serde(rename_all = "camelCase")]
 pub struct CommandError {
     pub code: ErrorCode,

@@ -13,7 +13,7 @@ use crate::state::AppState;
 /// The event the page follows to its lock screen.
 pub const LOCKED_EVENT: &str = "varna://locked";
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, specta::Type)]
 pub struct Locked {
     pub reason: &'static str,
 }

@@ -6,8 +6,10 @@
 #![cfg_attr(not(debug_assertions), windows_subsystem = "windows")]
 
 mod commands;
+mod contract;
 mod error;
 mod idle;
+mod secret;
 mod state;
 
 fn main() {
@@ -22,71 +24,20 @@ fn main() {
     };
     tauri::Builder::default()
         .manage(state::AppState::new(data_dir))
+        // File choices (import, restore, instrument files, saving a document) go through the
+        // system's file dialog, opened from Rust by commands::files; the webview is granted
+        // none of the plugin's own commands.
+        .plugin(tauri_plugin_dialog::init())
+        // The journal text goes to the clipboard from Rust (commands::document); the webview
+        // is granted none of the plugin's commands.
+        .plugin(tauri_plugin_clipboard_manager::init())
         .setup(|app| {
             // Auto-lock in the core: locks after the idle limit whatever the page does.
             idle::watch(app.handle())?;
             Ok(())
         })
         .on_window_event(on_window_event)
-        .invoke_handler(tauri::generate_handler![
-            commands::session::app_info,
-            commands::session::ui_ready,
-            commands::admin::audit_list,
-            commands::admin::audit_verify,
-            commands::admin::audit_status,
-            commands::admin::retention_get,
-            commands::admin::retention_set,
-            commands::admin::retention_preview,
-            commands::admin::retention_run,
-            commands::admin::retention_hold,
-            commands::admin::retention_confirm,
-            commands::admin::backup_write,
-            commands::admin::auto_lock_set,
-            commands::accounts::accounts_list,
-            commands::accounts::account_add,
-            commands::accounts::account_role_set,
-            commands::accounts::account_units_set,
-            commands::accounts::account_deactivate,
-            commands::accounts::account_reactivate,
-            commands::accounts::account_passphrase_reset,
-            commands::accounts::passphrase_change,
-            commands::accounts::units_list,
-            commands::accounts::unit_add,
-            commands::accounts::unit_rename,
-            commands::accounts::unit_close,
-            commands::instruments::instrument_library,
-            commands::instruments::instrument_file_check,
-            commands::instruments::instrument_file_add,
-            commands::instruments::instrument_retired_set,
-            commands::session::setup_first_run,
-            commands::session::unlock,
-            commands::session::unlock_recovery,
-            commands::session::restore_backup,
-            commands::session::lock,
-            commands::session::quit,
-            commands::screening::instruments_list,
-            commands::screening::my_screenings,
-            commands::screening::screening_start,
-            commands::screening::screening_get,
-            commands::screening::answer_save,
-            commands::screening::note_save,
-            commands::screening::position_save,
-            commands::screening::screening_complete,
-            commands::screening::screening_discard,
-            commands::screening::addendum_add,
-            commands::stats::statistics_get,
-            commands::stats::indicator_year_get,
-            commands::stats::indicator_denominator_set,
-            commands::stats::export_write,
-            commands::stats::export_import,
-            commands::stats::settings_threshold_set,
-            commands::review::review_queue,
-            commands::review::review_get,
-            commands::review::review_state,
-            commands::review::review_comment,
-            commands::review::review_decide,
-            commands::review::review_resubmit,
-        ])
+        .invoke_handler(contract::builder().invoke_handler())
         .run(tauri::generate_context!())
         .unwrap_or_else(|e| {
             eprintln!("varna-app: could not start: {e}");

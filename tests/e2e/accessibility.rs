@@ -2,7 +2,7 @@
 //! role in the real app (see `harness/a11y.rs`). Each test walks its screens, checks each one
 //! and fails at the end with the full list of violations.
 //!
-//! - First run and administration: the first-run form, the recovery key, the administratör's
+//! - First run and administration: the first-run form, the About view, the recovery key, the administratör's
 //!   statistics and administration (konton och enheter with an account's panel, the access
 //!   log with results, gallring with its preview, auto-lock, backup), then the unlock screen
 //!   in all its modes (passphrase, recovery key, restore, a wrong passphrase's error).
@@ -129,6 +129,16 @@ fn entries(rows: &[&[(&str, &str)]]) -> Value {
 
 /// Starts a screening through the app's commands and returns its id.
 async fn start(app: &App, instrument: &str, role: &str) -> Result<String, String> {
+    start_version(app, instrument, None, role).await
+}
+
+/// Starts a screening on one version of an instrument (`None`: the newest).
+async fn start_version(
+    app: &App,
+    instrument: &str,
+    version: Option<&str>,
+    role: &str,
+) -> Result<String, String> {
     let unit = app
         .by_test_id("new-unit")
         .await
@@ -140,9 +150,9 @@ async fn start(app: &App, instrument: &str, role: &str) -> Result<String, String
     let doc = ok(
         app,
         "screening_start",
-        json!({"new": {
+        json!({"screening": {
             "instrumentId": instrument,
-            "instrumentVersion": null,
+            "instrumentVersion": version,
             "unitId": unit,
             "personRole": role,
             "conductedOn": today(),
@@ -202,6 +212,11 @@ async fn first_run_unlock_and_administration_are_accessible() -> TestResult {
             .await?;
         settle().await;
         audit.check(app, "first run (setup)").await?;
+        app.by_test_id("about-open").await?.click().await?;
+        app.by_test_id("about").await?;
+        settle().await;
+        audit.check(app, "first run (Om Värna)").await?;
+        app.by_test_id("about-close").await?.click().await?;
         app.fill("setup-name", "Anna Andersson").await?;
         app.fill("setup-username", support::ADMIN).await?;
         app.fill("setup-passphrase", support::PASSPHRASE).await?;
@@ -355,6 +370,26 @@ async fn every_role_s_work_is_accessible() -> TestResult {
                 app.by_test_id("entry-add").await?.click().await?;
                 settle().await;
                 audit.check(app, "interview (a list entry added)").await?;
+                // Version 2.0.0: a danger statement and safety goal pair, scaled per
+                // perspective (one number field per perspective), and the summary's pairs.
+                app.client
+                    .find(Locator::Css(
+                        "[data-testid=\"item\"][data-key=\"farlighet_och_mal\"] [data-testid=\"entry-add\"]",
+                    ))
+                    .await?
+                    .click()
+                    .await?;
+                app.by_test_id("entry-perspectives").await?;
+                settle().await;
+                audit
+                    .check(app, "interview (a pair scaled per perspective)")
+                    .await?;
+                app.by_test_id("to-summary").await?.click().await?;
+                app.by_test_id("summary-pairs").await?;
+                settle().await;
+                audit.check(app, "summary (pairs scaled per perspective)").await?;
+                app.by_test_id("back-to-interview").await?.click().await?;
+                app.by_test_id("interview").await?;
                 app.by_test_id("discard").await?.click().await?;
                 app.by_test_id("discard-cancel").await?;
                 settle().await;
@@ -393,7 +428,7 @@ async fn every_role_s_work_is_accessible() -> TestResult {
         )
         .await?;
         // A Signs of Safety style mapping, completed, for the arbetsledare's review.
-        let sos = start(app, "signs-of-safety-stil", "barn").await?;
+        let sos = start_version(app, "signs-of-safety-stil", Some("1.0.0"), "barn").await?;
         save(
             app,
             &sos,

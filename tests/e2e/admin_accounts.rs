@@ -5,7 +5,7 @@
 
 use fantoccini::key::Key;
 use fantoccini::Locator;
-use varna_e2e::{run, support, App, TestResult};
+use varna_e2e::{a11y, run, run_on, support, App, TestResult};
 
 const NEW_USER: &str = "nina";
 const ONE_TIME: &str = "engångsfras till nina 4711";
@@ -174,12 +174,22 @@ async fn an_administrator_adds_and_deactivates_an_account_in_the_app() -> TestRe
 
 #[tokio::test]
 async fn a_backup_is_restored_from_the_unlock_screen() -> TestResult {
-    run(
+    let home = tempfile::Builder::new().prefix("varna-e2e-").tempdir()?;
+    support::init_with_cli(&home.path().join("data"))?;
+    let app = App::start_in(home).await?;
+    run_on(
         "a_backup_is_restored_from_the_unlock_screen",
+        app,
         async |app: &App| {
             let enter = Key::Enter.to_string();
-            support::set_up(app).await?;
-            // A backup, then a unit added after it.
+            // The handläggare starts a screening.
+            support::unlock_as(app, support::WORKER, support::WORKER_PASSPHRASE).await?;
+            support::start_screening(app, "freda-kortfragor-stil", "valdsutsatt").await?;
+            let id = draft_ids(app).await?.pop().ok_or("no draft")?;
+            lock(app).await?;
+
+            // The administratör makes a backup, then adds a unit after it.
+            support::unlock_as(app, support::ADMIN, support::PASSPHRASE).await?;
             let out = tempfile::tempdir()?;
             app.by_test_id("tab-admin").await?.click().await?;
             app.fill("backup-folder", &out.path().display().to_string())
@@ -200,6 +210,11 @@ async fn a_backup_is_restored_from_the_unlock_screen() -> TestResult {
             app.by_test_id("restore-mode").await?.click().await?;
             app.fill("restore-file", &file.display().to_string())
                 .await?;
+            // The file is checked and its date and size shown before anything is asked.
+            wait_contains(app, "restore-preview", "kontrollsumman stämmer").await?;
+            let shown = app.by_test_id("restore-preview-date").await?.text().await?;
+            let today = chrono::Utc::now().format("%Y-%m-%d").to_string();
+            assert!(shown.starts_with(&today), "backup date shown: {shown:?}");
             app.fill("unlock-username", support::ADMIN).await?;
             // Space ticks the confirmation; Enter in the passphrase field submits.
             app.by_test_id("restore-confirm")
@@ -209,6 +224,8 @@ async fn a_backup_is_restored_from_the_unlock_screen() -> TestResult {
             app.fill("restore-passphrase", support::PASSPHRASE).await?;
             app.keys(&enter).await?;
             app.by_test_id("signed-in").await?;
+            // Who made the backup is shown once the passphrase has opened it.
+            wait_contains(app, "restored-from", "Anna Andersson (anna)").await?;
             app.by_test_id("tab-admin").await?.click().await?;
             css(app, "[data-testid=unit-row][data-code=IFO-VUX]").await?;
             assert!(
@@ -218,6 +235,90 @@ async fn a_backup_is_restored_from_the_unlock_screen() -> TestResult {
                     .is_err(),
                 "the unit added after the backup is gone"
             );
+            lock(app).await?;
+
+            // The handläggare finds the screening again.
+            support::unlock_as(app, support::WORKER, support::WORKER_PASSPHRASE).await?;
+            assert_eq!(draft_ids(app).await?, vec![id]);
+            Ok(())
+        },
+    )
+    .await
+    .map(|_| ())
+}
+
+/// The ids of the signed-in worker's drafts, from the app's own command.
+async fn draft_ids(app: &App) -> Result<Vec<String>, String> {
+    let mine = app
+        .invoke("my_screenings", serde_json::json!({}))
+        .await
+        .map_err(|e| e.to_string())?;
+    Ok(mine["ok"]["drafts"]
+        .as_array()
+        .ok_or_else(|| format!("my_screenings: {mine}"))?
+        .iter()
+        .filter_map(|d| d["id"].as_str().map(str::to_owned))
+        .collect())
+}
+
+#[tokio::test]
+async fn a_backup_is_restored_with_the_recovery_key_when_the_passphrase_is_forgotten() -> TestResult
+{
+    run(
+        "a_backup_is_restored_with_the_recovery_key_when_the_passphrase_is_forgotten",
+        async |app: &App| {
+            let key = support::set_up_keeping_key(app).await?;
+            let out = tempfile::tempdir()?;
+            app.by_test_id("tab-admin").await?.click().await?;
+            app.fill("backup-folder", &out.path().display().to_string())
+                .await?;
+            app.by_test_id("backup-make").await?.click().await?;
+            app.by_test_id("backup-done").await?;
+            let file = std::fs::read_dir(out.path())?
+                .next()
+                .ok_or("no backup file")??
+                .path();
+            lock(app).await?;
+
+            // A damaged file is refused at once, before anything is asked.
+            let damaged = out.path().join("damaged.varnabackup");
+            let mut bytes = std::fs::read(&file)?;
+            let n = bytes.len();
+            bytes[n - 100] ^= 0x55;
+            std::fs::write(&damaged, &bytes)?;
+            app.by_test_id("restore-mode").await?.click().await?;
+            app.fill("restore-file", &damaged.display().to_string())
+                .await?;
+            app.by_test_id("restore-preview-error").await?;
+
+            // The intact file, with the recovery key and a new passphrase.
+            const NEW: &str = "en helt ny lösenfras 2026";
+            app.fill("restore-file", &file.display().to_string())
+                .await?;
+            app.by_test_id("restore-preview").await?;
+            app.fill("unlock-username", support::ADMIN).await?;
+            app.by_test_id("restore-use-recovery")
+                .await?
+                .send_keys(" ")
+                .await?;
+            app.by_test_id("restore-confirm")
+                .await?
+                .send_keys(" ")
+                .await?;
+            a11y::assert_accessible(app, "restore with the recovery key").await?;
+            app.fill("restore-recovery-key", &key).await?;
+            app.fill("restore-new-passphrase", NEW).await?;
+            app.by_test_id("unlock-submit").await?.click().await?;
+            app.by_test_id("signed-in").await?;
+            wait_contains(app, "restored-from", "Anna Andersson").await?;
+            lock(app).await?;
+
+            // The old passphrase no longer opens Värna; the new one does.
+            app.fill("unlock-username", support::ADMIN).await?;
+            app.fill("unlock-passphrase", support::PASSPHRASE).await?;
+            app.by_test_id("unlock-submit").await?.click().await?;
+            wait_contains(app, "error", "Fel lösenfras").await?;
+            support::unlock_as(app, support::ADMIN, NEW).await?;
             Ok(())
         },
     )

@@ -172,3 +172,39 @@ async fn setup_shows_the_recovery_key_and_the_lock_works() -> TestResult {
     )
     .await
 }
+
+#[tokio::test]
+async fn about_view_names_the_same_build_as_the_cli() -> TestResult {
+    run(
+        "about_view_names_the_same_build_as_the_cli",
+        async |app: &App| {
+            // The CLI built beside the app prints version, commit and SQLCipher version.
+            let out = std::process::Command::new(support::cli_binary())
+                .arg("--version")
+                .output()?;
+            let text = String::from_utf8(out.stdout)?;
+            let lines: Vec<&str> = text.lines().collect();
+            assert_eq!(lines.len(), 3, "{text}");
+            let commit = lines[1].strip_prefix("commit ").expect("commit line");
+            let sqlcipher = lines[2].strip_prefix("SQLCipher ").expect("SQLCipher line");
+            assert!(sqlcipher.starts_with("4."), "{text}");
+
+            app.wait_for_text("first-run-title", "Välkommen till Värna")
+                .await?;
+            app.wait_for_text("about-open", "Om Värna").await?;
+            app.by_test_id("about-open").await?.click().await?;
+            app.wait_for_text(
+                "about-version",
+                lines[0].strip_prefix("varna ").expect("version line"),
+            )
+            .await?;
+            app.wait_for_text("about-commit", commit).await?;
+            app.wait_for_text("about-sqlcipher", sqlcipher).await?;
+            app.by_test_id("lang-en").await?.click().await?;
+            app.wait_for_text("about-open", "About Värna").await?;
+            app.by_test_id("about-close").await?.click().await?;
+            Ok(())
+        },
+    )
+    .await
+}

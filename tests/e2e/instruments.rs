@@ -61,6 +61,8 @@ async fn answer_all_with_keyboard(app: &App, def: &Value) -> TestResult {
             ("yes_no", _) => app.keys("n").await?,
             ("rating" | "single_choice" | "frequency" | "multi_choice", _) => app.keys("1").await?,
             ("scale", _) => app.keys("5").await?,
+            // The incident calendar: 0 on the month grid records "no incidents".
+            ("calendar", _) => app.keys("0").await?,
             ("long_text" | "short_text", required) => {
                 // A text item puts the focus straight into its field.
                 if required {
@@ -92,7 +94,12 @@ async fn answer_all_with_keyboard(app: &App, def: &Value) -> TestResult {
             if kind != "list" && !kind.ends_with("text") && kind != "date" && kind != "number" {
                 saved(app).await?;
             }
-            app.keys(&enter).await?;
+            if kind == "calendar" {
+                // Enter on a month adds an incident; the arrow moves on.
+                app.keys(&Key::Down.to_string()).await?;
+            } else {
+                app.keys(&enter).await?;
+            }
         }
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
@@ -113,17 +120,7 @@ async fn conduct(
     let out = &mut result;
     run_on(name, app, async |app: &App| {
         support::unlock_as(app, support::WORKER, support::WORKER_PASSPHRASE).await?;
-        app.by_test_id("new-screening").await?.click().await?;
-        app.by_test_id("new-instrument")
-            .await?
-            .select_by_value(instrument)
-            .await?;
-        app.by_test_id("new-role")
-            .await?
-            .select_by_value("valdsutsatt")
-            .await?;
-        app.by_test_id("new-start").await?.click().await?;
-        app.by_test_id("interview").await?;
+        support::start_screening(app, instrument, "valdsutsatt").await?;
         let mine = app.invoke("my_screenings", serde_json::json!({})).await?;
         let id = mine["ok"]["drafts"][0]["id"]
             .as_str()
@@ -187,12 +184,9 @@ async fn signs_of_safety_mapping_with_the_keyboard() -> TestResult {
     .await?;
     let answers = doc["answers"].as_object().expect("answers");
     assert_eq!(answers["sakerhet@worker"]["value"], 5, "{answers:?}");
-    for list in [
-        "tidigare_skada",
-        "farlighetsformuleringar",
-        "sakerhetsmal",
-        "nasta_steg",
-    ] {
+    // Version 2.0.0: the danger statements are paired with their safety goals.
+    assert_eq!(doc["instrumentVersion"], "2.0.0");
+    for list in ["tidigare_skada", "farlighet_och_mal", "nasta_steg"] {
         let entries = answers[list]["value"].as_array().map(Vec::len).unwrap_or(0);
         assert_eq!(entries, 1, "{list}: {answers:?}");
     }

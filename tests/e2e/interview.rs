@@ -139,6 +139,95 @@ async fn conduct_with_keyboard_survive_a_kill_and_complete() -> TestResult {
     Ok(())
 }
 
+/// Issue 20, measure 6: the position is saved with each answer, so a crash right after a
+/// fast run of keyboard answers resumes on the item after the last answer (before, the
+/// position followed the focus 300 ms after it settled, and the draft reopened on an
+/// earlier item).
+#[tokio::test]
+async fn a_crash_right_after_fast_answers_resumes_after_the_last_answer() -> TestResult {
+    let home = tempfile::Builder::new().prefix("varna-e2e-").tempdir()?;
+    support::init_with_cli(&home.path().join("data"))?;
+    let app = App::start_in(home).await?;
+    let home = run_on("resume_fast_answers_before_kill", app, async |app: &App| {
+        support::unlock_as(app, support::WORKER, support::WORKER_PASSPHRASE).await?;
+        app.by_test_id("new-screening").await?.click().await?;
+        app.by_test_id("new-instrument")
+            .await?
+            .select_by_value("freda-kortfragor-stil")
+            .await?;
+        app.by_test_id("new-role")
+            .await?
+            .select_by_value("valdsutsatt")
+            .await?;
+        app.by_test_id("new-start").await?.click().await?;
+        app.by_test_id("interview").await?;
+
+        // N, Enter, N, Enter…: no waiting for a save in between (only for the focus to
+        // arrive, so each key reaches its item), then N on the fourth item and the crash as
+        // soon as the page says it is saved.
+        let enter = Key::Enter.to_string();
+        let answered = &FREDA_ITEMS[..4];
+        for (i, item) in answered.iter().enumerate() {
+            app.wait_for_attr(
+                &format!("[data-testid=\"item\"][data-key=\"{item}\"]"),
+                "aria-current",
+                "true",
+            )
+            .await?;
+            if i + 1 < answered.len() {
+                app.keys(&format!("n{enter}")).await?;
+            } else {
+                app.keys("n").await?;
+            }
+        }
+        option_pressed(app, answered[3], "no").await?;
+        app.wait_for_text("save-status", "Sparat").await?;
+        app.kill_app()?;
+        Ok(())
+    })
+    .await?;
+
+    let app = App::start_in(home).await?;
+    run_on("resume_fast_answers_after_restart", app, async |app: &App| {
+        support::unlock_as(app, support::WORKER, support::WORKER_PASSPHRASE).await?;
+        let draft = app
+            .client
+            .wait()
+            .for_element(Locator::Css(
+                "[data-testid^=\"draft-\"]:not([data-testid=\"draft-list\"])",
+            ))
+            .await?;
+        draft.click().await?;
+        app.by_test_id("interview").await?;
+        for item in &FREDA_ITEMS[..4] {
+            option_pressed(app, item, "no").await?;
+        }
+        // The focus is on the item after the last answer, and the keyboard is there: N
+        // answers it.
+        let next = FREDA_ITEMS[4];
+        app.wait_for_attr(
+            &format!("[data-testid=\"item\"][data-key=\"{next}\"]"),
+            "aria-current",
+            "true",
+        )
+        .await?;
+        let focused_in = app
+            .client
+            .execute(
+                "return document.activeElement?.closest('[data-testid=\"item\"]')?.dataset.key ?? null",
+                vec![],
+            )
+            .await?;
+        assert_eq!(focused_in, serde_json::json!(next));
+        app.keys("n").await?;
+        option_pressed(app, next, "no").await?;
+        app.wait_for_text("save-status", "Sparat").await?;
+        Ok(())
+    })
+    .await?;
+    Ok(())
+}
+
 #[tokio::test]
 async fn a_note_typed_just_before_quick_hide_is_kept() -> TestResult {
     let home = tempfile::Builder::new().prefix("varna-e2e-").tempdir()?;
@@ -149,17 +238,7 @@ async fn a_note_typed_just_before_quick_hide_is_kept() -> TestResult {
         app,
         async |app: &App| {
             support::unlock_as(app, support::WORKER, support::WORKER_PASSPHRASE).await?;
-            app.by_test_id("new-screening").await?.click().await?;
-            app.by_test_id("new-instrument")
-                .await?
-                .select_by_value("freda-kortfragor-stil")
-                .await?;
-            app.by_test_id("new-role")
-                .await?
-                .select_by_value("anhorig")
-                .await?;
-            app.by_test_id("new-start").await?.click().await?;
-            app.by_test_id("interview").await?;
+            support::start_screening(app, "freda-kortfragor-stil", "anhorig").await?;
 
             // Type a note and hide the screen at once (Esc twice), well within the 500 ms
             // the note would otherwise wait before it is saved.

@@ -125,6 +125,11 @@ async fn a_mapping_is_returned_answered_and_approved() -> TestResult {
             .await?
             .select_by_value("signs-of-safety-stil")
             .await?;
+        // Version 1.0.0 (separate danger statements and safety goals), not the newest.
+        app.by_test_id("new-version")
+            .await?
+            .select_by_value("1.0.0")
+            .await?;
         app.by_test_id("new-role")
             .await?
             .select_by_value("barn")

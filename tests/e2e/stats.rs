@@ -66,7 +66,7 @@ async fn administrator_sees_counts_and_exports_a_file_that_verifies() -> TestRes
             let doc = ok(
                 app,
                 "screening_start",
-                json!({"new": {
+                json!({"screening": {
                     "instrumentId": "freda-kortfragor-stil",
                     "instrumentVersion": null,
                     "unitId": unit,

@@ -214,6 +214,7 @@ fn seed(a: SeedArgs) -> Result<ExitCode, Error> {
                 case_ref: r
                     .chance(40)
                     .then(|| format!("DEMO-{:05}", r.below(100_000))),
+                follows: None,
             };
             // The whole screening happens on the day of its samtal (a demo installation).
             let at = new
@@ -226,7 +227,14 @@ fn seed(a: SeedArgs) -> Result<ExitCode, Error> {
                 let doc = store.start_screening(new)?;
                 let outcome = r.below(100);
                 let fill_all = outcome < 85;
-                answer(store, &doc.id, &doc.definition, fill_all, &mut r)?;
+                answer(
+                    store,
+                    &doc.id,
+                    &doc.definition,
+                    doc.conducted_on,
+                    fill_all,
+                    &mut r,
+                )?;
                 Ok(if outcome < 75 {
                     match store.complete_screening(&doc.id) {
                         Ok(_) => Ended::Completed,
@@ -264,6 +272,7 @@ fn answer(
     store: &mut Store,
     id: &str,
     def: &instrument::Instrument,
+    conducted_on: chrono::NaiveDate,
     fill_all: bool,
     r: &mut Rng,
 ) -> Result<(), Error> {
@@ -286,7 +295,7 @@ fn answer(
                 if !fill_all && r.chance(30) {
                     return Ok(());
                 }
-                let value = value_for(item, r);
+                let value = value_for(item, r, conducted_on);
                 // An answer the instrument refuses (a rule this generator does not know)
                 // is skipped, like a worker correcting it.
                 match store.save_answer(id, &k, Some(value)) {
@@ -304,7 +313,9 @@ fn answer(
             if let Some(item) = items.iter().find(|i| i.id == key.item) {
                 let k = key.to_string();
                 if answered.insert(k.clone()) {
-                    if let Ok(saved) = store.save_answer(id, &k, Some(value_for(item, r))) {
+                    if let Ok(saved) =
+                        store.save_answer(id, &k, Some(value_for(item, r, conducted_on)))
+                    {
                         ev = saved.evaluation;
                         any = true;
                     }
@@ -319,9 +330,12 @@ fn answer(
 }
 
 /// A plausible answer for an item.
-fn value_for(item: &Item, r: &mut Rng) -> AnswerValue {
+fn value_for(item: &Item, r: &mut Rng, conducted_on: chrono::NaiveDate) -> AnswerValue {
     if item.allow_decline && r.chance(3) {
         return AnswerValue::Declined;
+    }
+    if item.allow_unknown && r.chance(3) {
+        return AnswerValue::DontKnow;
     }
     let ids = |cs: &[instrument::Choice]| cs.iter().map(|c| c.id.clone()).collect::<Vec<_>>();
     match &item.kind {
@@ -391,11 +405,34 @@ fn value_for(item: &Item, r: &mut Rng) -> AnswerValue {
                     .map(|_| {
                         fields
                             .iter()
-                            .map(|f| (f.id.clone(), value_for(f, r)))
+                            .map(|f| (f.id.clone(), value_for(f, r, conducted_on)))
                             .collect()
                     })
                     .collect(),
             )
+        }
+        ItemKind::Calendar { levels, months, .. } => {
+            // A few incidents, counted back from the day of the samtal.
+            let n = r.below(5);
+            let incidents = (0..n)
+                .map(|_| {
+                    let back = chrono::Months::new(r.below(u64::from(*months)) as u32);
+                    let day = conducted_on - back;
+                    instrument::calendar::Incident {
+                        date: if r.chance(50) {
+                            day.format("%Y-%m").to_string()
+                        } else {
+                            day.format("%Y-%m-%d").to_string()
+                        },
+                        severity: r.pick(&ids(levels)).clone(),
+                        description: None,
+                    }
+                })
+                .collect();
+            AnswerValue::Calendar(instrument::calendar::CalendarAnswer {
+                as_of: conducted_on.format("%Y-%m-%d").to_string(),
+                incidents,
+            })
         }
     }
 }

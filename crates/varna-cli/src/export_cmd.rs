@@ -1,9 +1,12 @@
 //! `varna export …`: write this installation's signed export of aggregate counts, merge
-//! several laptops' files into a unit total, check signed files and show them as CSV.
+//! several laptops' files into a unit total, check signed files and show them as CSV, and
+//! keep the list of trusted senders (`trust`, `untrust`, `trusted`).
 //!
-//! Writing and merging need the installation's signing key, which is kept in the encrypted
-//! store: they unlock it as `--as USER` (passphrase prompted on a terminal, else one line on
-//! standard input) and need the role arbetsledare or administratör.
+//! Writing, merging and the trust list need the encrypted store: they unlock it as
+//! `--as USER` (passphrase prompted on a terminal, else one line on standard input) and need
+//! the role arbetsledare or administratör. Merging accepts only files signed by this
+//! installation or a trusted sender; `trust` needs the fingerprint the sender read out
+//! (`--fingerprint`), so a script cannot trust a key nobody compared.
 
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -83,6 +86,47 @@ pub enum ExportSub {
         #[arg(long, value_name = "FILE")]
         csv: Option<PathBuf>,
     },
+    /// Trust the installation that signed FILE as a sender of count files, after comparing
+    /// its key's fingerprint with the sender (`varna export verify` shows it). Replaces a
+    /// key trusted before for the same installation. Exit status 1 when the fingerprint does
+    /// not match the file.
+    Trust {
+        /// A count file (.json) from the sender.
+        file: PathBuf,
+        /// The fingerprint the sender read out, e.g. "3F9A 12C4 8B0E 77D1 A2C9" (spaces and
+        /// dashes are ignored, case too).
+        #[arg(long, value_name = "FINGERPRINT")]
+        fingerprint: String,
+        /// A local name for the sender (e.g. the unit and laptop); never exported.
+        #[arg(long, value_name = "NAME")]
+        name: String,
+        /// The data folder.
+        #[arg(long, value_name = "DIR")]
+        data_dir: PathBuf,
+        /// Username of an arbetsledare or administratör.
+        #[arg(long = "as", value_name = "USER")]
+        actor: String,
+    },
+    /// Withdraw the trust in an installation: its files are refused from now on.
+    Untrust {
+        /// The installation id (as `varna export trusted` lists it).
+        installation: String,
+        /// The data folder.
+        #[arg(long, value_name = "DIR")]
+        data_dir: PathBuf,
+        /// Username of an arbetsledare or administratör.
+        #[arg(long = "as", value_name = "USER")]
+        actor: String,
+    },
+    /// List the trusted senders (and withdrawn ones), with fingerprints.
+    Trusted {
+        /// The data folder.
+        #[arg(long, value_name = "DIR")]
+        data_dir: PathBuf,
+        /// Username of an arbetsledare or administratör.
+        #[arg(long = "as", value_name = "USER")]
+        actor: String,
+    },
 }
 
 pub fn run(cmd: ExportCmd) -> Result<ExitCode, Error> {
@@ -90,7 +134,7 @@ pub fn run(cmd: ExportCmd) -> Result<ExitCode, Error> {
         (Some(sub), _) => sub,
         (None, Some(w)) => return write_export(w),
         (None, None) => return Err(Error::InvalidInput(
-            "give --data-dir, --as, --from, --to and --out, or a subcommand (verify, csv, merge)"
+            "give --data-dir, --as, --from, --to and --out, or a subcommand (verify, csv, merge, trust, untrust, trusted)"
                 .into(),
         )),
     };
@@ -103,6 +147,7 @@ pub fn run(cmd: ExportCmd) -> Result<ExitCode, Error> {
             println!("OK: {} is a valid signed Värna export", file.display());
             println!("installation: {}", export.installation_id());
             println!("public key:   {}", export.public_key());
+            println!("fingerprint:  {}", export.public_key().fingerprint());
             println!("period:       {}", export.period());
             println!("threshold:    {}", export.threshold().get());
             println!("schema:       {}", export.schema_version());
@@ -148,7 +193,12 @@ pub fn run(cmd: ExportCmd) -> Result<ExitCode, Error> {
             store.lock();
             let merged = match merged {
                 Ok(m) => m,
-                Err(e) if matches!(e.code(), ErrorCode::Conflict | ErrorCode::InvalidInput) => {
+                Err(e)
+                    if matches!(
+                        e.code(),
+                        ErrorCode::Conflict | ErrorCode::InvalidInput | ErrorCode::UntrustedSender
+                    ) =>
+                {
                     eprintln!("NOT MERGED: {e}");
                     return Ok(ExitCode::from(1));
                 }
@@ -171,7 +221,84 @@ pub fn run(cmd: ExportCmd) -> Result<ExitCode, Error> {
             }
             Ok(ExitCode::SUCCESS)
         }
+        ExportSub::Trust {
+            file,
+            fingerprint,
+            name,
+            data_dir,
+            actor,
+        } => {
+            let export = match read_verified(&file)? {
+                Ok(export) => export,
+                Err(code) => return Ok(code),
+            };
+            let key = export.public_key();
+            println!("installation: {}", export.installation_id());
+            println!("fingerprint:  {}", key.fingerprint());
+            if normalise_fingerprint(&fingerprint) != normalise_fingerprint(&key.fingerprint()) {
+                eprintln!(
+                    "NOT TRUSTED: the file's fingerprint is not {fingerprint:?}; \
+                     ask the sender again, or the file is not theirs"
+                );
+                return Ok(ExitCode::from(1));
+            }
+            let mut store = crate::store_cmd::unlock_as(&data_dir, &actor)?;
+            let trusted = store.trust_sender(export.installation_id(), &key.to_hex(), &name);
+            store.lock();
+            let trusted = trusted?;
+            println!(
+                "trusted {} ({}) as a sender of count files",
+                trusted.installation_id, trusted.label
+            );
+            Ok(ExitCode::SUCCESS)
+        }
+        ExportSub::Untrust {
+            installation,
+            data_dir,
+            actor,
+        } => {
+            let id = uuid::Uuid::parse_str(installation.trim()).map_err(|_| {
+                Error::InvalidInput(format!("{installation:?} is not an installation id"))
+            })?;
+            let mut store = crate::store_cmd::unlock_as(&data_dir, &actor)?;
+            let done = store.untrust_sender(id);
+            store.lock();
+            done?;
+            println!("withdrew the trust in installation {id}");
+            Ok(ExitCode::SUCCESS)
+        }
+        ExportSub::Trusted { data_dir, actor } => {
+            let store = crate::store_cmd::unlock_as(&data_dir, &actor)?;
+            let list = store.trusted_senders();
+            store.lock();
+            let list = list?;
+            if list.is_empty() {
+                println!("no trusted senders");
+            }
+            for s in list {
+                let state = match &s.revoked_at {
+                    Some(at) => format!(
+                        "withdrawn {at} by {}",
+                        s.revoked_by.as_deref().unwrap_or("?")
+                    ),
+                    None => "trusted".to_string(),
+                };
+                println!(
+                    "{}  {}  {}  ({}; since {} by {})",
+                    s.installation_id, s.fingerprint, s.label, state, s.trusted_at, s.trusted_by
+                );
+            }
+            Ok(ExitCode::SUCCESS)
+        }
     }
+}
+
+/// A fingerprint as typed: only its hex digits, upper case.
+fn normalise_fingerprint(s: &str) -> String {
+    s.chars()
+        .filter(|c| c.is_ascii_hexdigit())
+        .map(|c| c.to_ascii_uppercase())
+        .collect()
 }
 
 fn write_export(w: WriteArgs) -> Result<ExitCode, Error> {
@@ -189,6 +316,7 @@ fn write_export(w: WriteArgs) -> Result<ExitCode, Error> {
         w.out.display()
     );
     println!("installation: {}", file.installation_id());
+    println!("fingerprint:  {}", file.public_key().fingerprint());
     if let Some(csv) = w.csv {
         write_file(&csv, &file.to_csv()?)?;
         println!("wrote {}", csv.display());

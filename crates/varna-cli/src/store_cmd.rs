@@ -245,6 +245,10 @@ pub struct RestoreArgs {
     /// The backup file.
     #[arg(long, value_name = "FILE")]
     from: PathBuf,
+    /// Use the recovery key valid when the backup was made instead of ADMIN's passphrase of
+    /// then: reads the recovery key, then ADMIN's new passphrase.
+    #[arg(long)]
+    recovery: bool,
 }
 
 pub fn run(cmd: StoreCmd) -> Result<ExitCode, Error> {
@@ -483,11 +487,19 @@ pub fn run(cmd: StoreCmd) -> Result<ExitCode, Error> {
             );
         }
         StoreCmd::Restore(a) => {
-            let pass = secrets.secret(&format!(
-                "Passphrase of {} when the backup was made",
-                a.actor
-            ))?;
-            Store::restore_from(&a.dir.data_dir, &a.from, &a.actor, &pass)?.lock();
+            if a.recovery {
+                let key = secrets.secret("Recovery key valid when the backup was made")?;
+                let key = RecoveryKey::parse(&key)?;
+                let pass = secrets.secret(&format!("New passphrase for {}", a.actor))?;
+                Store::restore_with_recovery(&a.dir.data_dir, &a.from, &key, &a.actor, &pass)?
+                    .lock();
+            } else {
+                let pass = secrets.secret(&format!(
+                    "Passphrase of {} when the backup was made",
+                    a.actor
+                ))?;
+                Store::restore_from(&a.dir.data_dir, &a.from, &a.actor, &pass)?.lock();
+            }
             println!(
                 "Restored {} into {}.",
                 a.from.display(),

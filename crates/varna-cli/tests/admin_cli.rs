@@ -2,68 +2,10 @@
 //! reactivate|role|units`, `varna user add --one-time` and `varna unit add|rename|close|list`,
 //! run as a real process with passphrases on standard input, on real stores.
 
-use std::io::Write;
-use std::path::Path;
-use std::process::{Command, Output, Stdio};
+mod common;
+use common::*;
 
-const ADMIN_PASS: &str = "admin passphrase 1";
 const WANDA_PASS: &str = "wanda går till jobbet 9";
-
-fn varna(args: &[&str], stdin_lines: &[&str]) -> Output {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_varna"))
-        .args(args)
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    {
-        let mut stdin = child.stdin.take().unwrap();
-        for line in stdin_lines {
-            let _ = writeln!(stdin, "{line}");
-        }
-    }
-    child.wait_with_output().unwrap()
-}
-
-fn ok(out: &Output) -> String {
-    assert!(
-        out.status.success(),
-        "failed: {}\n{}",
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8(out.stdout.clone()).unwrap()
-}
-
-fn fails(out: &Output) -> String {
-    assert_eq!(out.status.code(), Some(2), "expected failure: {out:?}");
-    String::from_utf8(out.stderr.clone()).unwrap()
-}
-
-/// `varna <args> --data-dir D --as admin` with the administratör's passphrase first.
-fn admin(d: &str, args: &[&str], more: &[&str]) -> Output {
-    let mut all: Vec<&str> = args.to_vec();
-    all.extend(["--data-dir", d, "--as", "admin"]);
-    let mut lines = vec![ADMIN_PASS];
-    lines.extend(more);
-    varna(&all, &lines)
-}
-
-fn init(dir: &Path) {
-    ok(&varna(
-        &[
-            "init",
-            "--data-dir",
-            dir.to_str().unwrap(),
-            "--admin",
-            "admin",
-            "--unit",
-            "IFO:Individ- och familjeomsorg",
-        ],
-        &[ADMIN_PASS],
-    ));
-}
 
 fn user_line(d: &str, username: &str) -> String {
     let list = ok(&admin(d, &["user", "list"], &[]));

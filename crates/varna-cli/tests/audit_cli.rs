@@ -2,30 +2,18 @@
 //! broken row when a row was changed behind the app's back (with the SQLCipher key, the way
 //! an attacker with the key and the SQLCipher shell could).
 
-use std::io::Write;
-use std::process::{Command, Output, Stdio};
+mod common;
+use common::*;
 
 use varna_core::store::Store;
 
 const PASS: &str = "admin passphrase 1";
 
-fn varna(args: &[&str], stdin: &str) -> Output {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_varna"))
-        .args(args)
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let _ = child.stdin.take().unwrap().write_all(stdin.as_bytes());
-    child.wait_with_output().unwrap()
-}
-
 #[test]
 fn verify_exits_zero_when_intact_and_one_naming_the_first_changed_row() {
     let dir = tempfile::tempdir().unwrap();
     let d = dir.path().to_str().unwrap();
-    let init = varna(
+    let init = varna_raw(
         &[
             "init",
             "--data-dir",
@@ -39,7 +27,7 @@ fn verify_exits_zero_when_intact_and_one_naming_the_first_changed_row() {
     );
     assert!(init.status.success(), "{init:?}");
 
-    let ok = varna(
+    let ok = varna_raw(
         &["audit", "verify", "--data-dir", d, "--as", "anna"],
         &format!("{PASS}\n"),
     );
@@ -55,7 +43,7 @@ fn verify_exits_zero_when_intact_and_one_naming_the_first_changed_row() {
         .unwrap();
     store.lock();
 
-    let broken = varna(
+    let broken = varna_raw(
         &["audit", "verify", "--data-dir", d, "--as", "anna"],
         &format!("{PASS}\n"),
     );
@@ -66,7 +54,7 @@ fn verify_exits_zero_when_intact_and_one_naming_the_first_changed_row() {
         "names the first broken row: {out}"
     );
 
-    let wrong = varna(
+    let wrong = varna_raw(
         &["audit", "verify", "--data-dir", d, "--as", "anna"],
         "fel lösenfras\n",
     );

@@ -1,39 +1,10 @@
 //! `varna demo seed`: synthetic screenings through the public core API, checked via the tally.
 
-use std::io::Write;
-use std::process::{Command, Output, Stdio};
+mod common;
+use common::*;
 
 use varna_core::export::{Measure, YearMonth};
 use varna_core::store::Store;
-
-const ADMIN_PASS: &str = "admin passphrase 1";
-
-fn varna(args: &[&str], stdin_lines: &[&str]) -> Output {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_varna"))
-        .args(args)
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    {
-        let mut stdin = child.stdin.take().unwrap();
-        for line in stdin_lines {
-            let _ = writeln!(stdin, "{line}");
-        }
-    }
-    child.wait_with_output().unwrap()
-}
-
-fn ok(out: &Output) -> String {
-    assert!(
-        out.status.success(),
-        "failed: {}\n{}",
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8(out.stdout.clone()).unwrap()
-}
 
 fn total(store: &Store, measure: Measure) -> u64 {
     let today = chrono::Local::now().date_naive();

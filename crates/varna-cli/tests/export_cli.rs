@@ -354,8 +354,83 @@ mod store_backed {
         assert!(stderr.contains("arbetsledare"), "{stderr}");
         assert!(!tmp.path().join("h.json").exists());
 
-        // Merge the two laptops at laptop a: totals add up, both are sources.
+        // Laptop b is not trusted at laptop a yet: refused, nothing written.
         let merged = tmp.path().join("merged.json");
+        let (code, _, stderr) = status(&merge(&a, &[&fa, &fb], &merged));
+        assert_eq!(code, Some(1), "{stderr}");
+        assert!(
+            stderr.contains("NOT MERGED") && stderr.contains("file 2"),
+            "{stderr}"
+        );
+        assert!(stderr.contains("not a trusted sender"), "{stderr}");
+        assert!(!merged.exists());
+
+        // The sender reads out the fingerprint (`export verify` shows it); a wrong one is refused.
+        let (_, shown, _) = status(&varna(&["export", "verify", fb.to_str().unwrap()], &[]));
+        let fingerprint = shown
+            .lines()
+            .find_map(|l| l.strip_prefix("fingerprint:"))
+            .expect("verify shows the fingerprint")
+            .trim()
+            .to_string();
+        let installation_b = shown
+            .lines()
+            .find_map(|l| l.strip_prefix("installation:"))
+            .unwrap()
+            .trim()
+            .to_string();
+        let trust = |fp: &str| {
+            varna(
+                &[
+                    "export",
+                    "trust",
+                    fb.to_str().unwrap(),
+                    "--fingerprint",
+                    fp,
+                    "--name",
+                    "Laptop B KANARIE-namn",
+                    "--data-dir",
+                    a.to_str().unwrap(),
+                    "--as",
+                    "arne",
+                ],
+                &[PASS],
+            )
+        };
+        let wrong = if fingerprint.starts_with('0') {
+            "1"
+        } else {
+            "0"
+        }
+        .to_string()
+            + &fingerprint[1..];
+        let (code, _, stderr) = status(&trust(&wrong));
+        assert_eq!(code, Some(1), "{stderr}");
+        assert!(stderr.contains("NOT TRUSTED"), "{stderr}");
+        let (code, stdout, stderr) = status(&trust(&fingerprint.to_lowercase().replace(' ', "-")));
+        assert_eq!(code, Some(0), "{stdout}{stderr}");
+        let trusted = || {
+            status(&varna(
+                &[
+                    "export",
+                    "trusted",
+                    "--data-dir",
+                    a.to_str().unwrap(),
+                    "--as",
+                    "arne",
+                ],
+                &[PASS],
+            ))
+        };
+        let (code, listed, _) = trusted();
+        assert_eq!(code, Some(0));
+        assert!(
+            listed.contains(&installation_b) && listed.contains(&fingerprint),
+            "{listed}"
+        );
+        assert!(listed.contains("(trusted;"), "{listed}");
+
+        // Merge the two laptops at laptop a: totals add up, both are sources.
         let (code, stdout, stderr) = status(&merge(&a, &[&fa, &fb], &merged));
         assert_eq!(code, Some(0), "{stdout}{stderr}");
         assert_eq!(stdout.matches("source: ").count(), 2, "{stdout}");
@@ -397,5 +472,29 @@ mod store_backed {
         assert_eq!(code, Some(1));
         assert!(stderr.contains("bad.json"), "{stderr}");
         assert!(!twice.exists());
+        // The local name never reaches a file.
+        assert!(!std::fs::read_to_string(&merged)
+            .unwrap()
+            .contains("KANARIE"));
+
+        // Withdrawn: b's files are refused again, and the list says so.
+        let (code, _, stderr) = status(&varna(
+            &[
+                "export",
+                "untrust",
+                &installation_b,
+                "--data-dir",
+                a.to_str().unwrap(),
+                "--as",
+                "arne",
+            ],
+            &[PASS],
+        ));
+        assert_eq!(code, Some(0), "{stderr}");
+        let (code, _, stderr) = status(&merge(&a, &[&fb], &twice));
+        assert_eq!(code, Some(1));
+        assert!(stderr.contains("withdrawn"), "{stderr}");
+        assert!(!twice.exists());
+        assert!(trusted().1.contains("withdrawn"));
     }
 }

@@ -24,7 +24,7 @@ fn check_of_the_shipped_instruments_exits_zero() {
     let out = varna(&["instrument", "check", dir.to_str().unwrap()]);
     assert_eq!(out.status.code(), Some(0), "{}", s(&out.stderr));
     assert!(
-        s(&out.stdout).contains("4 valid, 0 invalid"),
+        s(&out.stdout).contains("7 valid, 0 invalid"),
         "{}",
         s(&out.stdout)
     );
@@ -69,7 +69,7 @@ fn list_prints_id_version_kind_title_and_hash() {
     assert_eq!(out.status.code(), Some(0), "{}", s(&out.stderr));
     let stdout = s(&out.stdout);
     let lines: Vec<Vec<&str>> = stdout.lines().map(|l| l.split('\t').collect()).collect();
-    assert_eq!(lines.len(), 4);
+    assert_eq!(lines.len(), 7);
     let freda = lines
         .iter()
         .find(|l| l[0] == "freda-kortfragor-stil")

@@ -1,43 +1,7 @@
 //! `varna instrument add|retire` on a real store, as a scripted roll-out would run them.
 
-use std::io::Write;
-use std::process::{Command, Output, Stdio};
-
-const ADMIN_PASS: &str = "admin passphrase 1";
-
-fn varna(args: &[&str], stdin_lines: &[&str]) -> Output {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_varna"))
-        .args(args)
-        .env_remove("VARNA_INSTRUMENTS_DIR")
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    {
-        let mut stdin = child.stdin.take().unwrap();
-        for line in stdin_lines {
-            let _ = writeln!(stdin, "{line}");
-        }
-    }
-    child.wait_with_output().unwrap()
-}
-
-fn ok(out: &Output) -> String {
-    assert!(
-        out.status.success(),
-        "failed: {}\n{}",
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8(out.stdout.clone()).unwrap()
-}
-
-fn admin(d: &str, args: &[&str]) -> Output {
-    let mut all: Vec<&str> = args.to_vec();
-    all.extend(["--data-dir", d, "--as", "admin"]);
-    varna(&all, &[ADMIN_PASS])
-}
+mod common;
+use common::*;
 
 const FILE: &str = r#"id = "egen-fragor"
 version = "1.0.0"
@@ -82,7 +46,7 @@ fn an_administrator_adds_a_file_and_retires_and_reactivates_the_version() {
         FILE.replace("type = \"yes_no\"", "type = \"ja_nej\""),
     )
     .unwrap();
-    let out = admin(d, &["instrument", "add", broken.to_str().unwrap()]);
+    let out = admin(d, &["instrument", "add", broken.to_str().unwrap()], &[]);
     assert_eq!(out.status.code(), Some(1), "{out:?}");
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(err.contains(&format!("{}:15:", broken.display())), "{err}");
@@ -91,13 +55,17 @@ fn an_administrator_adds_a_file_and_retires_and_reactivates_the_version() {
 
     let good = picked.path().join("egna.toml");
     std::fs::write(&good, FILE).unwrap();
-    let out = ok(&admin(d, &["instrument", "add", good.to_str().unwrap()]));
+    let out = ok(&admin(
+        d,
+        &["instrument", "add", good.to_str().unwrap()],
+        &[],
+    ));
     assert!(out.starts_with("added egen-fragor 1.0.0"), "{out}");
     let placed = folder.join("egen-fragor").join("1.0.0.toml");
     assert_eq!(std::fs::read_to_string(&placed).unwrap(), FILE);
 
     // Again: refused (exit 1), the placed file untouched.
-    let out = admin(d, &["instrument", "add", good.to_str().unwrap()]);
+    let out = admin(d, &["instrument", "add", good.to_str().unwrap()], &[]);
     assert_eq!(out.status.code(), Some(1), "{out:?}");
     assert!(String::from_utf8_lossy(&out.stderr).contains("already in the library"));
 
@@ -109,13 +77,17 @@ fn an_administrator_adds_a_file_and_retires_and_reactivates_the_version() {
         "--version",
         "1.0.0",
     ];
-    assert!(ok(&admin(d, &retire)).contains("retired egen-fragor 1.0.0"));
-    assert_eq!(admin(d, &retire).status.code(), Some(2), "already retired");
+    assert!(ok(&admin(d, &retire, &[])).contains("retired egen-fragor 1.0.0"));
+    assert_eq!(
+        admin(d, &retire, &[]).status.code(),
+        Some(2),
+        "already retired"
+    );
     let mut again = retire.to_vec();
     again.push("--reactivate");
-    assert!(ok(&admin(d, &again)).contains("reactivated"));
+    assert!(ok(&admin(d, &again, &[])).contains("reactivated"));
 
-    let log = ok(&admin(d, &["audit", "list"]));
+    let log = ok(&admin(d, &["audit", "list"], &[]));
     for event in [
         "instrument_add",
         "instrument_retire",

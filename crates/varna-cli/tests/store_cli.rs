@@ -1,69 +1,8 @@
 //! The store's command line: `varna init`, `varna user add|passwd|list`, `varna backup`,
 //! `varna restore`, run as a real process with passphrases on standard input.
 
-use std::io::Write;
-use std::path::Path;
-use std::process::{Command, Output, Stdio};
-
-const ADMIN_PASS: &str = "admin passphrase 1";
-
-fn varna(args: &[&str], stdin_lines: &[&str]) -> Output {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_varna"))
-        .args(args)
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    {
-        let mut stdin = child.stdin.take().unwrap();
-        for line in stdin_lines {
-            // The command may fail and exit before reading everything (broken pipe).
-            let _ = writeln!(stdin, "{line}");
-        }
-    }
-    child.wait_with_output().unwrap()
-}
-
-fn ok(out: &Output) -> String {
-    assert!(
-        out.status.success(),
-        "failed: {}\n{}",
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8(out.stdout.clone()).unwrap()
-}
-
-fn fails(out: &Output) -> String {
-    assert_eq!(out.status.code(), Some(2), "expected failure: {out:?}");
-    String::from_utf8(out.stderr.clone()).unwrap()
-}
-
-fn init(dir: &Path) -> String {
-    let d = dir.to_str().unwrap();
-    let stdout = ok(&varna(
-        &[
-            "init",
-            "--data-dir",
-            d,
-            "--admin",
-            "admin",
-            "--admin-name",
-            "Ada Admin",
-            "--unit",
-            "IFO:Individ- och familjeomsorg",
-        ],
-        &[ADMIN_PASS],
-    ));
-    // The recovery key is the last line: 16 groups of 6 digits.
-    let key = stdout.lines().last().unwrap().to_string();
-    assert_eq!(key.split('-').count(), 16, "{stdout}");
-    assert!(key
-        .split('-')
-        .all(|g| g.len() == 6 && g.bytes().all(|b| b.is_ascii_digit())));
-    key
-}
+mod common;
+use common::*;
 
 #[test]
 fn init_then_add_list_and_change_passphrases() {
@@ -397,4 +336,42 @@ fn a_weak_passphrase_is_refused_in_swedish() {
         !err.contains("sommar2026"),
         "the passphrase was repeated: {err}"
     );
+}
+
+#[test]
+fn a_backup_is_restored_with_the_recovery_key_and_a_new_passphrase() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    let d = data.to_str().unwrap();
+    let file = dir.path().join("varna.backup");
+    let f = file.to_str().unwrap();
+    let key = init(&data);
+    ok(&varna(
+        &["backup", "--data-dir", d, "--as", "admin", "--out", f],
+        &[ADMIN_PASS],
+    ));
+    let restore = [
+        "restore",
+        "--data-dir",
+        d,
+        "--as",
+        "admin",
+        "--from",
+        f,
+        "--recovery",
+    ];
+    // A mistyped key is refused before anything is tried.
+    let err = fails(&varna(&restore, &["123456", "a new admin passphrase 2"]));
+    assert!(err.contains("recovery key"), "{err}");
+    let out = ok(&varna(&restore, &[&key, "a new admin passphrase 2"]));
+    assert!(out.contains("Restored"), "{out}");
+    // The new passphrase opens it; the old one no longer does.
+    ok(&varna(
+        &["user", "list", "--data-dir", d, "--as", "admin"],
+        &["a new admin passphrase 2"],
+    ));
+    fails(&varna(
+        &["user", "list", "--data-dir", d, "--as", "admin"],
+        &[ADMIN_PASS],
+    ));
 }

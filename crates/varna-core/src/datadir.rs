@@ -118,9 +118,12 @@ fn io_err(context: &str, path: &Path, e: io::Error) -> Error {
 /// not end up somewhere other than the place named. Subfolders (`instruments/`) and symbolic
 /// links inside the folder are left as they are; no link is followed.
 ///
-/// On Windows this only creates the folder: the default folder under `%LOCALAPPDATA%`
-/// inherits the user profile's ACL (the user, SYSTEM and Administrators), which no other
-/// user can read; Värna does not change ACLs.
+/// On Windows a folder that Värna creates gets an owner-only ACL, the equivalent of `0700`:
+/// inheritance from the parent removed, full control for the current user and SYSTEM only
+/// (`icacls`, see [`owner_only_acl`]); files created in it inherit that. A folder that exists
+/// already keeps its ACL (the default folder under `%LOCALAPPDATA%` inherits the user
+/// profile's: the user, SYSTEM and Administrators, which no other user can read); an IT
+/// department that points `VARNA_DATA_DIR` elsewhere sets the ACL itself (`docs/DEPLOY.md`).
 pub fn secure_data_dir(path: &Path) -> Result<()> {
     match fs::symlink_metadata(path) {
         Ok(meta) if meta.file_type().is_symlink() => {
@@ -158,7 +161,11 @@ fn create_private_dir(path: &Path) -> Result<()> {
         builder.mode(0o700);
     }
     match builder.create(path) {
-        Ok(()) => Ok(()),
+        Ok(()) => {
+            #[cfg(windows)]
+            owner_only_acl(path);
+            Ok(())
+        }
         // Created meanwhile (a second instance starting): checked by `restrict` below.
         Err(e) if e.kind() == io::ErrorKind::AlreadyExists => Ok(()),
         Err(e) => Err(io_err("creating the data folder", path, e)),
@@ -212,6 +219,40 @@ fn restrict(path: &Path) -> Result<()> {
 #[cfg(not(unix))]
 fn restrict(_path: &Path) -> Result<()> {
     Ok(())
+}
+
+/// Windows: gives a folder Värna just created an owner-only ACL with the system's `icacls`
+/// (no extra crate): inherited entries removed (`/inheritance:r`), full control, inherited by
+/// subfolders and files (`(OI)(CI)F`), for the current user and for SYSTEM (`*S-1-5-18`,
+/// which backup agents run as). A failure leaves the ACL inherited from the parent, which
+/// under the user's profile is already private to the user, so it is reported, not fatal.
+#[cfg(windows)]
+fn owner_only_acl(path: &Path) {
+    let user = match (std::env::var("USERDOMAIN"), std::env::var("USERNAME")) {
+        (Ok(domain), Ok(name)) if !domain.is_empty() && !name.is_empty() => {
+            format!("{domain}\\{name}")
+        }
+        (_, Ok(name)) if !name.is_empty() => name,
+        _ => {
+            eprintln!(
+                "varna: cannot name the current user; the data folder keeps its inherited ACL"
+            );
+            return;
+        }
+    };
+    let status = std::process::Command::new("icacls")
+        .arg(path)
+        .args(["/inheritance:r", "/grant:r"])
+        .arg(format!("{user}:(OI)(CI)F"))
+        .arg("*S-1-5-18:(OI)(CI)F")
+        .stdout(std::process::Stdio::null())
+        .status();
+    if !matches!(status, Ok(s) if s.success()) {
+        eprintln!(
+            "varna: icacls could not make {} private ({status:?}); it keeps its inherited ACL",
+            path.display()
+        );
+    }
 }
 
 /// Moves a store left in `legacy` (the folder of earlier versions) into `data_dir`, once:

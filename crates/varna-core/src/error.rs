@@ -7,7 +7,7 @@
 use serde::Serialize;
 
 /// A stable code for each class of error. The UI translates these; they never change meaning.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, specta::Type)]
 #[serde(rename_all = "snake_case")]
 pub enum ErrorCode {
     /// Input from the user or a caller did not fit (wrong type, unknown item, empty name…).
@@ -30,6 +30,9 @@ pub enum ErrorCode {
     Conflict,
     /// The data folder or database is damaged or not a Värna file.
     Corrupt,
+    /// A count file is signed by a key this installation does not trust (unknown, withdrawn,
+    /// or different from the key trusted for that installation).
+    UntrustedSender,
     /// The operating system refused a file operation (disk full, read-only folder…).
     Io,
     /// Something the program did not expect; a bug.
@@ -61,6 +64,8 @@ pub enum Error {
     Conflict(String),
     #[error("{0}")]
     Corrupt(String),
+    #[error("{0}")]
+    UntrustedSender(String),
     #[error("{context}: {source}")]
     Io {
         context: String,
@@ -85,6 +90,7 @@ impl Error {
             Error::NotFound(_) => ErrorCode::NotFound,
             Error::Conflict(_) => ErrorCode::Conflict,
             Error::Corrupt(_) => ErrorCode::Corrupt,
+            Error::UntrustedSender(_) => ErrorCode::UntrustedSender,
             Error::Io { .. } => ErrorCode::Io,
             Error::Internal(_) => ErrorCode::Internal,
         }

@@ -34,7 +34,7 @@ pub enum Indicator {
 }
 
 /// An indicator with its names, for the UI and the CLI.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, specta::Type)]
 pub struct IndicatorInfo {
     pub id: &'static str,
     pub name: Text,

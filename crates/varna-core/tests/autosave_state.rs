@@ -23,6 +23,9 @@ fn value_for(item: &Item, r: u64) -> Option<AnswerValue> {
     if item.allow_decline && r % 11 == 1 {
         return Some(AnswerValue::Declined);
     }
+    if item.allow_unknown && r % 11 == 2 {
+        return Some(AnswerValue::DontKnow);
+    }
     let pick = |n: usize| (r / 13) as usize % n.max(1);
     Some(match &item.kind {
         ItemKind::YesNo => AnswerValue::YesNo(r.is_multiple_of(2)),
@@ -74,6 +77,24 @@ fn value_for(item: &Item, r: u64) -> Option<AnswerValue> {
                 })
                 .collect(),
         ),
+        ItemKind::Calendar { levels, .. } => {
+            // The screenings are held today: the calendar counts back from today.
+            let today = chrono::Local::now().date_naive();
+            AnswerValue::Calendar(varna_core::instrument::calendar::CalendarAnswer {
+                as_of: today.format("%Y-%m-%d").to_string(),
+                incidents: (0..r % 4)
+                    .map(|n| varna_core::instrument::calendar::Incident {
+                        date: (today - chrono::Months::new(((r >> n) % 6) as u32))
+                            .format("%Y-%m")
+                            .to_string(),
+                        severity: levels[pick(levels.len() + n as usize) % levels.len()]
+                            .id
+                            .clone(),
+                        description: None,
+                    })
+                    .collect(),
+            })
+        }
     })
 }
 

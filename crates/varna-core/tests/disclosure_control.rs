@@ -19,9 +19,9 @@ use proptest::prelude::*;
 use screening_support::*;
 use uuid::Uuid;
 use varna_core::export::{
-    build_export, merge, verify, Cell, Code, CountRow, DeclaredInstrument, ExportRequest,
-    InstallationKey, InstrumentVersion, Measure, OutcomeDimension, Period, PersonRole,
-    SignedExport, SuppressionThreshold, UnitCode, YearMonth,
+    build_export, merge, verify, Assessment, Cell, Code, CountRow, DeclaredInstrument,
+    ExportRequest, InstallationKey, InstrumentVersion, Measure, OutcomeDimension, Period,
+    PersonRole, SignedExport, SuppressionThreshold, UnitCode, YearMonth,
 };
 use varna_core::screening::{__test_set_clock, NewScreening};
 
@@ -111,6 +111,8 @@ struct BlockCounts {
     reviewed: u64,
     discarded: u64,
     roles: [u64; 4],
+    /// First assessments and re-assessments (follow-ups).
+    assessment: [u64; 2],
     screening: [u64; 3],
     children: [u64; 2],
 }
@@ -137,14 +139,16 @@ fn block_counts() -> impl Strategy<Value = BlockCounts> {
         prop::array::uniform3(0u64..6),
         prop::array::uniform2(0u64..6),
         0u64..=100,
+        prop::array::uniform2(0u64..6),
     )
-        .prop_map(|(c, s, r, d, rw, sw, cw, frac)| {
+        .prop_map(|(c, s, r, d, rw, sw, cw, frac, aw)| {
             let children_total = c * frac / 100;
             BlockCounts {
                 started: s,
                 reviewed: r,
                 discarded: d,
                 roles: split(c, rw),
+                assessment: split(c, aw),
                 screening: split(c, sw),
                 children: split(children_total, cw),
             }
@@ -165,6 +169,9 @@ fn rows_of(m: YearMonth, unit: &str, inst: &str, b: &BlockCounts) -> Vec<CountRo
     add("discarded", None, b.discarded);
     for (i, r) in PersonRole::ALL.iter().enumerate() {
         add("role", Some(r.code()), b.roles[i]);
+    }
+    for (i, a) in Assessment::ALL.iter().enumerate() {
+        add("assessment", Some(a.code()), b.assessment[i]);
     }
     for (i, cat) in ["positive", "negative", "declined"].iter().enumerate() {
         add("outcome:screening", Some(cat), b.screening[i]);
@@ -496,20 +503,25 @@ fn a_tally_kept_under_the_samtal_month_is_refiled_at_unlock() {
 
     let admin = w.unlock("admin");
     let all = || (ym(2000, 1), ym(2099, 12));
-    // A tally of schema version 5 had no indicator counts (they start with version 7, and
-    // the refile never moves them).
+    // A tally of schema version 5 had no indicator counts (they start with version 7) and
+    // no `assessment` breakdown (newer still); the refile never moves either.
     let now_rule: Vec<CountRow> = admin
         .tally_rows(all().0, all().1)
         .unwrap()
         .into_iter()
-        .filter(|r| !matches!(r.measure, varna_core::export::Measure::Indicator(_)))
+        .filter(|r| {
+            !matches!(
+                r.measure,
+                varna_core::export::Measure::Indicator(_) | varna_core::export::Measure::Assessment
+            )
+        })
         .collect();
     // Put the tally back the way schema version 4 kept it: everything under January (the
     // samtal month), plus a count of a screening that no longer exists; then ask for the
     // refile that migration 5 asks for.
     admin
         .__test_raw_sql(
-            "DELETE FROM tally WHERE measure LIKE 'indicator:%';
+            "DELETE FROM tally WHERE measure LIKE 'indicator:%' OR measure = 'assessment';
              UPDATE tally SET month = '2025-01' WHERE month = '2025-03' AND NOT EXISTS (
                  SELECT 1 FROM tally t WHERE t.month = '2025-01' AND t.unit_id = tally.unit_id
                  AND t.instrument_id = tally.instrument_id

@@ -1,4 +1,4 @@
-//! Golden tests for the four shipped instruments: each loads, and a realistic interview
+//! Golden tests for the shipped instruments: each loads, and a realistic interview
 //! evaluates to the committed `tests/fixtures/instruments/golden/<id>.evaluation.json`.
 //! `UPDATE_EXPECT=1 cargo test -p varna-core --test instrument_shipped` rewrites them.
 
@@ -14,7 +14,11 @@ fn repo() -> PathBuf {
 }
 
 fn shipped(id: &str) -> Instrument {
-    let path = repo().join(format!("instruments/{id}/1.0.0.toml"));
+    shipped_version(id, "1.0.0")
+}
+
+fn shipped_version(id: &str, version: &str) -> Instrument {
+    let path = repo().join(format!("instruments/{id}/{version}.toml"));
     match instrument::load_file(&path) {
         Ok(i) => i.definition,
         Err(d) => panic!("{id} does not load: {d:#?}"),
@@ -75,21 +79,25 @@ const FREDA_QUESTIONS: [&str; 5] = [
 ];
 
 #[test]
-fn all_four_shipped_instruments_load_and_say_they_are_illustrative() {
+fn every_shipped_instrument_version_loads_and_says_it_is_illustrative() {
     let report = instrument::load_dir(repo().join("instruments"));
     assert!(report.failed.is_empty(), "{:#?}", report.failed);
-    let ids: Vec<(&str, Kind)> = report
+    let ids: Vec<(&str, String, Kind)> = report
         .loaded
         .iter()
-        .map(|i| (i.id(), i.definition.kind))
+        .map(|i| (i.id(), i.version().to_string(), i.definition.kind))
         .collect();
+    let want = |id, v: &str, k| (id, v.to_string(), k);
     assert_eq!(
         ids,
         [
-            ("farlighet-stil", Kind::Checklist),
-            ("freda-kortfragor-stil", Kind::Screening),
-            ("patriark-stil", Kind::Judgement),
-            ("signs-of-safety-stil", Kind::Mapping),
+            want("farlighet-stil", "1.0.0", Kind::Checklist),
+            want("farlighet-stil", "1.1.0", Kind::Checklist),
+            want("freda-kortfragor-stil", "1.0.0", Kind::Screening),
+            want("patriark-stil", "1.0.0", Kind::Judgement),
+            want("signs-of-safety-stil", "1.0.0", Kind::Mapping),
+            want("signs-of-safety-stil", "2.0.0", Kind::Mapping),
+            want("tre-hus-stil", "1.0.0", Kind::Mapping),
         ]
     );
     for i in &report.loaded {
@@ -379,6 +387,112 @@ fn signs_of_safety_style_mapping_keeps_lists_and_scales_per_perspective() {
 }
 
 #[test]
+fn signs_of_safety_2_pairs_danger_and_goal_with_a_scale_per_perspective_and_a_network() {
+    let def = shipped_version("signs-of-safety-stil", "2.0.0");
+    let t = |s: &str| AnswerValue::Text(s.into());
+    let pair = |danger: &str, goal: &str, scales: &[(&str, i64)]| {
+        let mut e = entry(&[("farlighet", t(danger)), ("mal", t(goal))]);
+        for (p, v) in scales {
+            e.insert(format!("skala@{p}"), AnswerValue::Integer(*v));
+        }
+        e
+    };
+    let mut a = Answers::new();
+    a.insert(
+        AnswerKey::item("tidigare_skada"),
+        AnswerValue::Entries(vec![entry(&[(
+            "beskrivning",
+            t("Pappa slog mamma när Ali såg på."),
+        )])]),
+    );
+    a.insert(
+        AnswerKey::item("farlighet_och_mal"),
+        AnswerValue::Entries(vec![pair(
+            "Vi är oroliga att Ali blir skadad om bråken fortsätter.",
+            "Ali ska känna sig trygg hemma, och mamma och pappa löser bråk utan våld.",
+            &[("worker", 3), ("parent", 7)],
+        )]),
+    );
+    a.insert(
+        AnswerKey::item("nasta_steg"),
+        AnswerValue::Entries(vec![entry(&[
+            ("vad", t("Nätverksmöte")),
+            ("vem", t("Mormor bjuder in")),
+            ("nar", AnswerValue::Date("2025-04-02".into())),
+        ])]),
+    );
+    a.insert(
+        AnswerKey::item("sakerhetsnatverk"),
+        AnswerValue::Entries(vec![entry(&[
+            ("namn", t("Mormor Eva")),
+            ("roll", t("Mormor")),
+            ("gor", t("Hämtar Ali från skolan på fredagar")),
+            ("ses_over", AnswerValue::Date("2025-06-01".into())),
+        ])]),
+    );
+    a.insert(
+        AnswerKey::item("sakerhet").with_perspective("worker"),
+        AnswerValue::Integer(3),
+    );
+    choice(&mut a, AnswerKey::item("beslut"), "insats");
+    let ev = evaluate(&def, &checked(&def, a.clone()));
+    assert!(ev.complete, "{:?}", ev.missing_required);
+    assert_eq!(ev.outcome("sakerhet_handlaggare"), Some("lag"));
+    golden("signs-of-safety-stil-2.0.0", &ev);
+
+    // At most five pairs; a network member without a review date is incomplete.
+    let six = AnswerValue::Entries(vec![pair("Oro", "Mål", &[]); 6]);
+    let err = instrument::validate_answer(&def, &AnswerKey::item("farlighet_och_mal"), &six)
+        .unwrap_err()
+        .to_string();
+    assert!(err.contains("at most 5 entries"), "{err}");
+    a.insert(
+        AnswerKey::item("sakerhetsnatverk"),
+        AnswerValue::Entries(vec![entry(&[
+            ("namn", t("Mormor Eva")),
+            ("roll", t("Mormor")),
+            ("gor", t("Hämtar Ali")),
+        ])]),
+    );
+    let ev = evaluate(&def, &checked(&def, a.clone()));
+    assert_eq!(ev.missing_required, [AnswerKey::item("sakerhetsnatverk")]);
+
+    // The scale of a pair is kept per perspective: `skala@<perspective>`, 0–10, and only
+    // from the declared perspectives.
+    let key = AnswerKey::item("farlighet_och_mal");
+    let with = |k: &str, v: AnswerValue| {
+        let mut e = pair("Oro", "Mål", &[]);
+        e.insert(k.into(), v);
+        AnswerValue::Entries(vec![e])
+    };
+    for (k, v, why) in [
+        ("skala", AnswerValue::Integer(5), "asked per perspective"),
+        ("skala@kusin", AnswerValue::Integer(5), "not a perspective"),
+        ("skala@child", AnswerValue::Integer(11), "outside the scale"),
+        ("skala@child", t("fem"), "integer"),
+        ("farlighet@worker", t("Oro"), "not a perspective"),
+        ("skala@child", AnswerValue::DontKnow, "vet ej"),
+    ] {
+        let err = instrument::validate_answer(&def, &key, &with(k, v))
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains(why), "{k}: {err}");
+    }
+    instrument::validate_answer(&def, &key, &with("skala@child", AnswerValue::Integer(10)))
+        .unwrap();
+
+    // The definition JSON gives the UI the perspectives of the field.
+    let json = serde_json::to_value(&def).unwrap();
+    let list = &json["sections"][2]["items"][0];
+    assert_eq!(list["id"], "farlighet_och_mal");
+    assert_eq!(list["max_entries"], 5);
+    assert_eq!(
+        list["fields"][2]["perspectives"],
+        serde_json::json!(["worker", "parent", "child", "network"])
+    );
+}
+
+#[test]
 fn the_definition_json_gives_the_ui_types_levels_anchors_and_perspectives() {
     let def = shipped("signs-of-safety-stil");
     let json = serde_json::to_value(&def).unwrap();
@@ -405,4 +519,126 @@ fn the_definition_json_gives_the_ui_types_levels_anchors_and_perspectives() {
         .as_str()
         .unwrap()
         .starts_with("risk_allvarligt_vald in"));
+}
+
+fn incident(date: &str, severity: &str) -> varna_core::instrument::calendar::Incident {
+    varna_core::instrument::calendar::Incident {
+        date: date.into(),
+        severity: severity.into(),
+        description: None,
+    }
+}
+
+#[test]
+fn danger_checklist_1_1_has_a_calendar_that_flags_escalation_vet_ej_and_the_persons_own_view() {
+    let old = shipped("farlighet-stil");
+    let def = shipped_version("farlighet-stil", "1.1.0");
+    // Every item of the released version is still there, with the same id and type.
+    for item in old.items() {
+        let new = def
+            .item(&item.id)
+            .unwrap_or_else(|| panic!("{} dropped", item.id));
+        assert_eq!(new.type_name(), item.type_name(), "{}", item.id);
+    }
+    assert_eq!(def.score("antal_ja").unwrap().items.len(), 20);
+
+    let mut a = farlighet_answers(&def, 11);
+    // Two incidents in the three months before the samtal against one earlier, and worse.
+    a.insert(
+        AnswerKey::item("kalender"),
+        AnswerValue::Calendar(varna_core::instrument::calendar::CalendarAnswer {
+            as_of: "2026-05-20".into(),
+            incidents: vec![
+                incident("2026-01", "knuff"),
+                incident("2026-04-02", "slag"),
+                incident("2026-05-18", "vapen_strypgrepp"),
+            ],
+        }),
+    );
+    // "Vet ej" on one marker that was yes: counted as missing, shown as such.
+    a.insert(AnswerKey::item("okat_vald"), AnswerValue::DontKnow);
+    a.insert(AnswerKey::item("grovre_vald"), AnswerValue::Declined);
+    a.insert(AnswerKey::item("radsla"), AnswerValue::Integer(9));
+    a.insert(AnswerKey::item("egen_risk"), AnswerValue::Integer(9));
+    choice(
+        &mut a,
+        AnswerKey::item("professionell_bedomning"),
+        "standard",
+    );
+    let ev = evaluate(&def, &checked(&def, a.clone()));
+    let s = ev.score("antal_ja").unwrap();
+    assert_eq!((s.value, s.answered, s.total), (9, 18, 20));
+    assert_eq!((s.declined, s.dont_know), (1, 1));
+    assert_eq!(s.band.as_deref(), Some("standard"));
+    assert_eq!(ev.outcome("upptrappning"), Some("ja"));
+    // Her own rating 9 is far from the standard band's point 2: a comment is due.
+    let own = s.own_view.as_ref().unwrap();
+    assert_eq!((own.rating, own.point, own.differs), (9, Some(2), true));
+    assert!(ev
+        .missing_required
+        .contains(&AnswerKey::item("egen_kommentar")));
+    assert!(!ev.complete);
+
+    text(
+        &mut a,
+        "egen_kommentar",
+        "Hon beskriver hot som inte fångas av frågorna.",
+    );
+    let ev = evaluate(&def, &checked(&def, a.clone()));
+    assert!(ev.complete, "{:?}", ev.missing_required);
+    golden("farlighet-stil-1.1.0", &ev);
+
+    // The worker raises the level to high: its point 8 is within 3 of 9, no comment needed.
+    choice(&mut a, AnswerKey::item("professionell_bedomning"), "hog");
+    text(&mut a, "motivering", "Strypgrepp i maj.");
+    a.remove(&AnswerKey::item("egen_kommentar"));
+    let ev = evaluate(&def, &checked(&def, a));
+    let own = ev.score("antal_ja").unwrap().own_view.clone().unwrap();
+    assert_eq!((own.point, own.differs), (Some(8), false));
+    assert!(ev.complete, "{:?}", ev.missing_required);
+}
+
+#[test]
+fn three_houses_keeps_the_childs_own_words_in_three_lists() {
+    let def = shipped("tre-hus-stil");
+    assert!(def.scores.is_empty());
+    let words = |w: &str| {
+        AnswerValue::Entries(vec![entry(&[
+            ("ord", AnswerValue::Text(w.into())),
+            ("ritat", AnswerValue::YesNo(true)),
+        ])])
+    };
+    // Nothing said yet: no worries expressed, nothing required.
+    let ev = evaluate(&def, &Answers::new());
+    assert!(ev.complete);
+    assert_eq!(ev.outcome("oro_uttryckt"), Some("nej"));
+
+    let mut a = Answers::new();
+    a.insert(
+        AnswerKey::item("oro_ord"),
+        words("När pappa skriker gömmer jag mig."),
+    );
+    a.insert(AnswerKey::item("bra_ord"), words("Mormor och fotbollen."));
+    a.insert(
+        AnswerKey::item("drom_ord"),
+        words("Att alla är snälla hemma."),
+    );
+    a.insert(AnswerKey::item("sakert_hemma"), AnswerValue::DontKnow);
+    a.insert(
+        AnswerKey::item("visas_for"),
+        AnswerValue::Choices(vec!["mamma".into()]),
+    );
+    let ev = evaluate(&def, &checked(&def, a.clone()));
+    assert_eq!(ev.outcome("oro_uttryckt"), Some("ja"));
+    assert!(ev.complete);
+    golden("tre-hus-stil", &ev);
+
+    // An entry without the child's words is incomplete.
+    a.insert(
+        AnswerKey::item("bra_ord"),
+        AnswerValue::Entries(vec![entry(&[("ritat", AnswerValue::YesNo(true))])]),
+    );
+    let ev = evaluate(&def, &checked(&def, a));
+    assert!(!ev.complete);
+    assert_eq!(ev.missing_required, [AnswerKey::item("bra_ord")]);
 }

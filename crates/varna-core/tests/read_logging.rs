@@ -35,6 +35,11 @@ const PERSON_DATA_READS: &[(&str, &str)] = &[
     ("review_comment", "review_decision"),
     ("review_decide", "review_decision"),
     ("review_resubmit", "review_decision"),
+    ("document_save_pdf", "document_save"),
+    ("document_pdf_bytes", "document_save"),
+    ("document_print", "document_print"),
+    ("journal_copy", "journal_copy"),
+    ("upgrade_draft", "screening_upgrade"),
 ];
 
 /// Autosaves hand back the evaluation of the author's own draft they just wrote. They are
@@ -208,6 +213,54 @@ fn every_read_of_a_persons_data_writes_an_access_log_row() {
     assert_logged(&arne, before, "review_resubmit", &hanna, &done.id);
     called.insert("review_resubmit");
 
+    // Journal-ready output of the completed screening, by its author: each output is a row.
+    let out = tempfile::tempdir().unwrap();
+    let before = last_seq(&arne);
+    hanna
+        .document_save_pdf(
+            &done.id,
+            varna_core::instrument::Lang::Sv,
+            &out.path().join("a.pdf"),
+        )
+        .unwrap();
+    assert_eq!(
+        assert_logged(&arne, before, "document_save_pdf", &hanna, &done.id),
+        "pdf"
+    );
+    called.insert("document_save_pdf");
+    let before = last_seq(&arne);
+    hanna
+        .document_pdf_bytes(&done.id, varna_core::instrument::Lang::Sv)
+        .unwrap();
+    assert_logged(&arne, before, "document_pdf_bytes", &hanna, &done.id);
+    called.insert("document_pdf_bytes");
+    let before = last_seq(&arne);
+    let printed = hanna
+        .document_print(&done.id, varna_core::instrument::Lang::Sv)
+        .unwrap();
+    assert!(format!("{printed:?}").contains(CASE_REF));
+    assert_logged(&arne, before, "document_print", &hanna, &done.id);
+    called.insert("document_print");
+    let before = last_seq(&arne);
+    hanna
+        .journal_copy(&done.id, varna_core::instrument::Lang::Sv)
+        .unwrap();
+    assert_logged(&arne, before, "journal_copy", &hanna, &done.id);
+    called.insert("journal_copy");
+    // upgrade_draft hands back the draft on its new version.
+    let old = hanna
+        .start_screening(NewScreening {
+            case_ref: Some(CASE_REF.into()),
+            instrument_version: Some("1.0.0".into()),
+            ..new_screening("farlighet-stil", &w.ifo)
+        })
+        .unwrap();
+    let before = last_seq(&arne);
+    let up = hanna.upgrade_draft(&old.id, "1.1.0", 0).unwrap();
+    assert_eq!(up.case_ref.as_deref(), Some(CASE_REF));
+    assert_logged(&arne, before, "upgrade_draft", &hanna, &old.id);
+    called.insert("upgrade_draft");
+
     // Every listed method was called and checked above.
     let listed: BTreeSet<&str> = PERSON_DATA_READS.iter().map(|(m, _)| *m).collect();
     assert_eq!(called, listed);
@@ -319,6 +372,7 @@ const PERSON_FIELDS: &[&str] = &[
 fn person_data_types() -> BTreeSet<String> {
     let mut all = structs(&read("src/screening/mod.rs"));
     all.extend(structs(&read("src/review/mod.rs")));
+    all.extend(structs(&read("src/document/model.rs")));
     let mut found: BTreeSet<String> = BTreeSet::new();
     loop {
         let before = found.len();
@@ -392,6 +446,7 @@ fn every_shell_command_that_returns_a_persons_data_calls_a_logged_method() {
         "ReviewComment",
         "Addendum",
         "Saved",
+        "DocumentModel",
     ] {
         assert!(types.contains(t), "{t} not found among {types:?}");
     }
@@ -410,6 +465,7 @@ fn every_shell_command_that_returns_a_persons_data_calls_a_logged_method() {
     for file in [
         "../../src-tauri/src/commands/screening.rs",
         "../../src-tauri/src/commands/review.rs",
+        "../../src-tauri/src/commands/document.rs",
     ] {
         let (n, bad) = unlogged(&read(file), &types);
         seen += n;

@@ -13,7 +13,7 @@ use varna_core::ErrorCode;
 
 /// Fills the required items of the Signs of Safety style mapping and completes it.
 fn complete_mapping(store: &mut Store, unit: &str) -> String {
-    let m = start(store, "signs-of-safety-stil", unit);
+    let m = start_version(store, "signs-of-safety-stil", "1.0.0", unit);
     save(
         store,
         &m.id,

@@ -219,6 +219,8 @@ fn on(instrument: &str, unit: &str, day: (i32, u32, u32), role: PersonRole) -> N
     NewScreening {
         person_role: role,
         conducted_on: chrono::NaiveDate::from_ymd_opt(day.0, day.1, day.2).unwrap(),
+        // The counts below are of the first released versions.
+        instrument_version: Some("1.0.0".into()),
         ..new_screening(instrument, unit)
     }
 }
@@ -320,6 +322,8 @@ fn the_tally_counts_starts_completions_outcomes_roles_and_discards() {
         ),
         ("2024-05", "IFO", f, "role", Some("valdsutsatt"), 1),
         ("2024-05", "IFO", f, "role", Some("anhorig"), 1),
+        // Every completion is a first assessment here (none follows up another).
+        ("2024-05", "IFO", f, "assessment", Some("forsta"), 2),
         (
             "2024-05",
             "IFO",
@@ -332,6 +336,7 @@ fn the_tally_counts_starts_completions_outcomes_roles_and_discards() {
         ("2024-05", "VUX", f, "completed", None, 1),
         ("2024-05", "VUX", f, "outcome:screening", Some("negativ"), 1),
         ("2024-05", "VUX", f, "role", Some("valdsutovare"), 1),
+        ("2024-05", "VUX", f, "assessment", Some("forsta"), 1),
         (
             "2024-05",
             "VUX",
@@ -344,6 +349,7 @@ fn the_tally_counts_starts_completions_outcomes_roles_and_discards() {
         ("2024-06", "IFO", dl, "completed", None, 1),
         ("2024-06", "IFO", dl, "outcome:riskniva", Some("hog"), 1),
         ("2024-06", "IFO", dl, "role", Some("valdsutsatt"), 1),
+        ("2024-06", "IFO", dl, "assessment", Some("forsta"), 1),
         (
             "2024-06",
             "IFO",
@@ -363,7 +369,7 @@ fn the_tally_counts_starts_completions_outcomes_roles_and_discards() {
             YearMonth::new(2024, 6).unwrap(),
         )
         .unwrap();
-    assert_eq!(june.len(), 6);
+    assert_eq!(june.len(), 7);
     assert!(june.iter().all(|r| r.month.to_string() == "2024-06"));
     assert_eq!(
         code(arne.tally_rows(
@@ -459,4 +465,121 @@ fn the_tally_counts_starts_completions_outcomes_roles_and_discards() {
         .unwrap();
     // Three started: a total from 1 to the threshold (3) is hidden.
     assert_eq!(started.count, export::Cell::Suppressed);
+}
+
+/// A valid value for a non-text item or list field (a text one gets its canary instead).
+fn plain_value(item: &varna_core::instrument::Item) -> AnswerValue {
+    use varna_core::instrument::ItemKind;
+    match &item.kind {
+        ItemKind::YesNo => AnswerValue::YesNo(true),
+        ItemKind::SingleChoice { options }
+        | ItemKind::Frequency { levels: options }
+        | ItemKind::Rating { levels: options } => AnswerValue::Choice(options[0].id.clone()),
+        ItemKind::MultiChoice { options, .. } => AnswerValue::Choices(vec![options[0].id.clone()]),
+        ItemKind::Scale { min, max, .. } => AnswerValue::Integer((min + 5).min(*max)),
+        ItemKind::Number { min, .. } => AnswerValue::Integer(min.unwrap_or(1.0) as i64),
+        ItemKind::Date => AnswerValue::Date(today().to_string()),
+        other => unreachable!("a text, list or calendar item: {}", other.type_name()),
+    }
+}
+
+/// Every free-text answer of every stored version of every shipped instrument (item texts,
+/// every text field of every list entry, the description of a calendar incident), plus the
+/// notes, gets its own canary: none reaches any file of the data folder, open or locked, nor
+/// the export file (JSON and CSV) or the statistics the screen shows.
+#[test]
+fn canaries_in_every_text_field_of_every_shipped_instrument_version_reach_neither_disk_nor_export()
+{
+    use varna_core::instrument::{calendar, ItemKind};
+    let (w, admin) = world();
+    admin.lock();
+    let mut s = w.unlock("hanna");
+    let mut canaries: Vec<String> = Vec::new();
+    let mut next = |what: &str| {
+        let c = format!("KANARIE{}X{}QZ", canaries.len() + 100, what.to_uppercase());
+        canaries.push(c.clone());
+        c
+    };
+    let versions = s.instruments().unwrap();
+    assert!(
+        versions
+            .iter()
+            .any(|v| v.id == "signs-of-safety-stil" && v.version == "2.0.0"),
+        "{versions:?}"
+    );
+    let mut text_fields = 0;
+    for v in &versions {
+        let doc = start_version(&mut s, &v.id, &v.version, &w.ifo);
+        for item in doc.definition.items() {
+            for key in item.answer_keys() {
+                let value = match &item.kind {
+                    ItemKind::ShortText { .. } | ItemKind::LongText { .. } => {
+                        text_fields += 1;
+                        AnswerValue::Text(next("t"))
+                    }
+                    ItemKind::List { fields, .. } => {
+                        let entry = fields
+                            .iter()
+                            .flat_map(|f| f.entry_keys().into_iter().map(move |k| (f, k)))
+                            .map(|(f, k)| {
+                                let v = match &f.kind {
+                                    ItemKind::ShortText { .. } | ItemKind::LongText { .. } => {
+                                        text_fields += 1;
+                                        AnswerValue::Text(next("f"))
+                                    }
+                                    _ => plain_value(f),
+                                };
+                                (k, v)
+                            })
+                            .collect::<BTreeMap<_, _>>();
+                        AnswerValue::Entries(vec![entry])
+                    }
+                    ItemKind::Calendar { levels, .. } => {
+                        text_fields += 1;
+                        AnswerValue::Calendar(calendar::CalendarAnswer {
+                            as_of: today().to_string(),
+                            incidents: vec![calendar::Incident {
+                                date: today().to_string(),
+                                severity: levels[0].id.clone(),
+                                description: Some(next("k")),
+                            }],
+                        })
+                    }
+                    _ => plain_value(item),
+                };
+                save(&mut s, &doc.id, &key.to_string(), Some(value));
+                s.save_note(&doc.id, &key.to_string(), &next("n")).unwrap();
+            }
+        }
+        // Complete what can be completed, so its counts reach the export.
+        let _ = s.complete_screening(&doc.id);
+    }
+    // Signs of Safety 2.0.0 alone: a pair (danger statement, safety goal) and a network
+    // member (name, role, what they do) hold five text fields.
+    assert!(text_fields >= 40, "{text_fields}");
+    let all: Vec<&str> = canaries.iter().map(String::as_str).collect();
+    assert_no_canary(w.path(), &all, "open");
+    s.lock();
+    assert_no_canary(w.path(), &all, "locked");
+
+    let mut arne = w.unlock("arne");
+    let month = {
+        use chrono::Datelike;
+        let t = today();
+        YearMonth::new(t.year() as u16, t.month() as u8).unwrap()
+    };
+    let file = arne.export(month, month).unwrap();
+    let csv = file.to_csv().unwrap();
+    let view = serde_json::to_vec(&arne.statistics(month, month).unwrap()).unwrap();
+    for c in &all {
+        for (what, bytes) in [
+            ("json", file.to_json_bytes()),
+            ("csv", &csv[..]),
+            ("statistics", &view[..]),
+        ] {
+            assert!(!contains(bytes, c.as_bytes()), "{c} in the {what}");
+        }
+    }
+    // The export has the completed screenings' counts (so it was not simply empty).
+    assert!(file.rows().len() > 10, "{}", file.rows().len());
 }

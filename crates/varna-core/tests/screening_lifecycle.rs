@@ -505,7 +505,7 @@ fn a_screening_stays_pinned_to_its_instrument_version() {
         .map(|i| (i.version.as_str(), i.latest))
         .collect();
     assert_eq!(freda, [("1.0.0", false), ("1.1.0", true)]);
-    assert_eq!(list.iter().filter(|i| i.latest).count(), 4);
+    assert_eq!(list.iter().filter(|i| i.latest).count(), 5);
 
     // The old screening: still 1.0.0, with its own items and scoring.
     let again = hanna.screening(&doc.id).unwrap();

@@ -19,10 +19,13 @@ fn the_four_shipped_instruments_score_through_the_store() {
     assert_eq!(
         kinds,
         [
+            ("farlighet-stil".to_string(), Kind::Checklist, false),
             ("farlighet-stil".to_string(), Kind::Checklist, true),
             ("freda-kortfragor-stil".to_string(), Kind::Screening, true),
             ("patriark-stil".to_string(), Kind::Judgement, true),
+            ("signs-of-safety-stil".to_string(), Kind::Mapping, false),
             ("signs-of-safety-stil".to_string(), Kind::Mapping, true),
+            ("tre-hus-stil".to_string(), Kind::Mapping, true),
         ]
     );
     admin.lock();
@@ -47,8 +50,13 @@ fn the_four_shipped_instruments_score_through_the_store() {
     assert_eq!(saved.evaluation.outcome("screening"), Some("avbojd"));
     s.discard_screening(&declined.id).unwrap();
 
-    // --- Danger checklist: count, band, override with a reason.
-    let d = start(&mut s, "farlighet-stil", &w.ifo);
+    // --- Danger checklist (the first released version): count, band, override with a reason.
+    let d = s
+        .start_screening(varna_core::screening::NewScreening {
+            instrument_version: Some("1.0.0".into()),
+            ..new_screening("farlighet-stil", &w.ifo)
+        })
+        .unwrap();
     let markers = danger_markers(&d);
     assert_eq!(markers.len(), 20);
     let mut last = None;
@@ -115,7 +123,7 @@ fn the_four_shipped_instruments_score_through_the_store() {
     assert_eq!(p.evaluation.outcome("akut_risk"), Some("lag"));
 
     // --- Signs of Safety style: lists and scales per perspective.
-    let m = start(&mut s, "signs-of-safety-stil", &w.ifo);
+    let m = start_version(&mut s, "signs-of-safety-stil", "1.0.0", &w.ifo);
     save(
         &mut s,
         &m.id,

@@ -14,6 +14,8 @@ use proptest::test_runner::{Config, TestRunner};
 use screening_support::*;
 use serde::Deserialize;
 use varna_core::export::{self, PersonRole, YearMonth};
+use varna_core::instrument::calendar::{CalendarAnswer, Incident};
+use varna_core::instrument::AnswerValue;
 use varna_core::screening::NewScreening;
 use varna_core::ErrorCode;
 
@@ -205,15 +207,35 @@ fn canaries_in_every_free_text_and_case_field_never_reach_an_export() {
                 } else {
                     "freda-kortfragor-stil"
                 };
+                let conducted_on = today() - Duration::days(p.days_ago);
                 let doc = s
                     .start_screening(NewScreening {
                         case_ref: Some(c("CASE")),
                         person_role: ROLES[p.role],
-                        conducted_on: today() - Duration::days(p.days_ago),
+                        conducted_on,
                         ..new_screening(instrument, &unit)
                     })
                     .unwrap();
                 if p.danger {
+                    // The incident calendar's description and the comment on the person's
+                    // own view are free text too.
+                    let day = conducted_on.format("%Y-%m-%d").to_string();
+                    save(
+                        &mut s,
+                        &doc.id,
+                        "kalender",
+                        Some(AnswerValue::Calendar(CalendarAnswer {
+                            as_of: day.clone(),
+                            incidents: vec![Incident {
+                                date: day,
+                                severity: "slag".into(),
+                                description: Some(c("INCIDENT")),
+                            }],
+                        })),
+                    );
+                    save(&mut s, &doc.id, "radsla", Some(AnswerValue::DontKnow));
+                    save(&mut s, &doc.id, "egen_risk", Some(AnswerValue::Integer(1)));
+                    save(&mut s, &doc.id, "egen_kommentar", text(&c("OWNVIEW")));
                     for (j, m) in danger_markers(&doc).iter().enumerate() {
                         save(&mut s, &doc.id, m, yes(p.positive && j % 2 == 0));
                     }
@@ -434,7 +456,14 @@ fn two_installations_merge_into_a_unit_total_and_the_same_file_twice_is_refused(
         arne.lock();
     }
 
+    let mut arne2 = w2.unlock("arne");
+    let second = arne2.installation_identity().unwrap();
+    arne2.lock();
     let mut arne = w1.unlock("arne");
+    // The second laptop's key must be trusted here first (tests/trusted_senders.rs).
+    assert_eq!(code(arne.merge_exports(&files)), ErrorCode::UntrustedSender);
+    arne.trust_sender(second.installation_id, &second.public_key, "Laptop 2")
+        .unwrap();
     let merged = arne.merge_exports(&files).unwrap();
     let own = arne.installation_identity().unwrap();
     assert_eq!(merged.installation_id(), own.installation_id);

@@ -354,6 +354,56 @@ fn an_administrator_is_reminded_when_the_last_backup_is_old() {
         .unwrap();
     assert!(r.last_backup_at.is_some());
     // Other roles are not reminded.
-    let hanna = w.unlock("hanna");
+    let mut hanna = w.unlock("hanna");
     assert_eq!(hanna.backup_reminder_at(later).unwrap(), None);
+    // …nor may they change the number of days.
+    assert_eq!(
+        code(hanna.set_backup_reminder_days(30)),
+        ErrorCode::Forbidden
+    );
+    hanna.lock();
+}
+
+#[test]
+fn the_administrator_sets_after_how_many_days_the_backup_reminder_comes() {
+    let (w, mut admin) = world();
+    let now = chrono::Utc::now();
+    assert_eq!(admin.settings().unwrap().backup_reminder_days, 7);
+    for bad in [0, 91] {
+        assert_eq!(
+            code(admin.set_backup_reminder_days(bad)),
+            ErrorCode::InvalidInput
+        );
+    }
+    let set = admin.set_backup_reminder_days(30).unwrap();
+    assert_eq!(set.backup_reminder_days, 30);
+    // Ten days without a backup: no reminder with 30; one with 3.
+    let ten = now + chrono::Duration::days(10);
+    assert_eq!(admin.backup_reminder_at(ten).unwrap(), None);
+    let r = admin
+        .backup_reminder_at(now + chrono::Duration::days(31))
+        .unwrap()
+        .unwrap();
+    assert_eq!(r.days, 30);
+    admin.set_backup_reminder_days(3).unwrap();
+    assert_eq!(admin.backup_reminder_at(ten).unwrap().unwrap().days, 3);
+    // Kept, and logged as a settings change.
+    admin.lock();
+    let admin = w.unlock("admin");
+    assert_eq!(admin.settings().unwrap().backup_reminder_days, 3);
+    let logged: Vec<String> = admin
+        .audit_list(&varna_core::audit::AuditFilter::default())
+        .unwrap()
+        .into_iter()
+        .filter(|e| e.event == "settings_change")
+        .map(|e| e.detail)
+        .collect();
+    assert!(
+        logged.contains(&"backup_reminder_days=30".to_string()),
+        "{logged:?}"
+    );
+    assert!(
+        logged.contains(&"backup_reminder_days=3".to_string()),
+        "{logged:?}"
+    );
 }

@@ -154,3 +154,109 @@ fn a_restore_with_a_wrong_passphrase_changes_nothing() {
     let store = Store::unlock(&data, "admin", PASS).unwrap();
     assert_eq!(unit_codes(&store), ["IFO", "KEEP"]);
 }
+
+#[test]
+fn a_backup_names_who_made_it_once_it_is_opened_and_the_file_does_not() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("copy.backup");
+    let store = first_run(&dir.path().join("data"));
+    let info = store.backup_to(&file).unwrap();
+    store.lock();
+    // The name is inside the encrypted database only, never in the file's clear header.
+    let bytes = std::fs::read(&file).unwrap();
+    assert!(
+        !bytes.windows(5).any(|w| w == b"Admin"),
+        "the backup's clear part names a person"
+    );
+    let (restored, origin) = Store::restore_with_origin(
+        &dir.path().join("elsewhere"),
+        &file,
+        varna_core::store::RestoreCredential::Passphrase {
+            username: "admin",
+            passphrase: PASS,
+        },
+    )
+    .unwrap();
+    let origin = origin.expect("the backup names who made it");
+    assert_eq!(origin.made_by, "Admin (admin)");
+    assert_eq!(origin.made_at, info.created_at);
+    // The note is consumed by the restore: a backup of the restored store names its own maker.
+    let (again, origin2) = {
+        let file2 = dir.path().join("second.backup");
+        restored.backup_to(&file2).unwrap();
+        restored.lock();
+        Store::restore_with_origin(
+            &dir.path().join("third"),
+            &file2,
+            varna_core::store::RestoreCredential::Passphrase {
+                username: "admin",
+                passphrase: PASS,
+            },
+        )
+        .unwrap()
+    };
+    assert_eq!(origin2.unwrap().made_by, "Admin (admin)");
+    again.lock();
+}
+
+#[test]
+fn the_recovery_key_of_then_restores_a_backup_and_sets_a_new_passphrase() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    let file = dir.path().join("copy.backup");
+    let (mut store, recovery) = Store::create_first_run(
+        &data,
+        FirstRun {
+            admin_username: "admin",
+            admin_display_name: "Admin",
+            passphrase: PASS,
+            unit_code: "IFO",
+            unit_name: "Individ- och familjeomsorg",
+        },
+    )
+    .unwrap();
+    store.add_unit("VUX", "Vuxen").unwrap();
+    store.backup_to(&file).unwrap();
+    store.add_unit("LATER", "Added after the backup").unwrap();
+    store.lock();
+
+    // A wrong recovery key is refused and nothing changes.
+    let wrong = varna_core::store::RecoveryKey::parse(&"000000".repeat(16)).unwrap();
+    let err =
+        Store::restore_with_recovery(&data, &file, &wrong, "admin", "a brand new passphrase 7")
+            .unwrap_err();
+    assert_eq!(err.code(), ErrorCode::WrongPassphrase, "{err}");
+    let still = Store::unlock(&data, "admin", PASS).unwrap();
+    assert_eq!(unit_codes(&still), ["IFO", "LATER", "VUX"]);
+    still.lock();
+
+    // A username that is no administratör in the backup is refused.
+    let err = Store::restore_with_recovery(
+        &data,
+        &file,
+        &recovery,
+        "nobody",
+        "a brand new passphrase 7",
+    )
+    .unwrap_err();
+    assert_eq!(err.code(), ErrorCode::NotFound, "{err}");
+
+    // The right key restores; the new passphrase works and the old one no longer does.
+    let restored =
+        Store::restore_with_recovery(&data, &file, &recovery, "admin", "a brand new passphrase 7")
+            .unwrap();
+    assert_eq!(unit_codes(&restored), ["IFO", "VUX"]);
+    restored.lock();
+    assert!(matches!(
+        Store::unlock(&data, "admin", PASS),
+        Err(Error::WrongPassphrase)
+    ));
+    let again = Store::unlock(&data, "admin", "a brand new passphrase 7").unwrap();
+    assert_eq!(unit_codes(&again), ["IFO", "VUX"]);
+    // The restore is in the access log.
+    let log = again.audit_list(&Default::default()).unwrap();
+    assert!(
+        log.iter().any(|r| r.event == "restore"),
+        "no restore in the log"
+    );
+}

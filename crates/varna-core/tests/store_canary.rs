@@ -19,6 +19,7 @@ const CANARIES: &[&str] = &[
     "CanaryRenamedUnitQz",   // a renamed unit
     "CanaryNewPassQz-4411",  // a changed passphrase
     "CanaryResetPassQz-551", // a passphrase reset by the admin
+    "CanarySenderLabelQz",   // the local name of a trusted sender of count files
 ];
 
 fn files_under(dir: &Path) -> Vec<PathBuf> {
@@ -104,6 +105,12 @@ fn no_planted_string_appears_in_any_file_of_the_data_folder_or_a_backup() {
         })
         .unwrap();
     admin.set_auto_lock_minutes(7).unwrap();
+    let sender = varna_core::export::InstallationKey::generate()
+        .unwrap()
+        .public_key();
+    admin
+        .trust_sender(uuid::Uuid::new_v4(), &sender.to_hex(), CANARIES[12])
+        .unwrap();
     admin.backup_to(&backups.join("one.backup")).unwrap();
 
     // While open: the WAL holds the latest pages and -shm exists.

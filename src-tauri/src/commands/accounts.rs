@@ -5,7 +5,7 @@
 //! Commands that derive a key (a new passphrase: Argon2id) or re-key the database
 //! (deactivation copies it) are `async`, off the main thread.
 
-use secrecy::{ExposeSecret, SecretString};
+use crate::secret::Secret;
 use serde::Deserialize;
 use tauri::State;
 use varna_core::store::{Account, AccountOverview, NewAccount, Rekeyed, Role, Unit};
@@ -15,11 +15,12 @@ use crate::state::AppState;
 
 /// Every account with its units, status and last sign-in.
 #[tauri::command]
-pub fn accounts_list(state: State<'_, AppState>) -> CommandResult<Vec<AccountOverview>> {
+#[specta::specta]
+pub async fn accounts_list(state: State<'_, AppState>) -> CommandResult<Vec<AccountOverview>> {
     Ok(state.with_store(|s| s.account_overview())?)
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, specta::Type)]
 #[serde(rename_all = "camelCase")]
 pub struct AccountInput {
     pub username: String,
@@ -27,11 +28,12 @@ pub struct AccountInput {
     pub role: Role,
     pub unit_ids: Vec<String>,
     /// The one-time passphrase the administratör sets; wiped when dropped.
-    pub passphrase: SecretString,
+    pub passphrase: Secret,
 }
 
 /// Adds an account with a one-time passphrase, which must be changed at the first sign-in.
 #[tauri::command]
+#[specta::specta]
 pub async fn account_add(
     state: State<'_, AppState>,
     account: AccountInput,
@@ -48,7 +50,8 @@ pub async fn account_add(
 }
 
 #[tauri::command]
-pub fn account_role_set(
+#[specta::specta]
+pub async fn account_role_set(
     state: State<'_, AppState>,
     account_id: String,
     role: Role,
@@ -57,7 +60,8 @@ pub fn account_role_set(
 }
 
 #[tauri::command]
-pub fn account_units_set(
+#[specta::specta]
+pub async fn account_units_set(
     state: State<'_, AppState>,
     account_id: String,
     unit_ids: Vec<String>,
@@ -67,6 +71,7 @@ pub fn account_units_set(
 
 /// Deactivates an account and re-keys the database (copies it: slow, so `async`).
 #[tauri::command]
+#[specta::specta]
 pub async fn account_deactivate(
     state: State<'_, AppState>,
     account_id: String,
@@ -76,30 +81,33 @@ pub async fn account_deactivate(
 
 /// Reactivates an account with a new one-time passphrase set by the administratör.
 #[tauri::command]
+#[specta::specta]
 pub async fn account_reactivate(
     state: State<'_, AppState>,
     account_id: String,
-    passphrase: SecretString,
+    passphrase: Secret,
 ) -> CommandResult<Account> {
     Ok(state.with_store(|s| s.reactivate_account(&account_id, passphrase.expose_secret()))?)
 }
 
 /// Sets a new one-time passphrase for an account that forgot its own.
 #[tauri::command]
+#[specta::specta]
 pub async fn account_passphrase_reset(
     state: State<'_, AppState>,
     account_id: String,
-    passphrase: SecretString,
+    passphrase: Secret,
 ) -> CommandResult<()> {
     Ok(state.with_store(|s| s.reset_passphrase(&account_id, passphrase.expose_secret()))?)
 }
 
 /// Changes the signed-in account's own passphrase (every role).
 #[tauri::command]
+#[specta::specta]
 pub async fn passphrase_change(
     state: State<'_, AppState>,
-    old_passphrase: SecretString,
-    new_passphrase: SecretString,
+    old_passphrase: Secret,
+    new_passphrase: Secret,
 ) -> CommandResult<()> {
     Ok(state.with_store(|s| {
         s.change_passphrase(
@@ -111,17 +119,24 @@ pub async fn passphrase_change(
 
 /// Every unit, open and closed.
 #[tauri::command]
-pub fn units_list(state: State<'_, AppState>) -> CommandResult<Vec<Unit>> {
+#[specta::specta]
+pub async fn units_list(state: State<'_, AppState>) -> CommandResult<Vec<Unit>> {
     Ok(state.with_store(|s| s.list_units())?)
 }
 
 #[tauri::command]
-pub fn unit_add(state: State<'_, AppState>, code: String, name: String) -> CommandResult<Unit> {
+#[specta::specta]
+pub async fn unit_add(
+    state: State<'_, AppState>,
+    code: String,
+    name: String,
+) -> CommandResult<Unit> {
     Ok(state.with_store(|s| s.add_unit(&code, &name))?)
 }
 
 #[tauri::command]
-pub fn unit_rename(
+#[specta::specta]
+pub async fn unit_rename(
     state: State<'_, AppState>,
     unit_id: String,
     name: String,
@@ -131,6 +146,7 @@ pub fn unit_rename(
 
 /// Closes a unit: no new screenings or members; its counts stay.
 #[tauri::command]
-pub fn unit_close(state: State<'_, AppState>, unit_id: String) -> CommandResult<Unit> {
+#[specta::specta]
+pub async fn unit_close(state: State<'_, AppState>, unit_id: String) -> CommandResult<Unit> {
     Ok(state.with_store(|s| s.close_unit(&unit_id))?)
 }

@@ -10,7 +10,8 @@ use crate::error::CommandResult;
 use crate::state::AppState;
 
 #[tauri::command]
-pub fn audit_list(
+#[specta::specta]
+pub async fn audit_list(
     state: State<'_, AppState>,
     filter: AuditFilter,
 ) -> CommandResult<Vec<AuditEntry>> {
@@ -19,24 +20,28 @@ pub fn audit_list(
 
 /// Checks the whole chain now.
 #[tauri::command]
-pub fn audit_verify(state: State<'_, AppState>) -> CommandResult<AuditReport> {
+#[specta::specta]
+pub async fn audit_verify(state: State<'_, AppState>) -> CommandResult<AuditReport> {
     Ok(state.with_store(|s| s.verify_audit())?)
 }
 
 /// The check made at unlock (`None` for roles that may not read the log).
 #[tauri::command]
-pub fn audit_status(state: State<'_, AppState>) -> CommandResult<Option<AuditReport>> {
+#[specta::specta]
+pub async fn audit_status(state: State<'_, AppState>) -> CommandResult<Option<AuditReport>> {
     // A status read, not activity: it does not keep the store open.
     Ok(state.with_store_passive(|s| Ok(s.audit_at_unlock().cloned()))?)
 }
 
 #[tauri::command]
-pub fn retention_get(state: State<'_, AppState>) -> CommandResult<RetentionSettings> {
+#[specta::specta]
+pub async fn retention_get(state: State<'_, AppState>) -> CommandResult<RetentionSettings> {
     Ok(state.with_store(|s| s.retention_settings())?)
 }
 
 #[tauri::command]
-pub fn retention_set(
+#[specta::specta]
+pub async fn retention_set(
     state: State<'_, AppState>,
     settings: RetentionSettings,
 ) -> CommandResult<RetentionSettings> {
@@ -44,7 +49,8 @@ pub fn retention_set(
 }
 
 #[tauri::command]
-pub fn retention_preview(state: State<'_, AppState>) -> CommandResult<Vec<RetentionItem>> {
+#[specta::specta]
+pub async fn retention_preview(state: State<'_, AppState>) -> CommandResult<Vec<RetentionItem>> {
     Ok(state.with_store(|s| s.retention_preview())?)
 }
 
@@ -52,6 +58,7 @@ pub fn retention_preview(state: State<'_, AppState>) -> CommandResult<Vec<Retent
 /// thread). While the clock looks wrong or a run is held, the core refuses with a conflict
 /// unless `confirm_clock`.
 #[tauri::command]
+#[specta::specta]
 pub async fn retention_run(
     state: State<'_, AppState>,
     confirm_clock: bool,
@@ -62,17 +69,19 @@ pub async fn retention_run(
 /// A held retention run (or a clock that looks wrong now) with what it would remove;
 /// `None` when retention may run on its own.
 #[tauri::command]
-pub fn retention_hold(state: State<'_, AppState>) -> CommandResult<Option<RetentionHold>> {
+#[specta::specta]
+pub async fn retention_hold(state: State<'_, AppState>) -> CommandResult<Option<RetentionHold>> {
     Ok(state.with_store(|s| s.retention_hold())?)
 }
 
 /// Confirms a held retention run and runs it (logged with who confirmed). Slow, so `async`.
 #[tauri::command]
+#[specta::specta]
 pub async fn retention_confirm(state: State<'_, AppState>) -> CommandResult<RetentionReport> {
     Ok(state.with_store(|s| s.retention_confirm())?)
 }
 
-#[derive(Debug, serde::Serialize)]
+#[derive(Debug, serde::Serialize, specta::Type)]
 #[serde(rename_all = "camelCase")]
 pub struct BackupWritten {
     pub path: String,
@@ -83,6 +92,7 @@ pub struct BackupWritten {
 /// Writes an encrypted backup (database + key slots, one file) into the folder the
 /// administrator typed, else Documents, else home. Never overwrites a file.
 #[tauri::command]
+#[specta::specta]
 pub async fn backup_write(
     app: tauri::AppHandle,
     state: State<'_, AppState>,
@@ -115,10 +125,20 @@ pub async fn backup_write(
 /// Sets the minutes of inactivity before the app locks itself (administratör; 1–120).
 /// The shell's idle timer takes the new limit at once.
 #[tauri::command]
-pub fn auto_lock_set(state: State<'_, AppState>, minutes: u32) -> CommandResult<u32> {
+#[specta::specta]
+pub async fn auto_lock_set(state: State<'_, AppState>, minutes: u32) -> CommandResult<u32> {
     let minutes = state
         .with_store(|s| s.set_auto_lock_minutes(minutes))?
         .auto_lock_minutes;
     state.set_auto_lock_minutes(minutes);
     Ok(minutes)
+}
+
+/// Sets after how many days without a backup an administratör is reminded (1–90).
+#[tauri::command]
+#[specta::specta]
+pub async fn backup_reminder_set(state: State<'_, AppState>, days: u32) -> CommandResult<u32> {
+    Ok(state
+        .with_store(|s| s.set_backup_reminder_days(days))?
+        .backup_reminder_days)
 }

@@ -24,6 +24,7 @@ fn typed_path(path: &str) -> Result<PathBuf, varna_core::Error> {
 
 /// Every stored version with its origin and retirement, and the files that do not load.
 #[tauri::command]
+#[specta::specta]
 pub async fn instrument_library(state: State<'_, AppState>) -> CommandResult<InstrumentLibrary> {
     let folder = state.instruments_dir();
     Ok(state.with_store(|s| s.instrument_library(&folder))?)
@@ -31,6 +32,7 @@ pub async fn instrument_library(state: State<'_, AppState>) -> CommandResult<Ins
 
 /// Reads and checks a file: its preview and why it cannot be added, if so. Writes nothing.
 #[tauri::command]
+#[specta::specta]
 pub async fn instrument_file_check(
     state: State<'_, AppState>,
     path: String,
@@ -41,6 +43,7 @@ pub async fn instrument_file_check(
 
 /// Copies the file new into the organisation's folder and stores the version (logged).
 #[tauri::command]
+#[specta::specta]
 pub async fn instrument_file_add(
     state: State<'_, AppState>,
     path: String,
@@ -51,7 +54,8 @@ pub async fn instrument_file_add(
 
 /// Retires (`retired: true`) or reactivates a version (logged).
 #[tauri::command]
-pub fn instrument_retired_set(
+#[specta::specta]
+pub async fn instrument_retired_set(
     state: State<'_, AppState>,
     id: String,
     version: String,

@@ -8,22 +8,26 @@ use crate::error::CommandResult;
 use crate::state::AppState;
 
 #[tauri::command]
-pub fn review_queue(state: State<'_, AppState>) -> CommandResult<ReviewQueue> {
+#[specta::specta]
+pub async fn review_queue(state: State<'_, AppState>) -> CommandResult<ReviewQueue> {
     Ok(state.with_store(|s| s.review_queue())?)
 }
 
 #[tauri::command]
-pub fn review_get(state: State<'_, AppState>, id: String) -> CommandResult<ReviewDoc> {
+#[specta::specta]
+pub async fn review_get(state: State<'_, AppState>, id: String) -> CommandResult<ReviewDoc> {
     Ok(state.with_store(|s| s.review_get(&id))?)
 }
 
 #[tauri::command]
-pub fn review_state(state: State<'_, AppState>, id: String) -> CommandResult<ReviewState> {
+#[specta::specta]
+pub async fn review_state(state: State<'_, AppState>, id: String) -> CommandResult<ReviewState> {
     Ok(state.with_store(|s| s.review_state(&id))?)
 }
 
 #[tauri::command]
-pub fn review_comment(
+#[specta::specta]
+pub async fn review_comment(
     state: State<'_, AppState>,
     id: String,
     answer_key: Option<String>,
@@ -33,7 +37,8 @@ pub fn review_comment(
 }
 
 #[tauri::command]
-pub fn review_decide(
+#[specta::specta]
+pub async fn review_decide(
     state: State<'_, AppState>,
     id: String,
     decision: Decision,
@@ -43,6 +48,7 @@ pub fn review_decide(
 }
 
 #[tauri::command]
-pub fn review_resubmit(state: State<'_, AppState>, id: String) -> CommandResult<ReviewState> {
+#[specta::specta]
+pub async fn review_resubmit(state: State<'_, AppState>, id: String) -> CommandResult<ReviewState> {
     Ok(state.with_store(|s| s.review_resubmit(&id))?)
 }

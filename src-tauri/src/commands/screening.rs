@@ -3,39 +3,44 @@
 use tauri::State;
 use varna_core::instrument::AnswerValue;
 use varna_core::screening::{
-    Addendum, InstrumentSummary, MyScreenings, NewScreening, Saved, ScreeningDoc,
+    Addendum, InstrumentSummary, MyScreenings, NewScreening, Saved, ScreeningDoc, UpgradePreview,
 };
 
 use crate::error::CommandResult;
 use crate::state::AppState;
 
 #[tauri::command]
-pub fn instruments_list(state: State<'_, AppState>) -> CommandResult<Vec<InstrumentSummary>> {
+#[specta::specta]
+pub async fn instruments_list(state: State<'_, AppState>) -> CommandResult<Vec<InstrumentSummary>> {
     Ok(state.with_store(|s| s.instruments())?)
 }
 
 #[tauri::command]
-pub fn my_screenings(state: State<'_, AppState>) -> CommandResult<MyScreenings> {
+#[specta::specta]
+pub async fn my_screenings(state: State<'_, AppState>) -> CommandResult<MyScreenings> {
     Ok(state.with_store(|s| s.my_screenings())?)
 }
 
 #[tauri::command]
-pub fn screening_start(
+#[specta::specta]
+pub async fn screening_start(
     state: State<'_, AppState>,
-    new: NewScreening,
+    screening: NewScreening,
 ) -> CommandResult<ScreeningDoc> {
-    Ok(state.with_store(|s| s.start_screening(new))?)
+    Ok(state.with_store(|s| s.start_screening(screening))?)
 }
 
 /// Opens a screening; the opening is written to the access log.
 #[tauri::command]
-pub fn screening_get(state: State<'_, AppState>, id: String) -> CommandResult<ScreeningDoc> {
+#[specta::specta]
+pub async fn screening_get(state: State<'_, AppState>, id: String) -> CommandResult<ScreeningDoc> {
     Ok(state.with_store(|s| s.open_screening(&id))?)
 }
 
 /// Saves one answer; resolves only after the core's transaction committed.
 #[tauri::command]
-pub fn answer_save(
+#[specta::specta]
+pub async fn answer_save(
     state: State<'_, AppState>,
     id: String,
     key: String,
@@ -45,7 +50,8 @@ pub fn answer_save(
 }
 
 #[tauri::command]
-pub fn note_save(
+#[specta::specta]
+pub async fn note_save(
     state: State<'_, AppState>,
     id: String,
     key: String,
@@ -55,22 +61,56 @@ pub fn note_save(
 }
 
 #[tauri::command]
-pub fn position_save(state: State<'_, AppState>, id: String, key: String) -> CommandResult<()> {
+#[specta::specta]
+pub async fn position_save(
+    state: State<'_, AppState>,
+    id: String,
+    key: String,
+) -> CommandResult<()> {
     Ok(state.with_store(|s| s.set_position(&id, &key))?)
 }
 
 #[tauri::command]
-pub fn screening_complete(state: State<'_, AppState>, id: String) -> CommandResult<ScreeningDoc> {
+#[specta::specta]
+pub async fn screening_complete(
+    state: State<'_, AppState>,
+    id: String,
+) -> CommandResult<ScreeningDoc> {
     Ok(state.with_store(|s| s.complete_screening(&id))?)
 }
 
 #[tauri::command]
-pub fn screening_discard(state: State<'_, AppState>, id: String) -> CommandResult<()> {
+#[specta::specta]
+pub async fn screening_discard(state: State<'_, AppState>, id: String) -> CommandResult<()> {
     Ok(state.with_store(|s| s.discard_screening(&id))?)
 }
 
+/// What moving a draft to a newer instrument version would carry over, drop and still need.
 #[tauri::command]
-pub fn addendum_add(
+#[specta::specta]
+pub async fn screening_upgrade_preview(
+    state: State<'_, AppState>,
+    id: String,
+    version: Option<String>,
+) -> CommandResult<UpgradePreview> {
+    Ok(state.with_store(|s| s.upgrade_preview(&id, version.as_deref()))?)
+}
+
+/// Moves a draft to a newer instrument version (one transaction, logged).
+#[tauri::command]
+#[specta::specta]
+pub async fn screening_upgrade(
+    state: State<'_, AppState>,
+    id: String,
+    version: String,
+    expect_dropped: usize,
+) -> CommandResult<ScreeningDoc> {
+    Ok(state.with_store(|s| s.upgrade_draft(&id, &version, expect_dropped))?)
+}
+
+#[tauri::command]
+#[specta::specta]
+pub async fn addendum_add(
     state: State<'_, AppState>,
     id: String,
     text: String,

@@ -3,17 +3,19 @@
 //! Key derivation takes a noticeable moment, so these commands are `async` (run off the
 //! main thread) and the window stays responsive.
 
-use secrecy::{ExposeSecret, SecretString};
+use crate::secret::Secret;
 use serde::{Deserialize, Serialize};
 use tauri::State;
 use varna_core::instrument::shipped::shipped_and_dir;
-use varna_core::store::{BackupReminder, FirstRun, PassphraseNotice, RecoveryKey, Role, Store};
+use varna_core::store::{
+    BackupReminder, FirstRun, PassphraseNotice, RecoveryKey, RestoreCredential, Role, Store,
+};
 
 use crate::error::CommandResult;
 use crate::state::AppState;
 
 /// What the UI knows about the signed-in person.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, specta::Type)]
 #[serde(rename_all = "camelCase")]
 pub struct Session {
     pub username: String,
@@ -21,6 +23,8 @@ pub struct Session {
     pub role: Role,
     pub units: Vec<UnitView>,
     pub auto_lock_minutes: u32,
+    /// Days without a backup before an administratör is reminded.
+    pub backup_reminder_days: u32,
     /// Instrument files that could not be loaded or were refused, with their errors
     /// (shown to administrators only; empty for other roles).
     pub instrument_problems: Vec<InstrumentProblem>,
@@ -33,9 +37,11 @@ pub struct Session {
     pub must_change_passphrase: Option<PassphraseNotice>,
     /// For an administratör: the last backup is older than the reminder limit.
     pub backup_reminder: Option<BackupReminder>,
+    /// Right after a restore: who made the restored backup, and when.
+    pub restored_from: Option<varna_core::store::BackupOrigin>,
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, specta::Type)]
 #[serde(rename_all = "camelCase")]
 pub struct UnitView {
     pub id: String,
@@ -43,7 +49,7 @@ pub struct UnitView {
     pub name: String,
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, specta::Type)]
 #[serde(rename_all = "camelCase")]
 pub struct InstrumentProblem {
     pub path: String,
@@ -87,6 +93,7 @@ fn open_session(state: &AppState, mut store: Store) -> CommandResult<Session> {
         .and_then(|r| r.first_broken.clone());
     let backup_reminder = store.backup_reminder()?;
     let session = Session {
+        restored_from: None,
         backup_reminder,
         must_change_passphrase: actor.must_change_passphrase,
         audit_problem,
@@ -95,16 +102,21 @@ fn open_session(state: &AppState, mut store: Store) -> CommandResult<Session> {
         role: actor.role,
         units,
         auto_lock_minutes: settings.auto_lock_minutes,
+        backup_reminder_days: settings.backup_reminder_days,
         instrument_problems,
     };
     state.set_store(store);
     Ok(session)
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, specta::Type)]
 #[serde(rename_all = "camelCase")]
 pub struct AppInfo {
     pub version: &'static str,
+    /// The git commit the app was built from (`unknown` outside a checkout).
+    pub commit: &'static str,
+    /// The SQLCipher version linked into the core (`PRAGMA cipher_version`).
+    pub sqlcipher: &'static str,
     pub data_dir: String,
     /// Whether first-time setup has been done in this data folder.
     pub initialized: bool,
@@ -115,9 +127,12 @@ pub struct AppInfo {
 
 /// What the first screen needs to know about the installation.
 #[tauri::command]
-pub fn app_info(state: State<'_, AppState>) -> CommandResult<AppInfo> {
+#[specta::specta]
+pub async fn app_info(state: State<'_, AppState>) -> CommandResult<AppInfo> {
     Ok(AppInfo {
         version: varna_core::VERSION,
+        commit: env!("VARNA_GIT_COMMIT"),
+        sqlcipher: varna_core::sqlcipher_version().unwrap_or(""),
         data_dir: state.data_dir.display().to_string(),
         initialized: Store::is_initialized(&state.data_dir),
         unlocked: state.is_unlocked(),
@@ -130,7 +145,8 @@ pub fn app_info(state: State<'_, AppState>) -> CommandResult<AppInfo> {
 /// `varna-ready <screen> <ms since start>` on stdout, once: the signal that the start-up
 /// benchmark waits for. Nothing else is printed, and no data is involved.
 #[tauri::command]
-pub fn ui_ready(state: State<'_, AppState>, screen: String) -> CommandResult<()> {
+#[specta::specta]
+pub async fn ui_ready(state: State<'_, AppState>, screen: String) -> CommandResult<()> {
     let screen = match screen.as_str() {
         "unlock" | "setup" => screen,
         _ => {
@@ -150,18 +166,18 @@ pub fn ui_ready(state: State<'_, AppState>, screen: String) -> CommandResult<()>
     Ok(())
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, specta::Type)]
 #[serde(rename_all = "camelCase")]
 pub struct SetupInput {
     pub admin_username: String,
     pub admin_display_name: String,
     /// Wiped when dropped; `Debug` shows nothing of it.
-    pub passphrase: SecretString,
+    pub passphrase: Secret,
     pub unit_code: String,
     pub unit_name: String,
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, specta::Type)]
 #[serde(rename_all = "camelCase")]
 pub struct SetupResult {
     /// Shown exactly once; never stored anywhere in plaintext.
@@ -171,6 +187,7 @@ pub struct SetupResult {
 
 /// First-time setup: the first administrator and unit; returns the recovery key once.
 #[tauri::command]
+#[specta::specta]
 pub async fn setup_first_run(
     state: State<'_, AppState>,
     setup: SetupInput,
@@ -195,10 +212,11 @@ pub async fn setup_first_run(
 
 /// Unlocks with a username and passphrase.
 #[tauri::command]
+#[specta::specta]
 pub async fn unlock(
     state: State<'_, AppState>,
     username: String,
-    passphrase: SecretString,
+    passphrase: Secret,
 ) -> CommandResult<Session> {
     let store = Store::unlock(&state.data_dir, &username, passphrase.expose_secret())?;
     open_session(&state, store)
@@ -206,11 +224,12 @@ pub async fn unlock(
 
 /// Unlocks with the recovery key and sets a new passphrase for `username`.
 #[tauri::command]
+#[specta::specta]
 pub async fn unlock_recovery(
     state: State<'_, AppState>,
-    recovery_key: SecretString,
+    recovery_key: Secret,
     username: String,
-    new_passphrase: SecretString,
+    new_passphrase: Secret,
 ) -> CommandResult<Session> {
     let key = RecoveryKey::parse(recovery_key.expose_secret())?;
     let store = Store::unlock_with_recovery(
@@ -228,11 +247,51 @@ pub async fn unlock_recovery(
 /// be an administratör in the backup, with the passphrase valid when it was made. Slow (copies
 /// the database, derives a key), so `async`.
 #[tauri::command]
+#[specta::specta]
 pub async fn restore_backup(
     state: State<'_, AppState>,
     file: String,
     username: String,
-    passphrase: SecretString,
+    passphrase: Secret,
+) -> CommandResult<Session> {
+    restore(
+        &state,
+        &file,
+        RestoreCredential::Passphrase {
+            username: &username,
+            passphrase: passphrase.expose_secret(),
+        },
+    )
+}
+
+/// Restores a backup with the recovery key valid when it was made, for when no
+/// administratör remembers their passphrase of then: `username` (an administratör in the
+/// backup) gets `new_passphrase`. Only while locked, like [`restore_backup`].
+#[tauri::command]
+#[specta::specta]
+pub async fn restore_backup_recovery(
+    state: State<'_, AppState>,
+    file: String,
+    recovery_key: Secret,
+    username: String,
+    new_passphrase: Secret,
+) -> CommandResult<Session> {
+    let key = RecoveryKey::parse(recovery_key.expose_secret())?;
+    restore(
+        &state,
+        &file,
+        RestoreCredential::Recovery {
+            key: &key,
+            username: &username,
+            new_passphrase: new_passphrase.expose_secret(),
+        },
+    )
+}
+
+fn restore(
+    state: &AppState,
+    file: &str,
+    credential: RestoreCredential<'_>,
 ) -> CommandResult<Session> {
     if state.is_unlocked() {
         return Err(
@@ -240,18 +299,48 @@ pub async fn restore_backup(
         );
     }
     let file = std::path::PathBuf::from(file.trim());
-    let store = Store::restore_from(
-        &state.data_dir,
-        &file,
-        &username,
-        passphrase.expose_secret(),
-    )?;
-    open_session(&state, store)
+    let (store, origin) = Store::restore_with_origin(&state.data_dir, &file, credential)?;
+    let mut session = open_session(state, store)?;
+    session.restored_from = origin;
+    Ok(session)
+}
+
+/// What a chosen backup file holds, checked before anything is asked or replaced: its
+/// structure and the checksum of the whole encrypted database inside.
+#[derive(Debug, Serialize, specta::Type)]
+#[serde(rename_all = "camelCase")]
+pub struct BackupPreview {
+    pub created_at: String,
+    pub db_bytes: u64,
+    pub file_bytes: u64,
+    pub schema_version: u32,
+    /// The backup was made by a newer Värna and cannot be restored by this one.
+    pub too_new: bool,
+}
+
+/// Checks a backup file for the restore screen (date, size, integrity). Reads the whole file,
+/// so `async`. Needs no sign-in: it reveals only what the file's header says in the clear.
+#[tauri::command]
+#[specta::specta]
+pub async fn backup_inspect(file: String) -> CommandResult<BackupPreview> {
+    let path = std::path::PathBuf::from(file.trim());
+    let info = Store::inspect_backup(&path)?;
+    let file_bytes = std::fs::metadata(&path)
+        .map(|m| m.len())
+        .map_err(|e| varna_core::Error::io(format!("reading {}", path.display()), e))?;
+    Ok(BackupPreview {
+        created_at: info.created_at,
+        db_bytes: info.db_bytes,
+        file_bytes,
+        schema_version: info.schema_version,
+        too_new: info.schema_version > varna_core::store::schema_version_supported(),
+    })
 }
 
 /// Locks: the database is closed and the key wiped from memory (the page has already
 /// blanked the screen). `async`: locking records the log's anchor on disk.
 #[tauri::command]
+#[specta::specta]
 pub async fn lock(state: State<'_, AppState>) -> CommandResult<()> {
     state.lock();
     Ok(())
@@ -260,6 +349,7 @@ pub async fn lock(state: State<'_, AppState>) -> CommandResult<()> {
 /// Locks and ends the app. The window's close button leads here, after the UI has saved
 /// whatever input was still pending.
 #[tauri::command]
+#[specta::specta]
 pub fn quit(app: tauri::AppHandle, state: State<'_, AppState>) -> CommandResult<()> {
     state.lock();
     app.exit(0);

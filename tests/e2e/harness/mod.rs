@@ -26,6 +26,18 @@ pub mod support;
 
 pub type TestResult = Result<(), Box<dyn std::error::Error + Send + Sync>>;
 
+/// How long the harness waits for an element to appear.
+pub const UI_WAIT: Duration = Duration::from_secs(30);
+
+/// A WebDriver step that failed, with what it was waiting for or doing.
+#[derive(Debug, thiserror::Error)]
+#[error("{what}: {source}")]
+pub struct UiError {
+    pub what: String,
+    #[source]
+    pub source: fantoccini::error::CmdError,
+}
+
 /// The workspace root (this crate lives in `<root>/tests`).
 pub fn workspace_root() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR"))
@@ -261,13 +273,19 @@ impl App {
         data_dir
     }
 
-    /// Waits until an element with `data-testid` = `id` exists and returns it.
-    pub async fn by_test_id(&self, id: &str) -> Result<Element, fantoccini::error::CmdError> {
+    /// Waits until an element with `data-testid` = `id` exists and returns it. The wait is
+    /// generous (a KDF in a debug build on a loaded CI machine takes seconds); a failure names
+    /// the element and how long was waited, so a red run says which step stopped.
+    pub async fn by_test_id(&self, id: &str) -> Result<Element, UiError> {
         self.client
             .wait()
-            .at_most(Duration::from_secs(10))
+            .at_most(UI_WAIT)
             .for_element(Locator::Css(&format!("[data-testid=\"{id}\"]")))
             .await
+            .map_err(|source| UiError {
+                what: format!("[data-testid={id}] (waited up to {} s)", UI_WAIT.as_secs()),
+                source,
+            })
     }
 
     /// Waits until the element with `data-testid` = `id` shows exactly `expected`.
@@ -325,6 +343,33 @@ impl App {
         Ok(())
     }
 
+    /// The X display (`DISPLAY`) this test's app runs on, read from the app process's
+    /// environment (found by its `VARNA_DATA_DIR`), e.g. to read its clipboard with `xclip`.
+    pub fn display(&self) -> Result<String, String> {
+        let wanted = format!("VARNA_DATA_DIR={}", self.data_dir().display());
+        for entry in std::fs::read_dir("/proc")
+            .map_err(|e| e.to_string())?
+            .flatten()
+        {
+            let Ok(exe) = std::fs::read_link(entry.path().join("exe")) else {
+                continue;
+            };
+            if !exe.to_string_lossy().ends_with("/varna-app") {
+                continue;
+            }
+            let Ok(environ) = std::fs::read(entry.path().join("environ")) else {
+                continue;
+            };
+            let vars: Vec<&[u8]> = environ.split(|b| *b == 0).collect();
+            if vars.contains(&wanted.as_bytes()) {
+                if let Some(d) = vars.iter().find_map(|kv| kv.strip_prefix(b"DISPLAY=")) {
+                    return Ok(String::from_utf8_lossy(d).into_owned());
+                }
+            }
+        }
+        Err("no app process of this test was found".into())
+    }
+
     /// Sends keys to whatever element has the focus (the keyboard-first way to use the app).
     pub async fn keys(&self, text: &str) -> Result<(), fantoccini::error::CmdError> {
         self.client.active_element().await?.send_keys(text).await
@@ -349,10 +394,14 @@ impl App {
     }
 
     /// Types into the input with `data-testid` = `id`.
-    pub async fn fill(&self, id: &str, text: &str) -> Result<(), fantoccini::error::CmdError> {
+    pub async fn fill(&self, id: &str, text: &str) -> Result<(), UiError> {
         let el = self.by_test_id(id).await?;
-        el.clear().await?;
-        el.send_keys(text).await
+        let typing = |source| UiError {
+            what: format!("typing into [data-testid={id}]"),
+            source,
+        };
+        el.clear().await.map_err(typing)?;
+        el.send_keys(text).await.map_err(typing)
     }
 
     /// Calls an app command from the page, as the UI would, and returns

@@ -7,6 +7,13 @@ pub const PASSPHRASE: &str = "korrekt häst batteri häftapparat";
 
 /// Does first-time setup through the UI and lands signed in.
 pub async fn set_up(app: &App) -> TestResult {
+    set_up_keeping_key(app).await.map(|_| ())
+}
+
+/// [`set_up`], returning the recovery key as shown.
+pub async fn set_up_keeping_key(
+    app: &App,
+) -> Result<String, Box<dyn std::error::Error + Send + Sync>> {
     app.by_test_id("setup").await?;
     app.fill("setup-name", "Anna Andersson").await?;
     app.fill("setup-username", ADMIN).await?;
@@ -21,7 +28,7 @@ pub async fn set_up(app: &App) -> TestResult {
     app.by_test_id("recovery-confirm").await?.click().await?;
     app.by_test_id("recovery-continue").await?.click().await?;
     app.by_test_id("signed-in").await?;
-    Ok(())
+    Ok(key)
 }
 
 pub const WORKER: &str = "bo";
@@ -95,11 +102,45 @@ pub fn init_with_cli(data_dir: &std::path::Path) -> TestResult {
     )
 }
 
+/// Adds an instrument file to the store's library with the CLI, as the administrator `anna`
+/// (the store must not be open in the app: lock it first).
+pub fn add_instrument_with_cli(data_dir: &std::path::Path, file: &std::path::Path) -> TestResult {
+    cli(
+        &[
+            "instrument",
+            "add",
+            "--data-dir",
+            data_dir.to_str().expect("utf-8 path"),
+            "--as",
+            ADMIN,
+            file.to_str().expect("utf-8 path"),
+        ],
+        &format!("{PASSPHRASE}\n"),
+    )
+}
+
 /// Unlocks through the UI as `username` and waits until signed in.
 pub async fn unlock_as(app: &App, username: &str, passphrase: &str) -> TestResult {
     app.fill("unlock-username", username).await?;
     app.fill("unlock-passphrase", passphrase).await?;
     app.by_test_id("unlock-submit").await?.click().await?;
     app.by_test_id("signed-in").await?;
+    Ok(())
+}
+
+/// From the start page: a new screening of `instrument` (its newest version) about a person
+/// in `role`, in the signed-in worker's first unit, dated today; waits for the interview.
+pub async fn start_screening(app: &App, instrument: &str, role: &str) -> TestResult {
+    app.by_test_id("new-screening").await?.click().await?;
+    app.by_test_id("new-instrument")
+        .await?
+        .select_by_value(instrument)
+        .await?;
+    app.by_test_id("new-role")
+        .await?
+        .select_by_value(role)
+        .await?;
+    app.by_test_id("new-start").await?.click().await?;
+    app.by_test_id("interview").await?;
     Ok(())
 }

@@ -1,56 +1,29 @@
 // Konton och enheter: accounts, units and one's own passphrase. The core checks every role.
-import { call } from './api';
-import type { Role } from './session';
+import { guard } from './api';
+import { commands } from './contract';
 
-/** Why a passphrase must be changed at the next sign-in (set by an administratör). */
-export type PassphraseNotice = 'new_account' | 'reset' | 'reactivated';
-
-export interface AccountOverview {
-  id: string;
-  username: string;
-  displayName: string;
-  role: Role;
-  unitIds: string[];
-  active: boolean;
-  createdAt: string;
-  mustChangePassphrase: PassphraseNotice | null;
-  lastSignIn: string | null;
-}
-
-export interface Unit {
-  id: string;
-  code: string;
-  name: string;
-  active: boolean;
-  closed_at: string | null;
-}
-
-export interface NewAccountInput {
-  username: string;
-  displayName: string;
-  role: Role;
-  unitIds: string[];
-  passphrase: string;
-}
+// The shapes are generated from Rust (./contract.ts, `make contract`).
+export type { AccountOverview, PassphraseNotice, Unit } from './contract';
+/** A new account as the form sends it. */
+export type { AccountInput as NewAccountInput } from './contract';
+import type { AccountInput, Role } from './contract';
 
 export const ROLES: Role[] = ['handlaggare', 'arbetsledare', 'administrator'];
 
-export const accountsList = () => call<AccountOverview[]>('accounts_list');
-export const accountAdd = (account: NewAccountInput) => call<unknown>('account_add', { account });
-export const accountRoleSet = (accountId: string, role: Role) =>
-  call<unknown>('account_role_set', { accountId, role });
+export const accountsList = () => guard(commands.accountsList());
+export const accountAdd = (account: AccountInput) => guard(commands.accountAdd(account));
+export const accountRoleSet = (accountId: string, role: Role) => guard(commands.accountRoleSet(accountId, role));
 export const accountUnitsSet = (accountId: string, unitIds: string[]) =>
-  call<unknown>('account_units_set', { accountId, unitIds });
-export const accountDeactivate = (accountId: string) =>
-  call<{ keyEpoch: number; revokedSlots: number; needNewPassphrase: string[] }>('account_deactivate', { accountId });
+  guard(commands.accountUnitsSet(accountId, unitIds));
+export const accountDeactivate = (accountId: string) => guard(commands.accountDeactivate(accountId));
 export const accountReactivate = (accountId: string, passphrase: string) =>
-  call<unknown>('account_reactivate', { accountId, passphrase });
+  guard(commands.accountReactivate(accountId, passphrase));
 export const accountPassphraseReset = (accountId: string, passphrase: string) =>
-  call<null>('account_passphrase_reset', { accountId, passphrase });
+  guard(commands.accountPassphraseReset(accountId, passphrase));
 export const passphraseChange = (oldPassphrase: string, newPassphrase: string) =>
-  call<null>('passphrase_change', { oldPassphrase, newPassphrase });
+  guard(commands.passphraseChange(oldPassphrase, newPassphrase));
 
-export const unitsList = () => call<Unit[]>('units_list');
-export const unitAdd = (code: string, name: string) => call<Unit>('unit_add', { code, name });
-export const unitRename = (unitId: string, name: string) => call<Unit>('unit_rename', { unitId, name });
-export const unitClose = (unitId: string) => call<Unit>('unit_close', { unitId });
+export const unitsList = () => guard(commands.unitsList());
+export const unitAdd = (code: string, name: string) => guard(commands.unitAdd(code, name));
+export const unitRename = (unitId: string, name: string) => guard(commands.unitRename(unitId, name));
+export const unitClose = (unitId: string) => guard(commands.unitClose(unitId));

@@ -1,80 +1,24 @@
 // Administration commands: the access log (loggkontroll) and retention (gallring).
-import { call } from './api';
+import { guard } from './api';
+import { AUDIT_EVENTS, commands } from './contract';
 
-export interface AuditEntry {
-  seq: number;
-  at: string;
-  actorId: string | null;
-  actorUsername: string | null;
-  actorName: string | null;
-  event: string;
-  objectKind: string;
-  objectId: string;
-  detail: string;
-}
+// The shapes are generated from Rust (./contract.ts, `make contract`).
+export type {
+  AuditEntry,
+  AuditFilter,
+  AuditReport,
+  BackupWritten,
+  ClockWarning,
+  RetentionHold,
+  RetentionItem,
+  RetentionReport,
+  RetentionSettings,
+} from './contract';
+import type { AuditFilter, RetentionSettings } from './contract';
 
-export interface AuditFilter {
-  person?: string;
-  objectId?: string;
-  event?: string;
-  from?: string;
-  to?: string;
-  limit?: number;
-}
+/** The access log's event codes, from the core. */
+export const EVENTS = AUDIT_EVENTS;
 
-export interface AuditReport {
-  ok: boolean;
-  rows: number;
-  firstBroken: { seq: number; reason: string } | null;
-}
-
-export interface RetentionSettings {
-  completedMonths: number;
-  draftDays: number;
-}
-
-export interface RetentionItem {
-  screeningId: string;
-  status: 'completed' | 'draft';
-  instrumentId: string;
-  instrumentVersion: string;
-  unitCode: string;
-  completedAt: string | null;
-  since: string;
-}
-
-export interface RetentionReport {
-  completedRemoved: number;
-  draftsRemoved: number;
-  removed: RetentionItem[];
-}
-
-export interface ClockWarning {
-  problem: 'behind' | 'jumped_ahead';
-  now: string;
-  reference: string;
-}
-
-export interface RetentionHold {
-  heldAt: string | null;
-  warning: ClockWarning;
-  current: ClockWarning | null;
-  preview: RetentionItem[];
-}
-
-/** Event codes as the core writes them (audit::Event::as_str). */
-export const EVENTS = [
-  'setup', 'unlock', 'unlock_failed', 'lock', 'screening_create', 'screening_open',
-  'screening_complete', 'screening_discard', 'addendum_add', 'review_decision', 'export',
-  'backup', 'restore', 'account_add', 'account_role', 'account_units', 'account_deactivate',
-  'passphrase_reset', 'passphrase_change', 'recovery_key_rotate', 'unit_add', 'unit_rename',
-  'settings_change', 'instrument_add', 'retention_settings', 'retention_run', 'retention_delete',
-  'audit_broken', 'review_view', 'retention_held', 'retention_confirm', 'rekey',
-  'rollback_detected', 'account_reactivate', 'unit_close', 'denominator_set',
-  'instrument_retire', 'instrument_reactivate',
-] as const;
-
-/** Drops empty filter fields so the core sees only what the user chose. */
 export function cleanFilter(f: AuditFilter): AuditFilter {
   const out: AuditFilter = {};
   for (const [k, v] of Object.entries(f) as [keyof AuditFilter, unknown][]) {
@@ -84,29 +28,18 @@ export function cleanFilter(f: AuditFilter): AuditFilter {
   return out;
 }
 
-export const auditList = (filter: AuditFilter) =>
-  call<AuditEntry[]>('audit_list', { filter: cleanFilter(filter) });
-export const auditVerify = () => call<AuditReport>('audit_verify');
-export const retentionGet = () => call<RetentionSettings>('retention_get');
-export const retentionSet = (settings: RetentionSettings) =>
-  call<RetentionSettings>('retention_set', { settings });
-export const retentionPreview = () => call<RetentionItem[]>('retention_preview');
-/** Runs retention now; while the clock looks wrong the core refuses (`conflict`) unless
- * `confirmClock`. */
-export const retentionRun = (confirmClock = false) =>
-  call<RetentionReport>('retention_run', { confirmClock });
-/** A held run (or a clock that looks wrong now); `null` when retention may run on its own. */
-export const retentionHold = () => call<RetentionHold | null>('retention_hold');
-/** Confirms the held run and runs it; the core logs who confirmed. */
-export const retentionConfirm = () => call<RetentionReport>('retention_confirm');
-
-export interface BackupWritten {
-  path: string;
-  createdAt: string;
-  dbBytes: number;
-}
+export const auditList = (filter: AuditFilter) => guard(commands.auditList(cleanFilter(filter)));
+export const auditVerify = () => guard(commands.auditVerify());
+export const retentionGet = () => guard(commands.retentionGet());
+export const retentionSet = (settings: RetentionSettings) => guard(commands.retentionSet(settings));
+export const retentionPreview = () => guard(commands.retentionPreview());
+export const retentionRun = (confirmClock = false) => guard(commands.retentionRun(confirmClock));
+export const retentionHold = () => guard(commands.retentionHold());
+export const retentionConfirm = () => guard(commands.retentionConfirm());
 
 export const backupWrite = (folder: string) =>
-  call<BackupWritten>('backup_write', { folder: folder.trim() === '' ? null : folder.trim() });
+  guard(commands.backupWrite(folder.trim() === '' ? null : folder.trim()));
 
-export const autoLockSet = (minutes: number) => call<number>('auto_lock_set', { minutes });
+export const autoLockSet = (minutes: number) => guard(commands.autoLockSet(minutes));
+
+export const backupReminderSet = (days: number) => guard(commands.backupReminderSet(days));

@@ -21,7 +21,7 @@ describe('toAppError', () => {
   });
 });
 
-describe('call', () => {
+describe('guard', () => {
   it('reports a locked store to the shell, whichever command met it', async () => {
     const { vi } = await import('vitest');
     vi.resetModules();
@@ -33,16 +33,30 @@ describe('call', () => {
       },
     }));
     const api = await import('./api');
+    const { commands } = await import('./contract');
+    const save = () => api.guard(commands.answerSave('s1', 'hot', null));
     let locked = 0;
     api.onLocked(() => locked++);
-    await expect(api.call('my_screenings')).resolves.toBe('ok');
-    await expect(api.call('screening_get')).rejects.toMatchObject({ code: 'not_found' });
+    await expect(api.guard(commands.myScreenings())).resolves.toBe('ok');
+    await expect(api.guard(commands.screeningGet('x'))).rejects.toMatchObject({ code: 'not_found' });
     expect(locked).toBe(0);
-    await expect(api.call('answer_save')).rejects.toMatchObject({ code: 'locked' });
+    await expect(save()).rejects.toMatchObject({ code: 'locked' });
     expect(locked).toBe(1);
     api.onLocked(null);
-    await expect(api.call('answer_save')).rejects.toMatchObject({ code: 'locked' });
+    await expect(save()).rejects.toMatchObject({ code: 'locked' });
     expect(locked).toBe(1);
     vi.doUnmock('@tauri-apps/api/core');
+  });
+});
+
+describe('the one door', () => {
+  it('no module but the generated contract calls invoke', () => {
+    const sources = import.meta.glob('../**/*.{ts,svelte}', { query: '?raw', import: 'default', eager: true }) as Record<string, string>;
+    const callers = Object.entries(sources)
+      .filter(([path]) => !path.endsWith('.test.ts') && !/(^|\/)lib\/contract\.ts$|^\.\/contract\.ts$/.test(path))
+      .filter(([, text]) => /\binvoke\b/.test(text) && /@tauri-apps\/api\/core/.test(text))
+      .map(([path]) => path);
+    expect(Object.keys(sources).length).toBeGreaterThan(40);
+    expect(callers).toEqual([]);
   });
 });

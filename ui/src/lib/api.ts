@@ -1,6 +1,7 @@
-// The one door to the Rust side. Commands reject with `{code, message}`; we turn that into
-// an `AppError` whose code the UI translates (`errors.<code>`). Raw messages are never shown.
-import { invoke } from '@tauri-apps/api/core';
+// The one door to the Rust side: every command is called through the generated client
+// (`commands` in ./contract.ts) wrapped in `guard`. Commands reject with `{code, message}`;
+// `guard` turns that into an `AppError` whose code the UI translates (`errors.<code>`). Raw
+// messages are never shown.
 
 export class AppError extends Error {
   constructor(
@@ -32,9 +33,11 @@ export function onLocked(handler: (() => void) | null): void {
   lockedHandler = handler;
 }
 
-export async function call<T>(command: string, args?: Record<string, unknown>): Promise<T> {
+/** Awaits a command of the generated client (`commands` in ./contract.ts), turning its
+ *  rejection into an `AppError` and calling the `locked` handler. */
+export async function guard<T>(pending: Promise<T>): Promise<T> {
   try {
-    return await invoke<T>(command, args);
+    return await pending;
   } catch (raw) {
     const error = toAppError(raw);
     if (error.code === 'locked') lockedHandler?.();

@@ -51,7 +51,7 @@ describe('i18n', () => {
   it('has a translation for every core error code', () => {
     const codes = [
       'invalid_input', 'invalid_instrument', 'wrong_passphrase', 'weak_passphrase', 'rate_limited', 'locked',
-      'forbidden', 'not_found', 'conflict', 'corrupt', 'io', 'internal',
+      'forbidden', 'not_found', 'conflict', 'corrupt', 'untrusted_sender', 'io', 'internal',
     ];
     for (const code of codes) {
       expect(t(`errors.${code}`)).not.toBe(`errors.${code}`);

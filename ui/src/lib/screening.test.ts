@@ -1,31 +1,29 @@
 import { beforeEach, describe, expect, it } from 'vitest';
 import { setLang } from './i18n.svelte';
 import {
-  allKeys, categoryLabel, formatAnswer, formatKey, itemKeys, keyLabel, parseKey, sectionProgress, today, tx,
-  type Item,
+  allKeys, answeredWhileHidden, categoryLabel, formatAnswer, itemKeys, itemOfKey, keyLabel, sectionProgress, today, tx,
 } from './screening';
-import { DEF } from '../screens/work/test/fixtures';
+import { DEF, draft, evaluation } from '../screens/work/test/fixtures';
 
 const words = { yes: 'Ja', no: 'Nej', declined: 'Vill ej svara', none: 'Inget', unanswered: '–' };
 
 beforeEach(() => setLang('sv'));
 
 describe('answer keys', () => {
-  it('formats and parses every form', () => {
-    for (const s of ['hot', 'skala@parent', 'faktor#nu', 'faktor@worker#nu']) expect(formatKey(parseKey(s))).toBe(s);
-    expect(parseKey('faktor@worker#nu')).toEqual({ item: 'faktor', perspective: 'worker', timeframe: 'nu' });
-  });
-
-  it('orders keys as the core does: perspective first, then time frame', () => {
-    const item = { ...DEF.sections[0].items[0], perspectives: ['p', 'q'], timeframes: ['nu', 'tidigare'] } as Item;
-    expect(itemKeys(item).map(formatKey)).toEqual(['hot@p#nu', 'hot@p#tidigare', 'hot@q#nu', 'hot@q#tidigare']);
-    expect(allKeys(DEF)).toEqual(['hot', 'foljd', 'nar', 'faktor#nu', 'faktor#tidigare', 'sakerhet@worker', 'anteckning', 'steg']);
+  // The keys come from the core (`doc.keys`); the UI only looks them up.
+  it('lists every key in interview order as the core spells them', () => {
+    const doc = draft();
+    expect(allKeys(doc)).toEqual(['hot', 'foljd', 'nar', 'faktor#nu', 'faktor#tidigare', 'sakerhet@worker', 'anteckning', 'steg']);
+    expect(itemKeys(doc, 'faktor').map((k) => k.timeframe)).toEqual(['nu', 'tidigare']);
+    expect(itemOfKey(doc, 'sakerhet@worker')).toBe('sakerhet');
+    expect(itemKeys(doc, 'no_such_item')).toEqual([]);
   });
 
   it('labels a key with its item text and axis', () => {
-    expect(keyLabel(DEF, 'faktor#tidigare')).toBe('Faktor (Tidigare)');
+    const doc = draft();
+    expect(keyLabel(doc, 'faktor#tidigare')).toBe('Faktor (Tidigare)');
     setLang('en');
-    expect(keyLabel(DEF, 'sakerhet@worker')).toBe('Hur säkert? (Worker)');
+    expect(keyLabel(doc, 'sakerhet@worker')).toBe('Hur säkert? (Worker)');
   });
 });
 
@@ -41,6 +39,7 @@ describe('texts and answers', () => {
     const [hot, , nar, faktor] = DEF.sections[0].items;
     expect(formatAnswer(hot, { type: 'yes_no', value: true }, words)).toBe('Ja');
     expect(formatAnswer(hot, { type: 'declined' }, words)).toBe('Vill ej svara');
+    expect(formatAnswer(hot, { type: 'dont_know' }, { ...words, dontKnow: 'Vet ej' })).toBe('Vet ej');
     expect(formatAnswer(nar, { type: 'choice', value: 'tidigare' }, words)).toBe('Tidigare');
     expect(formatAnswer(faktor, { type: 'choice', value: 'j' }, words)).toBe('J – Närvarande');
     expect(formatAnswer(hot, undefined, words)).toBe('–');
@@ -48,18 +47,18 @@ describe('texts and answers', () => {
 
   it('labels outcome categories', () => {
     const o = DEF.outcomes![0];
-    expect(categoryLabel(DEF, o, 'positiv', words)).toBe('Positiv');
-    expect(categoryLabel(DEF, { id: 'x', label: { sv: 'x' }, categories: [], from_score: 'antal' }, 'hog', words)).toBe('Hög');
+    expect(categoryLabel(draft(), o, 'positiv', words)).toBe('Positiv');
+    expect(categoryLabel(draft(), { id: 'x', label: { sv: 'x' }, categories: [], from_score: 'antal' }, 'hog', words)).toBe('Hög');
   });
 
-  it('counts section progress among visible items', () => {
-    const visible = new Set(['hot', 'nar', 'faktor']);
-    const p = sectionProgress(DEF.sections[0], visible, {
-      hot: { type: 'yes_no', value: false },
-      foljd: { type: 'yes_no', value: true },
-      'faktor#nu': { type: 'choice', value: 'n' },
-    });
-    expect(p).toEqual({ answered: 2, total: 4 });
+  it('reads section progress and hidden answers from the core evaluation', () => {
+    // The core's evaluation of no answers: the follow-up is hidden, six keys are shown.
+    const ev = evaluation();
+    expect(sectionProgress(ev, 'fragor')).toEqual({ answered: 0, total: 6 });
+    expect(sectionProgress(ev, 'no_such_section')).toEqual({ answered: 0, total: 0 });
+    const doc = draft({ evaluation: evaluation({ hidden_answered: ['foljd'] }) });
+    expect(answeredWhileHidden(doc, 'foljd')).toBe(true);
+    expect(answeredWhileHidden(doc, 'hot')).toBe(false);
   });
 
   it('writes today as YYYY-MM-DD', () => {

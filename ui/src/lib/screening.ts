@@ -5,302 +5,123 @@
 // `show_if`, `visible_items`); see crates/varna-core/src/instrument/{model,answer,evaluate}.rs.
 // The screening envelope (`ScreeningDoc`, `ScreeningSummary`) comes from the Tauri shell and is
 // camelCase. A screening is always rendered from its own `doc.definition`.
-import { call } from './api';
+import { guard } from './api';
+import { commands } from './contract';
 import { currentLang } from './i18n.svelte';
 
-// ---------- instrument definition (model.rs) ----------
+// Every type below is generated from the Rust core (./contract.ts, `make contract`).
+export type {
+  Text,
+  Kind,
+  Label,
+  Choice,
+  Anchor,
+  Item,
+  Section,
+  Band,
+  Score,
+  Outcome,
+  Instrument,
+  AnswerValue,
+  CalendarAnswer,
+  Incident,
+  AppliedOverride,
+  ScoreResult,
+  OwnViewResult,
+  OutcomeValue,
+  Evaluation,
+  SectionProgress,
+  PersonRole,
+  Status,
+  InstrumentSummary,
+  Addendum,
+  ScreeningDoc,
+  PreviousScreening,
+  ScreeningSummary,
+  MyScreenings,
+  NewScreening,
+  Saved,
+  KeyView,
+  UpgradePreview,
+} from './contract';
+import type {
+  AnswerValue,
+  Choice,
+  Instrument,
+  Item,
+  KeyView,
+  NewScreening,
+  Outcome,
+  PersonRole,
+  ScreeningDoc,
+  Section,
+  Text,
+} from './contract';
 
-/** A text in Swedish (required) and English (optional). */
-export interface Text {
-  sv: string;
-  en?: string;
-}
-
-export type Kind = 'screening' | 'checklist' | 'judgement' | 'mapping';
-
-export interface Label {
-  id: string;
-  label: Text;
-}
-
-export interface Choice {
-  id: string;
-  label: Text;
-  code?: string;
-  value?: number;
-  help?: Text;
-}
-
-export interface Anchor {
-  value: number;
-  label: Text;
-}
-
-interface ItemBase {
-  id: string;
-  text: Text;
-  help?: Text;
-  required: boolean;
-  allow_decline: boolean;
-  /** The condition's source text. */
-  show_if?: string;
-  perspectives?: string[];
-  timeframes?: string[];
-}
-
-export type ItemKind =
-  | { type: 'yes_no' }
-  | { type: 'single_choice'; options: Choice[] }
-  | { type: 'multi_choice'; options: Choice[]; min_selected?: number; max_selected?: number }
-  | { type: 'frequency'; levels: Choice[] }
-  | { type: 'rating'; levels: Choice[] }
-  | { type: 'scale'; min: number; max: number; anchors?: Anchor[] }
-  | { type: 'date' }
-  | { type: 'number'; min?: number; max?: number; integer: boolean; unit?: Text }
-  | { type: 'short_text'; max_length?: number }
-  | { type: 'long_text'; max_length?: number }
-  | {
-      type: 'list';
-      fields: Item[];
-      min_entries?: number;
-      max_entries?: number;
-      entry_label?: Text;
-    };
-
-export type ItemType = ItemKind['type'];
-export type Item = ItemBase & ItemKind;
-
-export interface Section {
-  id: string;
-  title: Text;
-  help?: Text;
-  show_if?: string;
-  items: Item[];
-}
-
-export interface Band {
-  id: string;
-  label: Text;
-  min: number;
-  max?: number;
-}
-
-export interface Score {
-  id: string;
-  label: Text;
-  method: 'count' | 'sum';
-  items: string[];
-  weights?: Record<string, number>;
-  bands?: Band[];
-  override?: { item: string; reason_item: string };
-}
-
-export interface Outcome {
-  id: string;
-  label: Text;
-  categories: Label[];
-  from_item?: string;
-  from_score?: string;
-  rules?: { when: string; category: string }[];
-  otherwise?: string;
-}
-
-export interface Instrument {
-  id: string;
-  version: string;
-  kind: Kind;
-  title: Text;
-  description: Text;
-  source: Text;
-  licence: Text;
-  perspectives?: Label[];
-  timeframes?: Label[];
-  sections: Section[];
-  scores?: Score[];
-  outcomes?: Outcome[];
-}
-
-// ---------- answers (answer.rs) ----------
-
-/** `item`, `item@perspective`, `item#timeframe` or `item@perspective#timeframe`. */
+/** `item`, `item@perspective`, `item#timeframe` or `item@perspective#timeframe`, as the core
+ *  spells it (see `ScreeningDoc.keys`). */
 export type AnswerKeyString = string;
+export type ItemType = Item['type'];
+export type EntryMap = Partial<{ [key in string]: AnswerValue }>;
 
-export type EntryMap = Record<string, AnswerValue>;
-
-export type AnswerValue =
-  | { type: 'declined' }
-  | { type: 'yes_no'; value: boolean }
-  | { type: 'choice'; value: string }
-  | { type: 'choices'; value: string[] }
-  | { type: 'integer'; value: number }
-  | { type: 'number'; value: number }
-  | { type: 'date'; value: string }
-  | { type: 'text'; value: string }
-  | { type: 'entries'; value: EntryMap[] };
-
-export interface AnswerKey {
-  item: string;
-  perspective: string | null;
-  timeframe: string | null;
-}
-
-export function formatKey(k: AnswerKey): AnswerKeyString {
-  return k.item + (k.perspective ? `@${k.perspective}` : '') + (k.timeframe ? `#${k.timeframe}` : '');
-}
-
-export function parseKey(s: AnswerKeyString): AnswerKey {
-  const [rest, timeframe] = s.split('#', 2) as [string, string | undefined];
-  const [item, perspective] = rest.split('@', 2) as [string, string | undefined];
-  return { item, perspective: perspective ?? null, timeframe: timeframe ?? null };
-}
-
-/** Every key an answer to this item can have, perspective first, as the core orders them. */
-export function itemKeys(item: Item): AnswerKey[] {
-  const ps = item.perspectives?.length ? item.perspectives : [null];
-  const ts = item.timeframes?.length ? item.timeframes : [null];
-  return ps.flatMap((p) => ts.map((t) => ({ item: item.id, perspective: p, timeframe: t })));
-}
-
-// ---------- evaluation (evaluate.rs) ----------
-
-export interface AppliedOverride {
-  from: string | null;
-  to: string;
-  reason: string | null;
-}
-
-export interface ScoreResult {
-  id: string;
-  value: number;
-  answered: number;
-  total: number;
-  computed_band: string | null;
-  band: string | null;
-  override: AppliedOverride | null;
-}
-
-export interface OutcomeValue {
-  dimension: string;
-  category: string | null;
-}
-
-export interface Evaluation {
-  visible_sections: string[];
-  visible_items: string[];
-  hidden_items: string[];
-  missing_required: AnswerKeyString[];
-  scores: ScoreResult[];
-  outcomes: OutcomeValue[];
-  complete: boolean;
-}
-
-// ---------- the screening envelope (Tauri shell) ----------
-
-export type PersonRole = 'valdsutsatt' | 'valdsutovare' | 'barn' | 'anhorig';
 export const PERSON_ROLES: PersonRole[] = ['valdsutsatt', 'valdsutovare', 'barn', 'anhorig'];
-export type Status = 'draft' | 'completed';
-
-export interface InstrumentSummary {
-  id: string;
-  version: string;
-  sha256: string;
-  kind: Kind;
-  title: Text;
-  description: Text;
-  /** The highest version not retired: the one a new screening starts with. */
-  latest: boolean;
-  /** Retired in the instrument library: starts no new screenings. */
-  retired: boolean;
-}
-
-export interface Addendum {
-  id: string;
-  authorName: string;
-  createdAt: string;
-  text: string;
-}
-
-export interface ScreeningDoc {
-  id: string;
-  status: Status;
-  instrumentId: string;
-  instrumentVersion: string;
-  instrumentSha256: string;
-  definition: Instrument;
-  unitId: string;
-  unitCode: string;
-  unitName: string;
-  personRole: PersonRole;
-  conductedOn: string;
-  caseRef: string | null;
-  authorId: string;
-  authorName: string;
-  createdAt: string;
-  completedAt: string | null;
-  answers: Record<AnswerKeyString, AnswerValue>;
-  notes: Record<AnswerKeyString, string>;
-  position: AnswerKeyString | null;
-  evaluation: Evaluation;
-  addenda: Addendum[];
-}
-
-export interface ScreeningSummary {
-  id: string;
-  instrumentId: string;
-  instrumentVersion: string;
-  instrumentTitle: Text;
-  status: Status;
-  unitCode: string;
-  personRole: PersonRole;
-  conductedOn: string;
-  createdAt: string;
-  completedAt: string | null;
-  answered: number;
-  total: number;
-}
-
-export interface MyScreenings {
-  drafts: ScreeningSummary[];
-  completed: ScreeningSummary[];
-}
-
-export interface NewScreening {
-  instrumentId: string;
-  instrumentVersion: string | null;
-  unitId: string;
-  personRole: PersonRole;
-  conductedOn: string;
-  caseRef: string | null;
-}
-
-export interface Saved {
-  savedAt: string;
-  evaluation: Evaluation;
-}
-
-export interface Session {
-  username: string;
-  displayName: string;
-  role: 'handlaggare' | 'arbetsledare' | 'administrator';
-  units: { id: string; code: string; name: string }[];
-  autoLockMinutes: number;
-}
 
 // ---------- commands ----------
 
-export const instrumentsList = () => call<InstrumentSummary[]>('instruments_list');
-export const screeningStart = (n: NewScreening) => call<ScreeningDoc>('screening_start', { new: n });
-export const screeningGet = (id: string) => call<ScreeningDoc>('screening_get', { id });
+export const instrumentsList = () => guard(commands.instrumentsList());
+export const screeningStart = (n: NewScreening) => guard(commands.screeningStart(n));
+export const screeningGet = (id: string) => guard(commands.screeningGet(id));
 export const answerSave = (id: string, key: AnswerKeyString, value: AnswerValue | null) =>
-  call<Saved>('answer_save', { id, key, value });
+  guard(commands.answerSave(id, key, value));
 export const noteSave = (id: string, key: AnswerKeyString, text: string) =>
-  call<Saved>('note_save', { id, key, text });
-export const positionSave = (id: string, key: AnswerKeyString) =>
-  call<null>('position_save', { id, key });
-export const screeningComplete = (id: string) => call<ScreeningDoc>('screening_complete', { id });
-export const screeningDiscard = (id: string) => call<null>('screening_discard', { id });
-export const addendumAdd = (id: string, text: string) => call<Addendum>('addendum_add', { id, text });
-export const myScreenings = () => call<MyScreenings>('my_screenings');
+  guard(commands.noteSave(id, key, text));
+export const positionSave = (id: string, key: AnswerKeyString) => guard(commands.positionSave(id, key));
+export const screeningComplete = (id: string) => guard(commands.screeningComplete(id));
+export const screeningDiscard = (id: string) => guard(commands.screeningDiscard(id));
+export const upgradePreview = (id: string, version: string | null = null) =>
+  guard(commands.screeningUpgradePreview(id, version));
+export const screeningUpgrade = (id: string, version: string, expectDropped: number) =>
+  guard(commands.screeningUpgrade(id, version, expectDropped));
+export const addendumAdd = (id: string, text: string) => guard(commands.addendumAdd(id, text));
+export const myScreenings = () => guard(commands.myScreenings());
+
+// ---------- keys and progress: computed by the core, looked up here ----------
+
+/** The answer keys of an item, in the core's order (from `doc.keys`). */
+export function itemKeys(doc: Pick<ScreeningDoc, 'keys'>, item: Item | string): KeyView[] {
+  return doc.keys[typeof item === 'string' ? item : item.id] ?? [];
+}
+
+/** The keys one entry of a list item stores a field's values under (`field`, or one
+ *  `field@perspective` per perspective), from the core (`doc.keys["item/field"]`). */
+export function fieldKeys(keys: ScreeningDoc['keys'], itemId: string, fieldId: string): KeyView[] {
+  return keys[`${itemId}/${fieldId}`] ?? [];
+}
+
+/** Every answer key in interview order. */
+export function allKeys(doc: Pick<ScreeningDoc, 'keys' | 'definition'>): AnswerKeyString[] {
+  return doc.definition.sections.flatMap((s) => s.items.flatMap((i) => itemKeys(doc, i).map((k) => k.key)));
+}
+
+/** The item an answer key belongs to. */
+export function itemOfKey(doc: Pick<ScreeningDoc, 'keys'>, key: AnswerKeyString): string {
+  for (const keys of Object.values(doc.keys)) for (const k of keys ?? []) if (k.key === key) return k.item;
+  return key;
+}
+
+/** A hidden item that still holds a given answer (the core's `hidden_answered`). */
+export function answeredWhileHidden(doc: Pick<ScreeningDoc, 'evaluation'>, itemId: string): boolean {
+  return doc.evaluation.hidden_answered.includes(itemId);
+}
+
+/** A section's progress as the core computed it. */
+export function sectionProgress(
+  evaluation: Pick<ScreeningDoc['evaluation'], 'progress'>,
+  sectionId: string,
+): { answered: number; total: number } {
+  const p = evaluation.progress.find((x) => x.section === sectionId);
+  return { answered: p?.answered ?? 0, total: p?.total ?? 0 };
+}
 
 // ---------- helpers ----------
 
@@ -318,24 +139,11 @@ export function choicesOf(item: Item): Choice[] {
       return item.options;
     case 'frequency':
     case 'rating':
+    case 'calendar':
       return item.levels;
     default:
       return [];
   }
-}
-
-/** Whether a value counts as given (as the core's `is_given`: blank text does not; an empty
- *  list of entries is treated as not given for progress). */
-export function isGiven(v: AnswerValue | undefined | null): boolean {
-  if (!v) return false;
-  if (v.type === 'text') return v.value.trim() !== '';
-  if (v.type === 'entries') return v.value.length > 0;
-  return true;
-}
-
-/** Items and their keys in interview order. */
-export function allKeys(def: Instrument): AnswerKeyString[] {
-  return def.sections.flatMap((s) => s.items.flatMap((i) => itemKeys(i).map(formatKey)));
 }
 
 export function findItem(def: Instrument, itemId: string): Item | undefined {
@@ -348,7 +156,7 @@ export function sectionOf(def: Instrument, itemId: string): Section | undefined 
 }
 
 /** The label of a key's perspective and time frame ("Förälder · Nu"), empty for plain items. */
-export function axisLabel(def: Instrument, key: AnswerKey): string {
+export function axisLabel(def: Instrument, key: Pick<KeyView, 'perspective' | 'timeframe'>): string {
   const parts: string[] = [];
   if (key.perspective) {
     const p = def.perspectives?.find((x) => x.id === key.perspective);
@@ -362,30 +170,14 @@ export function axisLabel(def: Instrument, key: AnswerKey): string {
 }
 
 /** The item text plus its perspective/time frame, for links and read-only lists. */
-export function keyLabel(def: Instrument, key: AnswerKeyString): string {
-  const k = parseKey(key);
-  const item = findItem(def, k.item);
+export function keyLabel(doc: Pick<ScreeningDoc, 'keys' | 'definition'>, key: AnswerKeyString): string {
+  const def = doc.definition;
+  const itemId = itemOfKey(doc, key);
+  const k = itemKeys(doc, itemId).find((x) => x.key === key) ?? { perspective: null, timeframe: null };
+  const item = findItem(def, itemId);
   const axis = axisLabel(def, k);
-  const text = item ? tx(item.text) : k.item;
+  const text = item ? tx(item.text) : itemId;
   return axis ? `${text} (${axis})` : text;
-}
-
-/** Section progress: answered keys among the visible items of a section. */
-export function sectionProgress(
-  section: Section,
-  visibleItems: ReadonlySet<string>,
-  answers: Record<AnswerKeyString, AnswerValue>,
-): { answered: number; total: number } {
-  let answered = 0;
-  let total = 0;
-  for (const item of section.items) {
-    if (!visibleItems.has(item.id)) continue;
-    for (const k of itemKeys(item)) {
-      total += 1;
-      if (isGiven(answers[formatKey(k)])) answered += 1;
-    }
-  }
-  return { answered, total };
 }
 
 /** Today's local date as YYYY-MM-DD. */
@@ -413,16 +205,17 @@ export function bandLabel(def: Instrument, scoreId: string, band: string | null)
 /** The label of an outcome's category (declared categories, else the score's bands or the
  *  item's options). `yesNo` gives the words for a yes/no item's `yes`/`no`. */
 export function categoryLabel(
-  def: Instrument,
+  doc: Pick<ScreeningDoc, 'keys' | 'definition'>,
   outcome: Outcome,
   category: string,
   yesNo: { yes: string; no: string },
 ): string {
+  const def = doc.definition;
   const c = outcome.categories?.find((x) => x.id === category);
   if (c) return tx(c.label);
   if (outcome.from_score) return bandLabel(def, outcome.from_score, category);
   if (outcome.from_item) {
-    const item = findItem(def, parseKey(outcome.from_item).item);
+    const item = findItem(def, itemOfKey(doc, outcome.from_item));
     if (item?.type === 'yes_no') return category === 'yes' ? yesNo.yes : category === 'no' ? yesNo.no : category;
     const ch = item ? choicesOf(item).find((x) => x.id === category) : undefined;
     if (ch) return tx(ch.label);
@@ -434,12 +227,22 @@ export function categoryLabel(
 export function formatAnswer(
   item: Item,
   v: AnswerValue | undefined,
-  words: { yes: string; no: string; declined: string; none: string; unanswered: string },
+  words: {
+    yes: string;
+    no: string;
+    declined: string;
+    dontKnow?: string;
+    none: string;
+    unanswered: string;
+    incidents?: (n: number) => string;
+  },
 ): string {
   if (!v) return words.unanswered;
   switch (v.type) {
     case 'declined':
       return words.declined;
+    case 'dont_know':
+      return words.dontKnow ?? 'Vet ej';
     case 'yes_no':
       return v.value ? words.yes : words.no;
     case 'choice': {
@@ -457,5 +260,7 @@ export function formatAnswer(
       return v.value.trim() === '' ? words.unanswered : v.value;
     case 'entries':
       return String(v.value.length);
+    case 'calendar':
+      return words.incidents ? words.incidents(v.value.incidents.length) : String(v.value.incidents.length);
   }
 }

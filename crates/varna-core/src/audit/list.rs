@@ -4,10 +4,10 @@ use serde::{Deserialize, Serialize};
 
 use super::Event;
 use crate::error::{Error, Result};
-use crate::store::{db_error, Role, Store};
+use crate::store::{DbContext, Role, Store};
 
 /// One row of the access log as shown in loggkontroll.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, specta::Type)]
 #[serde(rename_all = "camelCase")]
 pub struct AuditEntry {
     pub seq: i64,
@@ -27,19 +27,25 @@ pub struct AuditEntry {
 }
 
 /// Filters for [`Store::audit_list`]; every field is optional.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, specta::Type)]
 #[serde(rename_all = "camelCase", default)]
 pub struct AuditFilter {
     /// A username or an account id.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub person: Option<String>,
     /// An object id, e.g. a screening id.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub object_id: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub event: Option<String>,
     /// First day, `YYYY-MM-DD` (UTC), inclusive.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub from: Option<String>,
     /// Last day, `YYYY-MM-DD` (UTC), inclusive.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub to: Option<String>,
     /// At most this many rows, newest first (default 500, at most 10 000).
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub limit: Option<u32>,
 }
 
@@ -93,10 +99,7 @@ impl Store {
         }
         let limit = filter.limit.unwrap_or(500).clamp(1, 10_000);
         sql.push_str(&format!(" ORDER BY l.seq DESC LIMIT {limit}"));
-        let mut stmt = self
-            .conn()
-            .prepare(&sql)
-            .map_err(|e| db_error("reading the access log", e))?;
+        let mut stmt = self.conn().prepare(&sql).db("reading the access log")?;
         let rows = stmt
             .query_map(rusqlite::params_from_iter(params.iter()), |r| {
                 Ok(AuditEntry {
@@ -112,7 +115,7 @@ impl Store {
                 })
             })
             .and_then(|rows| rows.collect::<rusqlite::Result<Vec<_>>>())
-            .map_err(|e| db_error("reading the access log", e))?;
+            .db("reading the access log")?;
         Ok(rows)
     }
 }

@@ -17,10 +17,30 @@
 //! and the head always commit together. Removing rows at the end (truncation) leaves a head
 //! that names a later row; forging the head needs the database key.
 //!
-//! [`Store::verify_audit`] recomputes everything and names the first broken row. It runs at
-//! every unlock (before the unlock itself is logged); the result is kept for the shell
+//! [`Store::verify_audit`] recomputes everything and names the first broken row (the full
+//! check: `varna audit verify`, loggkontroll's "Kontrollera loggen nu"). Unlock checks
+//! incrementally, so that it does not grow with the years of history: from the *checkpoint*
+//! of the verified prefix, kept in `meta` (`audit_checkpoint`) inside the encrypted database:
+//!
+//! ```text
+//! checkpoint = seq ‖ hash_seq ‖ first recorded break (0: none) ‖
+//!              HMAC-SHA256(K_cp, "varna-audit-checkpoint-v1|" store id "|" seq "|" hash "|" break)
+//! K_cp = HKDF-SHA256(db key, salt = store id, info "varna-audit-checkpoint-v1")
+//! ```
+//!
+//! Unlock verifies the checkpoint's MAC, that row `seq` still carries `hash_seq`, the chain
+//! from there to the end and the signed head, then moves the checkpoint to the verified end in
+//! the transaction that logs the unlock (never over a broken chain). A checkpoint that is
+//! missing (a store from before checkpoints) means a full check; one that is damaged or does
+//! not verify is refused: the full check runs and the refusal is reported and logged like a
+//! break. A log that ends before the checkpoint (truncated, also with an older head put back)
+//! is a break. Setup and restore always check the whole log. What the incremental check
+//! cannot see: a row *inside* the verified prefix changed by someone with the database key
+//! (the full check finds it), and the database rolled back together with its checkpoint (the
+//! anchors outside the database find that: `store::anchor`). The result is kept for the shell
 //! ([`Store::audit_at_unlock`]) and a broken chain is itself logged (`audit_broken`), so the
-//! finding stays in the log even after later rows re-seal the head.
+//! finding stays in the log even after later rows re-seal the head; the checkpoint carries the
+//! first such recorded finding, so unlock reports it without scanning the log.
 //!
 //! Failed unlocks happen while the database is locked (no key, nothing can be written to it).
 //! The non-secret counter in `varna.unlock-state` is read at the next successful unlock and
@@ -33,15 +53,18 @@ use rusqlite::{Connection, OptionalExtension};
 use serde::{Deserialize, Serialize};
 
 use crate::error::{Error, Result};
-use crate::store::{db_error, Role, Store};
+use crate::store::{now_text, DbContext, Role, Store};
 
 pub use list::{AuditEntry, AuditFilter};
 
 const HEAD_INFO: &[u8] = b"varna-audit-head-v1";
+const CHECKPOINT_INFO: &[u8] = b"varna-audit-checkpoint-v1";
+/// The `meta` key of the checkpoint of the verified prefix of the log.
+const META_CHECKPOINT: &str = "audit_checkpoint";
 const ZERO_HASH: [u8; 32] = [0; 32];
 
 /// What happened. Stored as its snake_case code.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, specta::Type)]
 #[serde(rename_all = "snake_case")]
 pub enum Event {
     /// First-time setup of the data folder.
@@ -99,6 +122,19 @@ pub enum Event {
     InstrumentRetire,
     /// A retired instrument version was made available for new screenings again.
     InstrumentReactivate,
+    /// Another installation's signing key was trusted for count files (or replaced).
+    SenderTrust,
+    /// Trust in another installation's signing key was withdrawn.
+    SenderUntrust,
+    /// The PDF/A document of a completed screening was saved to a file the user chose.
+    DocumentSave,
+    /// The document of a completed screening was opened for the system print dialog.
+    DocumentPrint,
+    /// The journal text of a completed screening was copied to the clipboard.
+    JournalCopy,
+    /// A draft was moved to a newer version of its instrument (detail: from → to, how many
+    /// answers carried and dropped).
+    ScreeningUpgrade,
 }
 
 impl Event {
@@ -141,6 +177,12 @@ impl Event {
         Event::DenominatorSet,
         Event::InstrumentRetire,
         Event::InstrumentReactivate,
+        Event::SenderTrust,
+        Event::SenderUntrust,
+        Event::DocumentSave,
+        Event::DocumentPrint,
+        Event::JournalCopy,
+        Event::ScreeningUpgrade,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -183,6 +225,12 @@ impl Event {
             Event::DenominatorSet => "denominator_set",
             Event::InstrumentRetire => "instrument_retire",
             Event::InstrumentReactivate => "instrument_reactivate",
+            Event::SenderTrust => "sender_trust",
+            Event::SenderUntrust => "sender_untrust",
+            Event::DocumentSave => "document_save",
+            Event::DocumentPrint => "document_print",
+            Event::JournalCopy => "journal_copy",
+            Event::ScreeningUpgrade => "screening_upgrade",
         }
     }
 
@@ -249,7 +297,7 @@ pub(crate) fn record(
             |r| Ok((r.get(0)?, r.get(1)?)),
         )
         .optional()
-        .map_err(|e| db_error("writing the access log", e))?;
+        .db("writing the access log")?;
     let (prev_seq, prev_hash) = match last {
         Some((seq, hash)) => (seq, decode_hash(&hash).unwrap_or(ZERO_HASH)),
         None => (0, ZERO_HASH),
@@ -284,7 +332,7 @@ pub(crate) fn record(
             hash
         ],
     )
-    .map_err(|e| db_error("writing the access log", e))?;
+    .db("writing the access log")?;
     Ok(())
 }
 
@@ -311,7 +359,7 @@ fn head_problem(
             |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
         )
         .optional()
-        .map_err(|e| db_error("sealing the access log", e))?;
+        .db("sealing the access log")?;
     let Some((seq, hash, mac)) = head else {
         return Ok((prev > 0).then(|| (1, "the signed head of the log is missing".to_owned())));
     };
@@ -345,7 +393,7 @@ fn head_problem(
             r.get(0)
         })
         .optional()
-        .map_err(|e| db_error("sealing the access log", e))?;
+        .db("sealing the access log")?;
     if stored.as_deref() != Some(hash.as_str()) {
         return Ok(Some((
             prev,
@@ -370,7 +418,7 @@ pub(crate) fn seal(tx: &Connection, db_key: &[u8], store_id: &str) -> Result<()>
             [first],
             |r| r.get(0),
         )
-        .map_err(|e| db_error("sealing the access log", e))?;
+        .db("sealing the access log")?;
     if !already {
         if let Some((seq, reason)) = head_problem(tx, db_key, store_id, first)? {
             record(
@@ -385,14 +433,14 @@ pub(crate) fn seal(tx: &Connection, db_key: &[u8], store_id: &str) -> Result<()>
     let last: Option<(i64, String)> = tx
         .prepare_cached("SELECT seq, hash FROM audit_log ORDER BY seq DESC LIMIT 1")
         .and_then(|mut s| s.query_row([], |r| Ok((r.get(0)?, r.get(1)?))).optional())
-        .map_err(|e| db_error("sealing the access log", e))?;
+        .db("sealing the access log")?;
     let Some((seq, hash)) = last else {
         return Ok(());
     };
     let head_seq: Option<i64> = tx
         .prepare_cached("SELECT seq FROM audit_head WHERE id = 1")
         .and_then(|mut s| s.query_row([], |r| r.get(0)).optional())
-        .map_err(|e| db_error("sealing the access log", e))?;
+        .db("sealing the access log")?;
     if head_seq == Some(seq) {
         return Ok(());
     }
@@ -403,7 +451,7 @@ pub(crate) fn seal(tx: &Connection, db_key: &[u8], store_id: &str) -> Result<()>
              mac = excluded.mac",
         (seq, &hash, &mac),
     )
-    .map_err(|e| db_error("sealing the access log", e))?;
+    .db("sealing the access log")?;
     Ok(())
 }
 
@@ -422,7 +470,7 @@ pub(crate) fn reseal_head(
             |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
         )
         .optional()
-        .map_err(|e| db_error("re-keying the access log", e))?;
+        .db("re-keying the access log")?;
     let Some((seq, hash, mac)) = head else {
         return Ok(());
     };
@@ -439,8 +487,252 @@ pub(crate) fn reseal_head(
     }
     let mac = hex::encode(head_mac(new_key, store_id, seq, &hash).as_ref());
     conn.execute("UPDATE audit_head SET mac = ?1 WHERE id = 1", [&mac])
-        .map_err(|e| db_error("re-keying the access log", e))?;
+        .db("re-keying the access log")?;
+    // The checkpoint of the verified prefix moves with it, under the same rule.
+    if let Some(Ok(cp)) = read_checkpoint(conn)? {
+        if cp.verifies(old_key, store_id) {
+            let value = Checkpoint::new(new_key, store_id, cp.seq, &cp.hash, cp.first_break);
+            write_checkpoint(conn, &value)?;
+        }
+    }
     Ok(())
+}
+
+/// The checkpoint of the verified prefix of the log: rows `1..=seq` were checked, row `seq`
+/// has `hash`, and the first row recording a break or rollback among them is `first_break`
+/// (0: none).
+#[derive(Debug, Clone, PartialEq, Eq)]
+struct Checkpoint {
+    seq: i64,
+    hash: String,
+    first_break: i64,
+    mac: String,
+}
+
+impl Checkpoint {
+    fn new(db_key: &[u8], store_id: &str, seq: i64, hash: &str, first_break: i64) -> Checkpoint {
+        let tag = hmac::sign(
+            &checkpoint_key(db_key, store_id),
+            &checkpoint_message(store_id, seq, hash, first_break),
+        );
+        Checkpoint {
+            seq,
+            hash: hash.to_owned(),
+            first_break,
+            mac: hex::encode(tag.as_ref()),
+        }
+    }
+
+    fn verifies(&self, db_key: &[u8], store_id: &str) -> bool {
+        hex::decode(&self.mac).ok().is_some_and(|tag| {
+            hmac::verify(
+                &checkpoint_key(db_key, store_id),
+                &checkpoint_message(store_id, self.seq, &self.hash, self.first_break),
+                &tag,
+            )
+            .is_ok()
+        })
+    }
+
+    fn to_text(&self) -> String {
+        format!(
+            "v1:{}:{}:{}:{}",
+            self.seq, self.hash, self.first_break, self.mac
+        )
+    }
+
+    fn parse(text: &str) -> Option<Checkpoint> {
+        let mut parts = text.split(':');
+        if parts.next()? != "v1" {
+            return None;
+        }
+        let seq = parts.next()?.parse().ok()?;
+        let hash = parts.next()?.to_owned();
+        let first_break = parts.next()?.parse().ok()?;
+        let mac = parts.next()?.to_owned();
+        if parts.next().is_some() || seq < 1 || first_break < 0 || first_break > seq {
+            return None;
+        }
+        Some(Checkpoint {
+            seq,
+            hash,
+            first_break,
+            mac,
+        })
+    }
+}
+
+fn checkpoint_key(db_key: &[u8], store_id: &str) -> hmac::Key {
+    let prk = hkdf::Salt::new(hkdf::HKDF_SHA256, store_id.as_bytes()).extract(db_key);
+    let okm = prk
+        .expand(&[CHECKPOINT_INFO], hmac::HMAC_SHA256)
+        .expect("HKDF output of one hash length");
+    hmac::Key::from(okm)
+}
+
+fn checkpoint_message(store_id: &str, seq: i64, hash: &str, first_break: i64) -> Vec<u8> {
+    format!("varna-audit-checkpoint-v1|{store_id}|{seq}|{hash}|{first_break}").into_bytes()
+}
+
+/// The stored checkpoint: `None` when there is none, `Some(Err(()))` when it is damaged.
+fn read_checkpoint(conn: &Connection) -> Result<Option<std::result::Result<Checkpoint, ()>>> {
+    let text: Option<String> = conn
+        .query_row(
+            "SELECT value FROM meta WHERE key = ?1",
+            [META_CHECKPOINT],
+            |r| r.get(0),
+        )
+        .optional()
+        .db("reading the access log's checkpoint")?;
+    Ok(text.map(|t| Checkpoint::parse(&t).ok_or(())))
+}
+
+fn write_checkpoint(conn: &Connection, cp: &Checkpoint) -> Result<()> {
+    conn.execute(
+        "INSERT INTO meta (key, value) VALUES (?1, ?2)
+         ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+        (META_CHECKPOINT, cp.to_text()),
+    )
+    .db("writing the access log's checkpoint")?;
+    Ok(())
+}
+
+/// The first row at or after `from` that records a break or a rollback: (seq, the break's
+/// row as recorded, when, why).
+fn first_recorded_break(
+    conn: &Connection,
+    from: i64,
+) -> Result<Option<(i64, String, String, String)>> {
+    conn.query_row(
+        "SELECT seq, object_id, at, detail FROM audit_log
+         WHERE seq >= ?1 AND event IN ('audit_broken', 'rollback_detected')
+         ORDER BY seq LIMIT 1",
+        [from],
+        |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)),
+    )
+    .optional()
+    .db("checking the access log")
+}
+
+/// What the check at unlock found: the report (before recorded breaks are added), the
+/// verified end of the chain to move the checkpoint to (`None` when the chain is broken), and
+/// where to look for breaks recorded earlier.
+struct UnlockCheck {
+    chain: AuditReport,
+    verified_end: Option<(i64, String)>,
+    /// Recorded breaks: the checkpoint's first one, if any, else look from this row on.
+    recorded_from: RecordedFrom,
+}
+
+enum RecordedFrom {
+    /// A break is recorded in row `seq` (known from a verified checkpoint).
+    Known(i64),
+    /// No break recorded up to the row before this one.
+    ScanFrom(i64),
+}
+
+/// The check of the whole log, as at setup and restore.
+fn full_check(conn: &Connection, db_key: &[u8], store_id: &str) -> Result<UnlockCheck> {
+    let (chain, verified_end) = check_chain_from(conn, db_key, store_id, None)?;
+    Ok(UnlockCheck {
+        chain,
+        verified_end,
+        recorded_from: RecordedFrom::ScanFrom(1),
+    })
+}
+
+/// The check at unlock: incremental from a checkpoint that verifies, otherwise the whole log.
+fn check_at_unlock(conn: &Connection, db_key: &[u8], store_id: &str) -> Result<UnlockCheck> {
+    let refused = |seq: i64, reason: &str| -> Result<UnlockCheck> {
+        let mut check = full_check(conn, db_key, store_id)?;
+        if check.chain.ok {
+            let last = check.verified_end.as_ref().map_or(0, |e| e.0);
+            check.chain = AuditReport {
+                ok: false,
+                rows: check.chain.rows,
+                first_broken: Some(BrokenRow {
+                    seq: seq.clamp(1, last.max(1)),
+                    reason: reason.to_owned(),
+                }),
+            };
+        }
+        Ok(check)
+    };
+    let cp = match read_checkpoint(conn)? {
+        None => return full_check(conn, db_key, store_id),
+        Some(Err(())) => {
+            return refused(
+                1,
+                "the checkpoint of the verified log is damaged; the whole log was checked",
+            )
+        }
+        Some(Ok(cp)) => cp,
+    };
+    if !cp.verifies(db_key, store_id) {
+        return refused(
+            cp.seq,
+            "the checkpoint of the verified log does not verify (it was edited, or copied from              another store); the whole log was checked",
+        );
+    }
+    let stored: Option<String> = conn
+        .query_row("SELECT hash FROM audit_log WHERE seq = ?1", [cp.seq], |r| {
+            r.get(0)
+        })
+        .optional()
+        .db("checking the access log")?;
+    let broken = |seq: i64, reason: String| -> Result<UnlockCheck> {
+        Ok(UnlockCheck {
+            chain: AuditReport {
+                ok: false,
+                rows: count_rows(conn)?,
+                first_broken: Some(BrokenRow { seq, reason }),
+            },
+            verified_end: None,
+            recorded_from: RecordedFrom::ScanFrom(1),
+        })
+    };
+    let Some(stored) = stored else {
+        let (end, _) = last_row(conn)?;
+        return broken(
+            end.min(cp.seq - 1) + 1,
+            format!(
+                "row {} is missing, which an earlier check had verified: the log was cut                  back to row {end}",
+                cp.seq
+            ),
+        );
+    };
+    let Some(start) = decode_hash(&cp.hash).filter(|_| stored == cp.hash) else {
+        return broken(
+            cp.seq,
+            format!(
+                "row {} differs from the checkpoint of the verified log: it was changed after                  it was verified",
+                cp.seq
+            ),
+        );
+    };
+    let (chain, verified_end) = check_chain_from(conn, db_key, store_id, Some((cp.seq, start)))?;
+    Ok(UnlockCheck {
+        chain,
+        verified_end,
+        recorded_from: if cp.first_break > 0 {
+            RecordedFrom::Known(cp.first_break)
+        } else {
+            RecordedFrom::ScanFrom(cp.seq + 1)
+        },
+    })
+}
+
+/// The last row of the log: (seq, hash), or (0, "") when empty.
+fn last_row(conn: &Connection) -> Result<(i64, String)> {
+    Ok(conn
+        .query_row(
+            "SELECT seq, hash FROM audit_log ORDER BY seq DESC LIMIT 1",
+            [],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )
+        .optional()
+        .db("checking the access log")?
+        .unwrap_or((0, String::new())))
 }
 
 fn head_key(db_key: &[u8], store_id: &str) -> hmac::Key {
@@ -505,12 +797,8 @@ fn decode_hash(text: &str) -> Option<[u8; 32]> {
     bytes.try_into().ok()
 }
 
-fn now_text() -> String {
-    chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
-}
-
 /// Where the chain first breaks.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, specta::Type)]
 #[serde(rename_all = "camelCase")]
 pub struct BrokenRow {
     /// The sequence number of the first row that is changed, missing or out of place.
@@ -519,7 +807,7 @@ pub struct BrokenRow {
 }
 
 /// The result of checking the whole access log.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, specta::Type)]
 #[serde(rename_all = "camelCase")]
 pub struct AuditReport {
     pub ok: bool,
@@ -529,56 +817,52 @@ pub struct AuditReport {
 }
 
 fn check_chain(conn: &Connection, db_key: &[u8], store_id: &str) -> Result<AuditReport> {
+    Ok(check_chain_from(conn, db_key, store_id, None)?.0)
+}
+
+/// Checks the chain from the row after `start` (a verified row: its seq and hash; `None`:
+/// from the first row) to the end and the signed head. Returns the report and, when the log
+/// is intact, its last row (seq, hash).
+fn check_chain_from(
+    conn: &Connection,
+    db_key: &[u8],
+    store_id: &str,
+    start: Option<(i64, [u8; 32])>,
+) -> Result<(AuditReport, Option<(i64, String)>)> {
+    let (start_seq, start_hash) = start.unwrap_or((0, ZERO_HASH));
     let mut stmt = conn
         .prepare(
             "SELECT seq, at, actor_id, event, object_kind, object_id, detail, hash
-             FROM audit_log ORDER BY seq",
+             FROM audit_log WHERE seq > ?1 ORDER BY seq",
         )
-        .map_err(|e| db_error("checking the access log", e))?;
-    let mut rows = stmt
-        .query([])
-        .map_err(|e| db_error("checking the access log", e))?;
-    let mut prev = ZERO_HASH;
-    let mut expected: i64 = 1;
-    let mut count: u64 = 0;
-    let mut last: Option<(i64, String)> = None;
-    let broken = |seq: i64, reason: &str, rows: u64| AuditReport {
-        ok: false,
-        rows,
-        first_broken: Some(BrokenRow {
-            seq,
-            reason: reason.to_owned(),
-        }),
+        .db("checking the access log")?;
+    let mut rows = stmt.query([start_seq]).db("checking the access log")?;
+    let mut prev = start_hash;
+    let mut expected: i64 = start_seq + 1;
+    // Rows up to a verified start are counted as they were verified: one per number.
+    let mut count: u64 = start_seq as u64;
+    let mut last: Option<(i64, String)> = start.map(|(seq, hash)| (seq, hex::encode(hash)));
+    let broken = |seq: i64, reason: &str, rows: u64| {
+        let report = AuditReport {
+            ok: false,
+            rows,
+            first_broken: Some(BrokenRow {
+                seq,
+                reason: reason.to_owned(),
+            }),
+        };
+        (report, None)
     };
-    while let Some(r) = rows
-        .next()
-        .map_err(|e| db_error("checking the access log", e))?
-    {
+    while let Some(r) = rows.next().db("checking the access log")? {
         let row = RawRow {
-            seq: r
-                .get(0)
-                .map_err(|e| db_error("checking the access log", e))?,
-            at: r
-                .get(1)
-                .map_err(|e| db_error("checking the access log", e))?,
-            actor: r
-                .get(2)
-                .map_err(|e| db_error("checking the access log", e))?,
-            event: r
-                .get(3)
-                .map_err(|e| db_error("checking the access log", e))?,
-            object_kind: r
-                .get(4)
-                .map_err(|e| db_error("checking the access log", e))?,
-            object_id: r
-                .get(5)
-                .map_err(|e| db_error("checking the access log", e))?,
-            detail: r
-                .get(6)
-                .map_err(|e| db_error("checking the access log", e))?,
-            hash: r
-                .get(7)
-                .map_err(|e| db_error("checking the access log", e))?,
+            seq: r.get(0).db("checking the access log")?,
+            at: r.get(1).db("checking the access log")?,
+            actor: r.get(2).db("checking the access log")?,
+            event: r.get(3).db("checking the access log")?,
+            object_kind: r.get(4).db("checking the access log")?,
+            object_id: r.get(5).db("checking the access log")?,
+            detail: r.get(6).db("checking the access log")?,
+            hash: r.get(7).db("checking the access log")?,
         };
         count += 1;
         if row.seq != expected {
@@ -614,14 +898,15 @@ fn check_chain(conn: &Connection, db_key: &[u8], store_id: &str) -> Result<Audit
             |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
         )
         .optional()
-        .map_err(|e| db_error("checking the access log", e))?;
+        .db("checking the access log")?;
     let (head_seq, head_hash, mac) = match (head, &last) {
         (None, None) => {
-            return Ok(AuditReport {
+            let empty = AuditReport {
                 ok: true,
                 rows: 0,
                 first_broken: None,
-            })
+            };
+            return Ok((empty, None));
         }
         (None, Some(_)) => return Ok(broken(1, "the signed head of the log is missing", count)),
         (Some(h), _) => h,
@@ -666,17 +951,37 @@ fn check_chain(conn: &Connection, db_key: &[u8], store_id: &str) -> Result<Audit
             count,
         ));
     }
-    Ok(AuditReport {
+    let report = AuditReport {
         ok: true,
         rows: count,
         first_broken: None,
-    })
+    };
+    Ok((report, last))
+}
+
+/// `report`, or, when it is ok, the break recorded in the log earlier (a break stays
+/// reported: it is evidence, and later rows re-seal the head).
+fn with_break(
+    report: AuditReport,
+    recorded: Option<&(i64, String, String, String)>,
+) -> AuditReport {
+    match recorded {
+        Some((_, seq, at, detail)) if report.ok => AuditReport {
+            ok: false,
+            rows: report.rows,
+            first_broken: Some(BrokenRow {
+                seq: seq.parse().unwrap_or(0),
+                reason: format!("found broken on {at}: {detail}"),
+            }),
+        },
+        _ => report,
+    }
 }
 
 fn count_rows(conn: &Connection) -> Result<u64> {
     conn.query_row("SELECT count(*) FROM audit_log", [], |r| r.get::<_, i64>(0))
         .map(|n| n as u64)
-        .map_err(|e| db_error("checking the access log", e))
+        .db("checking the access log")
 }
 
 /// Failed unlock attempts of one account (or an unknown username, or the recovery key)
@@ -718,31 +1023,21 @@ impl Store {
 
     /// `report` (the chain as it is now), or the first break recorded in the log earlier.
     fn with_recorded_break(&self, report: AuditReport) -> Result<AuditReport> {
-        if !report.ok {
-            return Ok(report);
-        }
-        let recorded: Option<(String, String, String)> = self
-            .conn()
-            .query_row(
-                "SELECT object_id, at, detail FROM audit_log
-                 WHERE event IN ('audit_broken', 'rollback_detected')
-                 ORDER BY seq LIMIT 1",
-                [],
-                |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
-            )
-            .optional()
-            .map_err(|e| db_error("checking the access log", e))?;
-        Ok(match recorded {
-            Some((seq, at, detail)) => AuditReport {
-                ok: false,
-                rows: report.rows,
-                first_broken: Some(BrokenRow {
-                    seq: seq.parse().unwrap_or(0),
-                    reason: format!("found broken on {at}: {detail}"),
-                }),
+        let recorded = first_recorded_break(self.conn(), 1)?;
+        Ok(with_break(report, recorded.as_ref()))
+    }
+
+    /// The first break recorded in the log: in the row a verified checkpoint names, or
+    /// searched from a row on.
+    fn recorded_break(&self, from: &RecordedFrom) -> Result<Option<(i64, String, String, String)>> {
+        match *from {
+            RecordedFrom::Known(seq) => match first_recorded_break(self.conn(), seq)? {
+                Some(found) if found.0 == seq => Ok(Some(found)),
+                // The row the checkpoint names is no longer a break: search the whole log.
+                _ => first_recorded_break(self.conn(), 1),
             },
-            None => report,
-        })
+            RecordedFrom::ScanFrom(seq) => first_recorded_break(self.conn(), seq),
+        }
     }
 
     /// The result of the check run when this store was unlocked (`None` for roles that may
@@ -762,11 +1057,10 @@ impl Store {
         let tx = self
             .conn()
             .unchecked_transaction()
-            .map_err(|e| db_error("writing the access log", e))?;
+            .db("writing the access log")?;
         record(&tx, Some(&self.actor().id), event, object)?;
         seal(&tx, self.db_key_bytes(), self.store_id())?;
-        tx.commit()
-            .map_err(|e| db_error("writing the access log", e))
+        tx.commit().db("writing the access log")
     }
 
     /// Runs at every unlock, setup and restore: checks the log, logs failed attempts since
@@ -778,8 +1072,32 @@ impl Store {
         failed: &[FailedAttempts],
         rollback: &[String],
     ) -> Result<()> {
-        let chain = check_chain(self.conn(), self.db_key_bytes(), self.store_id())?;
-        let report = self.with_recorded_break(chain.clone())?;
+        // Setup has no past and a restore puts back a whole database: both check all of it.
+        // Every other unlock checks from the checkpoint of the verified prefix.
+        let check = match kind {
+            UnlockKind::Setup | UnlockKind::Restore => {
+                full_check(self.conn(), self.db_key_bytes(), self.store_id())?
+            }
+            UnlockKind::Passphrase | UnlockKind::Recovery => {
+                check_at_unlock(self.conn(), self.db_key_bytes(), self.store_id())?
+            }
+        };
+        let recorded = self.recorded_break(&check.recorded_from)?;
+        let chain = check.chain;
+        let report = with_break(chain.clone(), recorded.as_ref());
+        // The checkpoint moves to the verified end, in the transaction that logs the unlock;
+        // never over a broken chain.
+        let checkpoint = check.verified_end.map(|(seq, hash)| {
+            let first_break = recorded.as_ref().map_or(0, |r| r.0);
+            let first_break = if first_break <= seq { first_break } else { 0 };
+            Checkpoint::new(
+                self.db_key_bytes(),
+                self.store_id(),
+                seq,
+                &hash,
+                first_break,
+            )
+        });
         let me = self.actor().id.clone();
         // Log a break the chain shows now; one recorded earlier is already in the log.
         let broken = chain.first_broken.clone();
@@ -798,6 +1116,9 @@ impl Store {
         };
         self.set_audit_report_at_unlock(report);
         self.with_tx(|tx| {
+            if let Some(cp) = &checkpoint {
+                write_checkpoint(tx, cp)?;
+            }
             if let Some(b) = &broken {
                 record(
                     tx,
@@ -848,23 +1169,18 @@ impl Store {
     #[cfg(feature = "test-hooks")]
     #[doc(hidden)]
     pub fn __test_raw_sql(&self, sql: &str) -> Result<()> {
-        self.conn()
-            .execute_batch(sql)
-            .map_err(|e| db_error("running test SQL", e))
+        self.conn().execute_batch(sql).db("running test SQL")
     }
 
     /// Test hook: one text value from raw SQL on the decrypted database.
     #[cfg(feature = "test-hooks")]
     #[doc(hidden)]
     pub fn __test_query_texts(&self, sql: &str) -> Result<Vec<String>> {
-        let mut stmt = self
-            .conn()
-            .prepare(sql)
-            .map_err(|e| db_error("running test SQL", e))?;
+        let mut stmt = self.conn().prepare(sql).db("running test SQL")?;
         let rows = stmt
             .query_map([], |r| r.get::<_, Option<String>>(0))
             .and_then(|rows| rows.collect::<rusqlite::Result<Vec<_>>>())
-            .map_err(|e| db_error("running test SQL", e))?;
+            .db("running test SQL")?;
         Ok(rows.into_iter().flatten().collect())
     }
 }

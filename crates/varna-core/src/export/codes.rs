@@ -87,14 +87,16 @@ impl fmt::Display for YearMonth {
 string_serde!(YearMonth, "month (YYYY-MM)");
 
 /// An inclusive range of months.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize, specta::Type,
+)]
 #[serde(deny_unknown_fields, try_from = "PeriodRepr")]
 pub struct Period {
     from: YearMonth,
     to: YearMonth,
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, specta::Type)]
 #[serde(deny_unknown_fields)]
 struct PeriodRepr {
     from: YearMonth,
@@ -294,7 +296,9 @@ impl fmt::Display for InstrumentVersion {
 string_serde!(InstrumentVersion, "instrument version");
 
 /// The role of the person a screening is about: the fixed set of role categories.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize, specta::Type,
+)]
 #[serde(rename_all = "lowercase")]
 pub enum PersonRole {
     /// Våldsutsatt: the person subjected to violence.
@@ -332,6 +336,44 @@ impl PersonRole {
     }
 }
 
+/// Whether a completed screening is a first assessment or a re-assessment (a follow-up of an
+/// earlier screening of the same person): the fixed categories of the `assessment` breakdown.
+/// The follow-up link itself never leaves the store; only this category is counted.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Assessment {
+    /// Första bedömningen: not a follow-up.
+    Forsta,
+    /// Uppföljning: a re-assessment of an earlier screening.
+    Uppfoljning,
+}
+
+impl Assessment {
+    /// Both categories, in the order an export lists them.
+    pub const ALL: [Assessment; 2] = [Assessment::Forsta, Assessment::Uppfoljning];
+
+    /// The category of a completion: a follow-up or not.
+    pub fn of(follow_up: bool) -> Assessment {
+        if follow_up {
+            Assessment::Uppfoljning
+        } else {
+            Assessment::Forsta
+        }
+    }
+
+    /// The category code in an export.
+    pub fn code(self) -> &'static str {
+        match self {
+            Assessment::Forsta => "forsta",
+            Assessment::Uppfoljning => "uppfoljning",
+        }
+    }
+
+    /// The category with this code, if any.
+    pub fn from_code(code: &str) -> Option<Assessment> {
+        Assessment::ALL.into_iter().find(|a| a.code() == code)
+    }
+}
+
 /// What a count row counts.
 ///
 /// The four totals are exact and carry no category; the breakdowns are small-cell suppressed
@@ -350,6 +392,9 @@ pub enum Measure {
     Outcome(Code),
     /// Breakdown by the person's role (`role`), categories from [`PersonRole`].
     Role,
+    /// Breakdown of completions into first assessments and re-assessments (`assessment`),
+    /// categories from [`Assessment`].
+    Assessment,
     /// Completions (or approved reviews) counted for a national follow-up indicator
     /// (`indicator:<id>`): a total, from the closed list in [`crate::indicator`].
     Indicator(crate::indicator::Indicator),
@@ -358,7 +403,10 @@ pub enum Measure {
 impl Measure {
     /// Whether this is a breakdown (categorised, suppressed) rather than an exact total.
     pub fn is_breakdown(&self) -> bool {
-        matches!(self, Measure::Outcome(_) | Measure::Role)
+        matches!(
+            self,
+            Measure::Outcome(_) | Measure::Role | Measure::Assessment
+        )
     }
 }
 
@@ -371,12 +419,13 @@ impl FromStr for Measure {
             "reviewed" => Measure::Reviewed,
             "discarded" => Measure::Discarded,
             "role" => Measure::Role,
+            "assessment" => Measure::Assessment,
             _ => match (s.strip_prefix("outcome:"), s.strip_prefix("indicator:")) {
                 (Some(dim), _) => Measure::Outcome(dim.parse()?),
                 (_, Some(id)) => Measure::Indicator(id.parse()?),
                 _ => {
                     return Err(Error::InvalidInput(
-                        "a measure must be started, completed, reviewed, discarded, role, outcome:<dimension> or indicator:<id>"
+                        "a measure must be started, completed, reviewed, discarded, role, assessment, outcome:<dimension> or indicator:<id>"
                             .into(),
                     ))
                 }
@@ -394,6 +443,7 @@ impl fmt::Display for Measure {
             Measure::Discarded => f.write_str("discarded"),
             Measure::Outcome(d) => write!(f, "outcome:{d}"),
             Measure::Role => f.write_str("role"),
+            Measure::Assessment => f.write_str("assessment"),
             Measure::Indicator(i) => write!(f, "indicator:{i}"),
         }
     }
@@ -470,6 +520,7 @@ mod tests {
             "reviewed",
             "discarded",
             "role",
+            "assessment",
             "outcome:band",
         ] {
             assert_eq!(m.parse::<Measure>().unwrap().to_string(), m);

@@ -30,7 +30,7 @@ const SIGNATURE_KEY: &[u8] = b"\"signature\": \"";
 /// Refuse anything larger; a year of counts for a large unit is well under a megabyte.
 const MAX_FILE_BYTES: usize = 32 * 1024 * 1024;
 
-#[derive(Serialize, Deserialize)]
+#[derive(Serialize, Deserialize, specta::Type)]
 #[serde(deny_unknown_fields)]
 struct FileRepr {
     format: String,
@@ -49,7 +49,7 @@ struct FileRepr {
     signature: String,
 }
 
-#[derive(Serialize, Deserialize)]
+#[derive(Serialize, Deserialize, specta::Type)]
 #[serde(deny_unknown_fields)]
 struct SourceRepr {
     #[serde(with = "strict_uuid")]
@@ -57,7 +57,7 @@ struct SourceRepr {
     period: Period,
 }
 
-#[derive(Serialize, Deserialize)]
+#[derive(Serialize, Deserialize, specta::Type)]
 #[serde(deny_unknown_fields)]
 struct RowRepr {
     month: YearMonth,
@@ -72,7 +72,7 @@ struct RowRepr {
 }
 
 /// Only the members needed to tell "not ours" and "a newer version" apart from "damaged".
-#[derive(Deserialize)]
+#[derive(Deserialize, specta::Type)]
 struct Probe {
     format: String,
     schema_version: u32,

@@ -83,6 +83,20 @@ impl PublicKey {
         Ok(PublicKey(bytes))
     }
 
+    /// A short, readable fingerprint of the key to compare by phone or in person before
+    /// trusting it: the first 80 bits of SHA-256 over the key, as five groups of four
+    /// upper-case hex digits ("3F9A 12C4 8B0E 77D1 A2C9"). Finding a second key with the same
+    /// fingerprint takes about 2^80 work.
+    pub fn fingerprint(&self) -> String {
+        let digest = ring::digest::digest(&ring::digest::SHA256, &self.0);
+        let hex = hex::encode_upper(&digest.as_ref()[..10]);
+        hex.as_bytes()
+            .chunks(4)
+            .map(|c| std::str::from_utf8(c).unwrap_or_default())
+            .collect::<Vec<_>>()
+            .join(" ")
+    }
+
     pub(crate) fn verify(&self, message: &[u8], sig: &[u8; 64]) -> bool {
         signature::UnparsedPublicKey::new(&signature::ED25519, &self.0)
             .verify(message, sig)
@@ -139,6 +153,22 @@ mod tests {
         let shown = format!("{key:?}");
         assert!(shown.contains(&key.public_key().to_hex()));
         assert!(!shown.contains(&hex::encode(key.pkcs8())));
+    }
+
+    #[test]
+    fn fingerprints_are_short_stable_and_differ_between_keys() {
+        let a = InstallationKey::generate().unwrap().public_key();
+        let b = InstallationKey::generate().unwrap().public_key();
+        let fa = a.fingerprint();
+        assert_eq!(fa.len(), 24, "{fa}");
+        assert_eq!(fa.split(' ').count(), 5);
+        assert!(fa
+            .chars()
+            .all(|c| c == ' ' || c.is_ascii_hexdigit() && !c.is_ascii_lowercase()));
+        assert_eq!(fa, a.fingerprint());
+        assert_ne!(fa, b.fingerprint());
+        // A known vector: SHA-256 of 32 zero bytes starts 66687aadf862bd776c8f.
+        assert_eq!(PublicKey([0; 32]).fingerprint(), "6668 7AAD F862 BD77 6C8F");
     }
 
     #[test]

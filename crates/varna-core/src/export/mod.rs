@@ -6,7 +6,8 @@
 //!   short codes, versions) and whose instruments, outcome dimensions and categories come from closed,
 //!   declared sets ([`DeclaredInstrument`]) or the fixed [`PersonRole`] set.
 //! - The four totals per month × unit × instrument (started, completed, reviewed, discarded)
-//!   stay exact; the breakdowns (outcome dimensions and roles) are small-cell suppressed
+//!   stay exact; the breakdowns (outcome dimensions, roles, first assessment or
+//!   re-assessment) are small-cell suppressed
 //!   ([`suppress_group`]).
 //! - The file is signed with the installation's Ed25519 key ([`InstallationKey`]); [`verify`]
 //!   checks the signature over every byte and a strict schema; [`merge`] adds several
@@ -26,7 +27,9 @@ use std::collections::{BTreeMap, BTreeSet, HashSet};
 
 use uuid::Uuid;
 
-pub use codes::{Code, InstrumentVersion, Measure, Period, PersonRole, UnitCode, YearMonth};
+pub use codes::{
+    Assessment, Code, InstrumentVersion, Measure, Period, PersonRole, UnitCode, YearMonth,
+};
 pub use csv_view::{HEADER as CSV_HEADER, SUPPRESSED_MARKER};
 pub use file::{verify, FORMAT, OLDEST_SCHEMA_VERSION, SCHEMA_VERSION};
 pub use key::{InstallationKey, PublicKey};
@@ -251,6 +254,7 @@ pub fn build_export(
             (m, Some(category)) => {
                 let allowed = match m {
                     Measure::Role => PersonRole::from_code(category.as_str()).is_some(),
+                    Measure::Assessment => Assessment::from_code(category.as_str()).is_some(),
                     Measure::Outcome(dim) => match dimensions.get(dim) {
                         Some(categories) => categories.contains(category),
                         None => {
@@ -306,6 +310,10 @@ pub fn build_export(
             Measure::Role => PersonRole::ALL
                 .iter()
                 .map(|r| Code::new(r.code()).expect("role codes are valid codes"))
+                .collect(),
+            Measure::Assessment => Assessment::ALL
+                .iter()
+                .map(|a| Code::new(a.code()).expect("assessment codes are valid codes"))
                 .collect(),
             Measure::Outcome(dim) => declared[&(&table.2, &table.3)][dim].clone(),
             _ => unreachable!("only breakdowns are collected here"),
@@ -491,6 +499,9 @@ pub(crate) fn check_contents(
             }
             (Measure::Role, Some(c)) if PersonRole::from_code(c.as_str()).is_none() => {
                 return Err(format!("row {n}: {c} is not a role"))
+            }
+            (Measure::Assessment, Some(c)) if Assessment::from_code(c.as_str()).is_none() => {
+                return Err(format!("row {n}: {c} is not an assessment category"))
             }
             (_, Some(_)) => {
                 let table = (

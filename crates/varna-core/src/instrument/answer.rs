@@ -133,12 +133,15 @@ impl JsonSchema for AnswerKey {
     }
 }
 
-/// The value of one answer. JSON: `{"type": "yes_no", "value": true}`, `{"type": "declined"}`.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+/// The value of one answer. JSON: `{"type": "yes_no", "value": true}`, `{"type": "declined"}`,
+/// `{"type": "dont_know"}`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema, specta::Type)]
 #[serde(tag = "type", content = "value", rename_all = "snake_case")]
 pub enum AnswerValue {
     /// The client did not want to answer ("vill ej svara"); only where `allow_decline`.
     Declined,
+    /// The client does not know ("vet ej"); only where `allow_unknown`.
+    DontKnow,
     /// A `yes_no` item.
     YesNo(bool),
     /// A `single_choice`, `frequency` or `rating` item: the option or level id.
@@ -155,6 +158,8 @@ pub enum AnswerValue {
     Text(String),
     /// A `list` item: one map from field id to value per entry.
     Entries(Vec<BTreeMap<String, AnswerValue>>),
+    /// A `calendar` item: the incidents and the day the calendar counts back from.
+    Calendar(super::calendar::CalendarAnswer),
 }
 
 impl AnswerValue {
@@ -162,6 +167,7 @@ impl AnswerValue {
     pub fn type_name(&self) -> &'static str {
         match self {
             AnswerValue::Declined => "declined",
+            AnswerValue::DontKnow => "dont_know",
             AnswerValue::YesNo(_) => "yes_no",
             AnswerValue::Choice(_) => "choice",
             AnswerValue::Choices(_) => "choices",
@@ -170,15 +176,22 @@ impl AnswerValue {
             AnswerValue::Date(_) => "date",
             AnswerValue::Text(_) => "text",
             AnswerValue::Entries(_) => "entries",
+            AnswerValue::Calendar(_) => "calendar",
         }
     }
 
-    /// Whether this value counts as an answer (declining does; blank text does not).
+    /// Whether this value counts as an answer (declining and "vet ej" do; blank text does not).
     pub(crate) fn is_given(&self) -> bool {
         match self {
             AnswerValue::Text(t) => !t.trim().is_empty(),
             _ => true,
         }
+    }
+
+    /// Whether this is "vill ej svara" or "vet ej": an answer that scores and conditions
+    /// read as missing.
+    pub fn is_non_answer(&self) -> bool {
+        matches!(self, AnswerValue::Declined | AnswerValue::DontKnow)
     }
 }
 
@@ -249,6 +262,7 @@ fn expected(item: &Item, value: &AnswerValue) -> String {
         ItemKind::Date => "date",
         ItemKind::ShortText { .. } | ItemKind::LongText { .. } => "text",
         ItemKind::List { .. } => "entries",
+        ItemKind::Calendar { .. } => "calendar",
     };
     format!(
         "a {} item takes a `{want}` value, not `{}`",
@@ -264,6 +278,13 @@ pub(crate) fn check_value(item: &Item, value: &AnswerValue) -> Result<(), String
             Ok(())
         } else {
             Err("this item does not allow declining to answer".into())
+        };
+    }
+    if let AnswerValue::DontKnow = value {
+        return if item.allow_unknown {
+            Ok(())
+        } else {
+            Err("this item does not allow \"vet ej\" (don't know)".into())
         };
     }
     let known = |id: &str| item.choices().iter().any(|c| c.id == id);
@@ -377,15 +398,39 @@ pub(crate) fn check_value(item: &Item, value: &AnswerValue) -> Result<(), String
                 }
             }
             for (n, entry) in entries.iter().enumerate() {
-                for (field_id, v) in entry {
-                    let field = fields.iter().find(|f| &f.id == field_id).ok_or_else(|| {
+                for (entry_key, v) in entry {
+                    // `field`, or `field@perspective` for a field asked per perspective.
+                    let (field_id, perspective) = match entry_key.split_once('@') {
+                        Some((f, p)) => (f, Some(p)),
+                        None => (entry_key.as_str(), None),
+                    };
+                    let field = fields.iter().find(|f| f.id == field_id).ok_or_else(|| {
                         format!("entry {}: the list has no field `{field_id}`", n + 1)
                     })?;
+                    match perspective {
+                        None if !field.perspectives.is_empty() => {
+                            return Err(format!(
+                                "entry {}: field `{field_id}` is asked per perspective; write `{field_id}@<perspective>` with one of: {}",
+                                n + 1,
+                                field.perspectives.join(", ")
+                            ));
+                        }
+                        Some(p) if !field.perspectives.iter().any(|d| d == p) => {
+                            return Err(format!(
+                                "entry {}: `{p}` is not a perspective of field `{field_id}`",
+                                n + 1
+                            ));
+                        }
+                        _ => {}
+                    }
                     check_value(field, v)
-                        .map_err(|m| format!("entry {}, field `{field_id}`: {m}", n + 1))?;
+                        .map_err(|m| format!("entry {}, field `{entry_key}`: {m}", n + 1))?;
                 }
             }
             Ok(())
+        }
+        (ItemKind::Calendar { levels, months, .. }, AnswerValue::Calendar(c)) => {
+            super::calendar::check(levels, *months, c)
         }
         _ => Err(expected(item, value)),
     }

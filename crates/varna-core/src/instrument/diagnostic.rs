@@ -5,7 +5,7 @@ use std::fmt;
 use serde::Serialize;
 
 /// One error in an instrument file. Displays as `path:line:col: message`.
-#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize, specta::Type)]
 pub struct Diagnostic {
     /// The file, as given to the loader.
     pub path: String,

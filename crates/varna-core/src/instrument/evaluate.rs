@@ -12,7 +12,7 @@ use super::expr::Env;
 use super::model::{Instrument, Item, ItemKind, ScoreMethod};
 
 /// What the answers so far amount to.
-#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, specta::Type)]
 pub struct Evaluation {
     /// Sections shown, in order.
     pub visible_sections: Vec<String>,
@@ -27,6 +27,19 @@ pub struct Evaluation {
     pub outcomes: Vec<OutcomeValue>,
     /// Nothing required is missing.
     pub complete: bool,
+    /// Per section, in file order: the answer keys of its shown items, and how many of them
+    /// are given (the one rule for progress; `given` as [`AnswerValue::is_given`]).
+    pub progress: Vec<SectionProgress>,
+    /// Hidden items that still hold a given answer (kept, but not counted).
+    pub hidden_answered: Vec<String>,
+}
+
+/// How far a section is: given answers among the answer keys of its shown items.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, specta::Type)]
+pub struct SectionProgress {
+    pub section: String,
+    pub answered: u32,
+    pub total: u32,
 }
 
 impl Evaluation {
@@ -50,7 +63,7 @@ impl Evaluation {
 }
 
 /// A computed score.
-#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, specta::Type)]
 pub struct ScoreResult {
     pub id: String,
     pub value: i64,
@@ -58,6 +71,12 @@ pub struct ScoreResult {
     pub answered: usize,
     /// How many items the score has.
     pub total: usize,
+    /// How many of the score's shown items are answered "vill ej svara" (counted as missing).
+    #[serde(skip_serializing_if = "is_zero", default)]
+    pub declined: usize,
+    /// How many of the score's shown items are answered "vet ej" (counted as missing).
+    #[serde(skip_serializing_if = "is_zero", default)]
+    pub dont_know: usize,
     /// The band of `value`.
     pub computed_band: Option<String>,
     /// The band that applies: the override's when there is one, else the computed band.
@@ -65,10 +84,27 @@ pub struct ScoreResult {
     /// The professional judgement that replaced the computed band.
     #[serde(rename = "override")]
     pub override_: Option<AppliedOverride>,
+    /// The person's own rating beside the band, once it is answered.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub own_view: Option<OwnViewResult>,
+}
+
+/// The person's own rating set beside a score's band.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, specta::Type)]
+pub struct OwnViewResult {
+    /// The person's rating.
+    pub rating: i64,
+    /// The applied band's point on the rating's scale.
+    pub point: Option<i64>,
+    /// The rating and the point differ by more than the declared margin: a comment is due.
+    pub differs: bool,
+    /// The comment given; `None` while it is missing (then listed in `missing_required` when
+    /// `differs`).
+    pub comment: Option<String>,
 }
 
 /// A professional judgement that differs from the computed band.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, specta::Type)]
 pub struct AppliedOverride {
     /// The computed band that was overridden.
     pub from: Option<String>,
@@ -79,7 +115,7 @@ pub struct AppliedOverride {
 }
 
 /// The value of one outcome dimension: one of its declared categories, or none yet.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, specta::Type)]
 pub struct OutcomeValue {
     pub dimension: String,
     pub category: Option<String>,
@@ -246,8 +282,12 @@ fn evaluate_into(def: &Instrument, plan: &Plan, answers: &Answers, out: &mut Eva
         scores,
         outcomes,
         complete,
+        progress,
+        hidden_answered,
     } = out;
     let mut scratch = AnswerKey::item(String::new());
+    let mut sections_done = Refill::new(progress);
+    let mut hidden_given = Refill::new(hidden_answered);
 
     let mut sections = Refill::new(visible_sections);
     let mut shown = Refill::new(visible_items);
@@ -258,19 +298,29 @@ fn evaluate_into(def: &Instrument, plan: &Plan, answers: &Answers, out: &mut Eva
         if ev.section_visible(si) {
             sections.push(&s.id);
         }
+        let done = sections_done.next();
+        set_str(&mut done.section, &s.id);
+        (done.answered, done.total) = (0, 0);
         for item in &s.items {
             let visible = ev.visible_at(ordinal);
             ordinal += 1;
+            let (given, total) = given_keys(item, answers, &mut scratch);
             if !visible {
                 hidden.push(&item.id);
+                if given > 0 {
+                    hidden_given.push(&item.id);
+                }
                 continue;
             }
+            (done.answered, done.total) = (done.answered + given, done.total + total);
             shown.push(&item.id);
             missing_keys(item, answers, &mut scratch, |key| {
                 missing.put(key);
             });
         }
     }
+    sections_done.finish();
+    hidden_given.finish();
     sections.finish();
     shown.finish();
     hidden.finish();
@@ -280,14 +330,23 @@ fn evaluate_into(def: &Instrument, plan: &Plan, answers: &Answers, out: &mut Eva
     for score in &def.scores {
         let mut value: i64 = 0;
         let mut answered = 0;
+        let (mut declined, mut dont_know) = (0, 0);
         for key in &score.items {
             let Some(item) = ev.position(&key.item).map(|n| ev.item_at(n).1) else {
                 continue;
             };
             let Some(v) = ev.answer(key) else { continue };
             let term = match (score.method, v) {
-                (_, AnswerValue::Declined) => None,
+                (_, AnswerValue::Declined) => {
+                    declined += 1;
+                    None
+                }
+                (_, AnswerValue::DontKnow) => {
+                    dont_know += 1;
+                    None
+                }
                 (ScoreMethod::Count, AnswerValue::YesNo(b)) => Some(i64::from(*b)),
+                (_, AnswerValue::Calendar(c)) => Some(i64::from(calendar_escalation(item, c) > 0)),
                 (ScoreMethod::Count, _) => None,
                 (ScoreMethod::Sum, v) => numeric(item, v),
             };
@@ -322,14 +381,40 @@ fn evaluate_into(def: &Instrument, plan: &Plan, answers: &Answers, out: &mut Eva
                 }
             }
         }
+        let mut own_view = None;
+        if let Some(ov) = &score.own_view {
+            set_item_key(&mut scratch, &ov.item);
+            if let Some(AnswerValue::Integer(rating)) = ev.answer(&scratch) {
+                let rating = *rating;
+                let point = band.and_then(|b| ov.points.get(b)).copied();
+                let differs = point.is_some_and(|p| p.abs_diff(rating) > u64::from(ov.margin));
+                set_item_key(&mut scratch, &ov.comment_item);
+                let comment = match ev.answer(&scratch) {
+                    Some(AnswerValue::Text(t)) if !t.trim().is_empty() => Some(t.clone()),
+                    _ => None,
+                };
+                if differs && comment.is_none() && !missing.filled().contains(&scratch) {
+                    missing.put(&scratch);
+                }
+                own_view = Some(OwnViewResult {
+                    rating,
+                    point,
+                    differs,
+                    comment,
+                });
+            }
+        }
         let r = results.next();
         set_str(&mut r.id, &score.id);
         r.value = value;
         r.answered = answered;
         r.total = score.items.len();
+        r.declined = declined;
+        r.dont_know = dont_know;
         set_opt(&mut r.computed_band, computed_band);
         set_opt(&mut r.band, band);
         r.override_ = override_;
+        r.own_view = own_view;
     }
     results.finish();
     *complete = missing.len == 0;
@@ -424,6 +509,10 @@ fn influential_items(def: &Instrument) -> BTreeSet<String> {
             out.insert(o.item.clone());
             out.insert(o.reason_item.clone());
         }
+        if let Some(o) = &score.own_view {
+            out.insert(o.item.clone());
+            out.insert(o.comment_item.clone());
+        }
     }
     for o in &def.outcomes {
         if let Some(k) = &o.from_item {
@@ -475,6 +564,60 @@ pub(crate) fn reevaluate(
     ev.by_item = ev.by_item - (end - start) + fresh.len();
     keys.splice(start..end, fresh);
     out.complete = keys.is_empty();
+    // Visibility did not change (the item is not influential): only the changed item's
+    // section progress, or its place among the hidden answered items, can have.
+    if let Some(si) = def
+        .sections
+        .iter()
+        .position(|s| s.items.iter().any(|i| i.id == changed_item))
+    {
+        let section = &def.sections[si];
+        let (mut answered, mut total) = (0, 0);
+        let mut hidden_given = false;
+        for i in &section.items {
+            let (given, keys) = given_keys(i, answers, &mut scratch);
+            if out.visible_items.iter().any(|v| v == &i.id) {
+                (answered, total) = (answered + given, total + keys);
+            } else if i.id == changed_item {
+                hidden_given = given > 0;
+            }
+        }
+        if let Some(p) = out.progress.get_mut(si) {
+            (p.answered, p.total) = (answered, total);
+        }
+        let listed = out.hidden_answered.iter().position(|i| i == changed_item);
+        match (listed, hidden_given) {
+            (Some(at), false) => {
+                out.hidden_answered.remove(at);
+            }
+            (None, true) => {
+                let order = |id: &str| plan.position(id);
+                let at = out
+                    .hidden_answered
+                    .iter()
+                    .position(|i| order(i) > order(changed_item))
+                    .unwrap_or(out.hidden_answered.len());
+                out.hidden_answered.insert(at, changed_item.to_owned());
+            }
+            _ => {}
+        }
+    }
+}
+
+/// How many of an item's answer keys hold a given answer, and how many keys it has.
+fn given_keys(item: &Item, answers: &Answers, scratch: &mut AnswerKey) -> (u32, u32) {
+    let is_given = |k: &AnswerKey| u32::from(answers.get(k).is_some_and(AnswerValue::is_given));
+    if item.perspectives.is_empty() && item.timeframes.is_empty() {
+        set_item_key(scratch, &item.id);
+        (is_given(scratch), 1)
+    } else {
+        let keys = item.answer_keys();
+        (keys.iter().map(is_given).sum(), keys.len() as u32)
+    }
+}
+
+fn is_zero(n: &usize) -> bool {
+    *n == 0
 }
 
 /// The number an answer adds to a sum (before its weight).
@@ -511,10 +654,14 @@ fn is_complete(item: &Item, v: Option<&AnswerValue>) -> bool {
             let min = min_entries.unwrap_or(u32::from(item.required)) as usize;
             entries.len() >= min
                 && entries.iter().all(|e| {
-                    fields
-                        .iter()
-                        .filter(|f| f.required)
-                        .all(|f| is_complete(f, e.get(&f.id)))
+                    fields.iter().filter(|f| f.required).all(|f| {
+                        if f.perspectives.is_empty() {
+                            is_complete(f, e.get(&f.id))
+                        } else {
+                            // Asked per perspective: required from every perspective.
+                            f.entry_keys().iter().all(|k| is_complete(f, e.get(k)))
+                        }
+                    })
                 })
         }
         _ => true,
@@ -604,5 +751,22 @@ impl Env for Evaluator<'_> {
             .choices()
             .iter()
             .position(|c| c.id == option)
+    }
+
+    fn escalation(&self, item: &str, answer: &super::calendar::CalendarAnswer) -> u8 {
+        self.position(item)
+            .map_or(0, |n| calendar_escalation(self.item_at(n).1, answer))
+    }
+}
+
+/// The escalation measure of a calendar answer to `item` (0 for any other item).
+fn calendar_escalation(item: &Item, answer: &super::calendar::CalendarAnswer) -> u8 {
+    match &item.kind {
+        ItemKind::Calendar {
+            levels,
+            escalation_months,
+            ..
+        } => super::calendar::escalation(levels, answer, *escalation_months),
+        _ => 0,
     }
 }

@@ -11,15 +11,17 @@
 //!                      | "in" "[" string { "," string } "]"
 //!                      | "in" reference ]
 //! operand   := "(" condition ")" | "true" | "false" | number | string
-//!            | ("answered" | "declined" | "count") "(" reference ")"
+//!            | ("answered" | "declined" | "dont_know" | "count" | "escalation")
+//!              "(" reference ")"
+//!            | "count_within" "(" reference "," number ")"
 //!            | reference
 //! reference := item [ "@" perspective ] [ "#" timeframe ]
 //! ```
 //!
 //! Conditions are parsed and type-checked when the file is loaded; see `docs/INSTRUMENTS.md`
-//! for the rules. At evaluation an unanswered, declined or hidden item is *missing*: every
-//! comparison with a missing value is false, and a bare yes/no reference is true only when
-//! the answer is yes.
+//! for the rules. At evaluation an unanswered, declined ("vill ej svara"), unknown ("vet ej")
+//! or hidden item is *missing*: every comparison with a missing value is false, and a bare
+//! yes/no reference is true only when the answer is yes.
 
 use std::fmt;
 
@@ -78,6 +80,8 @@ pub(crate) trait Env {
     fn answer(&self, key: &AnswerKey) -> Option<&AnswerValue>;
     /// The position of `option` among the item's choices (for ordered comparisons).
     fn option_index(&self, item: &str, option: &str) -> Option<usize>;
+    /// The escalation measure of the calendar item `item` answered `answer`.
+    fn escalation(&self, item: &str, answer: &super::calendar::CalendarAnswer) -> u8;
 }
 
 /// Parses and type-checks `source`; `lookup` finds an item by id.
@@ -294,6 +298,7 @@ impl CmpOp {
 enum Func {
     Answered,
     Declined,
+    DontKnow,
     Count,
 }
 
@@ -310,6 +315,10 @@ enum NodeKind {
     Str(String),
     Ref(AnswerKey),
     Call(Func, AnswerKey),
+    /// `count_within(calendar, months)`.
+    CountWithin(AnswerKey, u32),
+    /// `escalation(calendar)`, over the periods the item declares.
+    Escalation(AnswerKey),
     Not(Box<Node>),
     And(Box<Node>, Box<Node>),
     Or(Box<Node>, Box<Node>),
@@ -321,7 +330,10 @@ enum NodeKind {
 impl Node {
     fn collect_items<'a>(&'a self, out: &mut Vec<&'a str>) {
         match &self.kind {
-            NodeKind::Ref(k) | NodeKind::Call(_, k) => out.push(&k.item),
+            NodeKind::Ref(k)
+            | NodeKind::Call(_, k)
+            | NodeKind::CountWithin(k, _)
+            | NodeKind::Escalation(k) => out.push(&k.item),
             NodeKind::Not(a) | NodeKind::InList(a, _) => a.collect_items(out),
             NodeKind::And(a, b)
             | NodeKind::Or(a, b)
@@ -515,7 +527,7 @@ impl Parser {
                 "and" | "or" | "not" | "in" => {
                     self.error(format!("expected an item or a value, found `{w}`"))
                 }
-                "answered" | "declined" | "count"
+                "answered" | "declined" | "dont_know" | "count"
                     if matches!(
                         self.tokens.get(self.at + 1),
                         Some(Token {
@@ -527,12 +539,44 @@ impl Parser {
                     let f = match w.as_str() {
                         "answered" => Func::Answered,
                         "declined" => Func::Declined,
+                        "dont_know" => Func::DontKnow,
                         _ => Func::Count,
                     };
                     self.at += 2;
                     let r = self.reference()?;
                     self.expect_sym(")")?;
                     node(NodeKind::Call(f, r))
+                }
+                "count_within" | "escalation"
+                    if matches!(
+                        self.tokens.get(self.at + 1),
+                        Some(Token {
+                            tok: Tok::Sym("("),
+                            ..
+                        })
+                    ) =>
+                {
+                    self.at += 2;
+                    let r = self.reference()?;
+                    if w == "escalation" {
+                        self.expect_sym(")")?;
+                        return node(NodeKind::Escalation(r));
+                    }
+                    self.expect_sym(",")?;
+                    let n = match self.peek() {
+                        Some(Tok::Num(n)) if n.fract() == 0.0 && *n >= 1.0 && *n <= 1000.0 => {
+                            *n as u32
+                        }
+                        _ => {
+                            return self.error(format!(
+                                "expected a whole number of months (1 or more), found {}",
+                                self.found()
+                            ))
+                        }
+                    };
+                    self.at += 1;
+                    self.expect_sym(")")?;
+                    node(NodeKind::CountWithin(r, n))
                 }
                 _ => {
                     let r = self.reference()?;
@@ -589,6 +633,7 @@ enum Ty {
     Date,
     Text,
     List,
+    Calendar,
 }
 
 impl Ty {
@@ -602,6 +647,7 @@ impl Ty {
             Ty::Date => "a date".into(),
             Ty::Text => "a text".into(),
             Ty::List => "a list".into(),
+            Ty::Calendar => "an incident calendar".into(),
         }
     }
 }
@@ -657,6 +703,7 @@ fn ref_type(item: &Item) -> Ty {
         ItemKind::Date => Ty::Date,
         ItemKind::ShortText { .. } | ItemKind::LongText { .. } => Ty::Text,
         ItemKind::List { .. } => Ty::List,
+        ItemKind::Calendar { .. } => Ty::Calendar,
     }
 }
 
@@ -725,20 +772,91 @@ fn check<'a>(
                     }
                     Some(Ty::Bool)
                 }
+                Func::DontKnow => {
+                    if !item.allow_unknown {
+                        err(
+                            errors,
+                            node.pos,
+                            format!(
+                                "item `{}` does not allow \"vet ej\" (`allow_unknown`)",
+                                k.item
+                            ),
+                        );
+                    }
+                    Some(Ty::Bool)
+                }
                 Func::Count => match ref_type(item) {
-                    Ty::Set { .. } | Ty::List => Some(Ty::Num),
+                    Ty::Set { .. } | Ty::List | Ty::Calendar => Some(Ty::Num),
                     t => {
                         err(
                             errors,
                             node.pos,
                             format!(
-                                "count() takes a multiple choice or list item, not {}",
+                                "count() takes a multiple choice, list or calendar item, not {}",
                                 t.describe()
                             ),
                         );
                         None
                     }
                 },
+            }
+        }
+        NodeKind::CountWithin(k, n) => {
+            let item = match check_reference(k, lookup) {
+                Ok(item) => item,
+                Err(m) => {
+                    err(errors, node.pos, m);
+                    return None;
+                }
+            };
+            match &item.kind {
+                ItemKind::Calendar { months, .. } => {
+                    if n > months {
+                        err(
+                            errors,
+                            node.pos,
+                            format!(
+                                "count_within(): the calendar `{}` shows {months} months, not {n}",
+                                k.item
+                            ),
+                        );
+                    }
+                    Some(Ty::Num)
+                }
+                _ => {
+                    err(
+                        errors,
+                        node.pos,
+                        format!(
+                            "count_within() takes a calendar item, not {}",
+                            ref_type(item).describe()
+                        ),
+                    );
+                    None
+                }
+            }
+        }
+        NodeKind::Escalation(k) => {
+            let item = match check_reference(k, lookup) {
+                Ok(item) => item,
+                Err(m) => {
+                    err(errors, node.pos, m);
+                    return None;
+                }
+            };
+            match &item.kind {
+                ItemKind::Calendar { .. } => Some(Ty::Num),
+                _ => {
+                    err(
+                        errors,
+                        node.pos,
+                        format!(
+                            "escalation() takes a calendar item, not {}",
+                            ref_type(item).describe()
+                        ),
+                    );
+                    None
+                }
             }
         }
         NodeKind::Not(a) => {
@@ -886,8 +1004,16 @@ impl Node {
             NodeKind::Bool(b) => Val::Bool(*b),
             NodeKind::Num(n) => Val::Num(*n),
             NodeKind::Str(s) => Val::Str(s),
+            NodeKind::CountWithin(k, n) => Val::Num(match env.answer(k) {
+                Some(AnswerValue::Calendar(c)) => super::calendar::count_within(c, *n) as f64,
+                _ => 0.0,
+            }),
+            NodeKind::Escalation(k) => Val::Num(match env.answer(k) {
+                Some(AnswerValue::Calendar(c)) => f64::from(env.escalation(&k.item, c)),
+                _ => 0.0,
+            }),
             NodeKind::Ref(k) => match env.answer(k) {
-                None | Some(AnswerValue::Declined) => Val::Missing,
+                None | Some(AnswerValue::Declined | AnswerValue::DontKnow) => Val::Missing,
                 Some(AnswerValue::YesNo(b)) => Val::Bool(*b),
                 Some(AnswerValue::Choice(c)) => Val::Choice(&k.item, c),
                 Some(AnswerValue::Choices(cs)) => Val::Set(cs),
@@ -897,17 +1023,20 @@ impl Node {
                 Some(AnswerValue::Text(t)) if t.trim().is_empty() => Val::Missing,
                 Some(AnswerValue::Text(_)) => Val::Text,
                 Some(AnswerValue::Entries(e)) => Val::List(e.len()),
+                Some(AnswerValue::Calendar(c)) => Val::List(c.incidents.len()),
             },
             NodeKind::Call(f, k) => {
                 let a = env.answer(k);
                 match f {
-                    Func::Answered => Val::Bool(
-                        a.is_some_and(|v| !matches!(v, AnswerValue::Declined) && v.is_given()),
-                    ),
+                    Func::Answered => {
+                        Val::Bool(a.is_some_and(|v| !v.is_non_answer() && v.is_given()))
+                    }
                     Func::Declined => Val::Bool(matches!(a, Some(AnswerValue::Declined))),
+                    Func::DontKnow => Val::Bool(matches!(a, Some(AnswerValue::DontKnow))),
                     Func::Count => Val::Num(match a {
                         Some(AnswerValue::Choices(c)) => c.len() as f64,
                         Some(AnswerValue::Entries(e)) => e.len() as f64,
+                        Some(AnswerValue::Calendar(c)) => c.incidents.len() as f64,
                         _ => 0.0,
                     }),
                 }

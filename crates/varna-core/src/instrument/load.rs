@@ -286,6 +286,25 @@ fn is_option_id(s: &str) -> bool {
     !s.is_empty() && s.chars().all(|c| matches!(c, 'a'..='z' | '0'..='9' | '_'))
 }
 
+/// The longest incident calendar, in months.
+pub(crate) const MAX_CALENDAR_MONTHS: u32 = 36;
+
+/// Words of the condition language that an item id may not be (conditions could not name it).
+const RESERVED_WORDS: &[&str] = &[
+    "and",
+    "or",
+    "not",
+    "in",
+    "true",
+    "false",
+    "answered",
+    "declined",
+    "dont_know",
+    "count",
+    "count_within",
+    "escalation",
+];
+
 const IDENT_RULE: &str = "use lowercase letters a–z, digits and `_`, starting with a letter";
 const OPTION_RULE: &str = "use lowercase letters a–z, digits and `_`";
 
@@ -395,6 +414,15 @@ fn instrument(ctx: &mut Ctx, top: &Tab) -> Option<Instrument> {
     }
     check_cycles(ctx, &sections, &pending);
 
+    if kind == Some(Kind::Judgement) {
+        if let Some((_, span)) = top.keys().find(|(k, _)| *k == "scores") {
+            ctx.err(
+                span.start,
+                "a `judgement` instrument cannot have `[[scores]]`: structured professional \
+                 judgements are items the worker answers, never computed scores",
+            );
+        }
+    }
     let scores = scores(ctx, top, &sections);
     let outcomes = outcomes(ctx, top, &sections, &scores);
     let indicators = indicators(ctx, top);
@@ -625,6 +653,7 @@ const COMMON_KEYS: &[&str] = &[
     "help",
     "required",
     "allow_decline",
+    "allow_unknown",
     "show_if",
     "perspectives",
     "timeframes",
@@ -639,6 +668,7 @@ fn kind_keys(ty: &str) -> &'static [&'static str] {
         "number" => &["min", "max", "integer", "unit"],
         "short_text" | "long_text" => &["max_length"],
         "list" => &["fields", "min_entries", "max_entries", "entry_label"],
+        "calendar" => &["levels", "months", "escalation_months"],
         _ => &[],
     }
 }
@@ -652,6 +682,16 @@ fn item(
 ) -> ParsedItem {
     let id = t.id(ctx, is_ident, IDENT_RULE);
     let id_span = id.span();
+    if !in_list && RESERVED_WORDS.contains(&id.get_ref().as_str()) {
+        ctx.err(
+            id_span.start,
+            format!(
+                "`{}` cannot be an item id: it is a word of the condition language ({})",
+                id.get_ref(),
+                RESERVED_WORDS.join(", ")
+            ),
+        );
+    }
     let t = t.with_name(id.get_ref());
     let ty = t.req::<String>(ctx, "type");
     let ty_name = ty.as_ref().map(|t| t.get_ref().as_str()).unwrap_or("");
@@ -671,7 +711,19 @@ fn item(
     // Keys: the common ones, plus those of the item's type.
     for (k, span) in t.keys() {
         if COMMON_KEYS.contains(&k) {
-            if in_list && ["show_if", "perspectives", "timeframes", "allow_decline"].contains(&k) {
+            if in_list && k == "perspectives" && known_type && ty_name != "scale" {
+                // A field is asked per perspective only as a scale (e.g. a 0–10 scaling of
+                // each danger statement by the worker, the parent, the child, the network).
+                ctx.err(
+                    span.start,
+                    format!(
+                        "`perspectives` on a field of a list entry is only allowed on a `scale` field ({} is `{ty_name}`)",
+                        t.what
+                    ),
+                );
+            } else if in_list
+                && ["show_if", "timeframes", "allow_decline", "allow_unknown"].contains(&k)
+            {
                 ctx.err(
                     span.start,
                     format!(
@@ -720,6 +772,9 @@ fn item(
     let allow_decline = t
         .opt::<bool>(ctx, "allow_decline")
         .is_some_and(|b| b.into_inner());
+    let allow_unknown = t
+        .opt::<bool>(ctx, "allow_unknown")
+        .is_some_and(|b| b.into_inner());
     let show_if = if in_list {
         None
     } else {
@@ -747,6 +802,7 @@ fn item(
             help,
             required,
             allow_decline,
+            allow_unknown,
             show_if: None,
             perspectives: item_perspectives,
             timeframes: item_timeframes,
@@ -834,6 +890,37 @@ fn item_kind(
                 options,
                 min_selected: min_selected.map(Spanned::into_inner),
                 max_selected: max_selected.map(Spanned::into_inner),
+            }
+        }
+        "calendar" => {
+            let levels = choices(ctx, t, "levels", 2);
+            let months = t.opt::<u32>(ctx, "months");
+            let n = months.as_ref().map_or(12, |m| *m.get_ref());
+            if let Some(m) = &months {
+                if !(1..=MAX_CALENDAR_MONTHS).contains(&n) {
+                    ctx.err(
+                        m.span().start,
+                        format!("`months` must be between 1 and {MAX_CALENDAR_MONTHS}"),
+                    );
+                }
+            }
+            let esc = t.req::<u32>(ctx, "escalation_months");
+            if let Some(e) = &esc {
+                let e_n = *e.get_ref();
+                if e_n == 0 || e_n.saturating_mul(2) > n {
+                    ctx.err(
+                        e.span().start,
+                        format!(
+                            "`escalation_months` must be at least 1 and at most half of `months` ({n}), \
+                             so that both periods it compares are on the calendar"
+                        ),
+                    );
+                }
+            }
+            ItemKind::Calendar {
+                levels,
+                months: n,
+                escalation_months: esc.map_or(1, Spanned::into_inner),
             }
         }
         "frequency" => ItemKind::Frequency {
@@ -957,6 +1044,11 @@ fn item_kind(
             }
             let min_entries = t.opt::<u32>(ctx, "min_entries");
             let max_entries = t.opt::<u32>(ctx, "max_entries");
+            if let Some(b) = &max_entries {
+                if *b.get_ref() == 0 {
+                    ctx.err(b.span().start, "`max_entries` must be at least 1");
+                }
+            }
             if let (Some(a), Some(b)) = (&min_entries, &max_entries) {
                 if a.get_ref() > b.get_ref() {
                     ctx.err(
@@ -1159,7 +1251,7 @@ fn scores(ctx: &mut Ctx, top: &Tab, sections: &[Section]) -> Vec<Score> {
         t.allow(
             ctx,
             &[
-                "id", "label", "method", "items", "weights", "bands", "override",
+                "id", "label", "method", "items", "weights", "bands", "override", "own_view",
             ],
         );
         let id = t.id(ctx, is_ident, IDENT_RULE);
@@ -1226,7 +1318,7 @@ fn scores(ctx: &mut Ctx, top: &Tab, sections: &[Section]) -> Vec<Score> {
             }
             let term = match method {
                 Some(ScoreMethod::Count) => match item.kind {
-                    ItemKind::YesNo => Some((0, 1)),
+                    ItemKind::YesNo | ItemKind::Calendar { .. } => Some((0, 1)),
                     _ => {
                         ctx.err(
                             r.span().start,
@@ -1293,6 +1385,17 @@ fn scores(ctx: &mut Ctx, top: &Tab, sections: &[Section]) -> Vec<Score> {
                     None => ctx.err(i.span().start, format!("unknown item `{}`", i.get_ref())),
                     Some(it) => match &it.kind {
                         ItemKind::SingleChoice { options } if it.perspectives.is_empty() && it.timeframes.is_empty() => {
+                            for b in &bands {
+                                if !options.iter().any(|o| o.id == b.id) {
+                                    ctx.err(
+                                        i.span().start,
+                                        format!(
+                                            "override item `{}` has no option for band `{}` of {}; the options must be exactly the band ids",
+                                            it.id, b.id, t.what
+                                        ),
+                                    );
+                                }
+                            }
                             for o in options {
                                 if !bands.is_empty() && !bands.iter().any(|b| b.id == o.id) {
                                     ctx.err(
@@ -1338,6 +1441,7 @@ fn scores(ctx: &mut Ctx, top: &Tab, sections: &[Section]) -> Vec<Score> {
                 reason_item: reason?.into_inner(),
             })
         });
+        let own_view = own_view(ctx, &t, &map, &bands);
         out.push(Score {
             id: id.into_inner(),
             label,
@@ -1346,9 +1450,110 @@ fn scores(ctx: &mut Ctx, top: &Tab, sections: &[Section]) -> Vec<Score> {
             weights,
             bands,
             override_,
+            own_view,
         });
     }
     out
+}
+
+/// `own_view = { item, comment_item, margin, points }` of a score: the person's own rating
+/// (a scale item) set beside the band, with a comment required when they differ too much.
+fn own_view(ctx: &mut Ctx, t: &Tab, map: &HashMap<&str, &Item>, bands: &[Band]) -> Option<OwnView> {
+    let v = t.get("own_view")?;
+    let DeValue::Table(ot) = v.get_ref() else {
+        ctx.err(v.span().start, "`own_view` must be a table");
+        return None;
+    };
+    let ot = Tab {
+        t: ot,
+        span: v.span(),
+        what: format!("the own view of {}", t.what),
+    };
+    ot.allow(ctx, &["item", "comment_item", "margin", "points"]);
+    let item = ot.req::<String>(ctx, "item");
+    let comment = ot.req::<String>(ctx, "comment_item");
+    let margin = ot.req::<u32>(ctx, "margin");
+    let points = ot.req::<BTreeMap<String, Spanned<i64>>>(ctx, "points");
+    if bands.is_empty() {
+        ctx.err(
+            v.span().start,
+            format!("{} has an own view but no bands", t.what),
+        );
+    }
+    let mut scale = None;
+    if let Some(i) = &item {
+        match map.get(i.get_ref().as_str()) {
+            None => ctx.err(i.span().start, format!("unknown item `{}`", i.get_ref())),
+            Some(it) => match &it.kind {
+                ItemKind::Scale { min, max, .. }
+                    if it.perspectives.is_empty() && it.timeframes.is_empty() =>
+                {
+                    scale = Some((*min, *max));
+                }
+                _ => ctx.err(
+                    i.span().start,
+                    format!(
+                        "own view item `{}` must be a scale item (asked once)",
+                        it.id
+                    ),
+                ),
+            },
+        }
+    }
+    if let Some(c) = &comment {
+        match map.get(c.get_ref().as_str()) {
+            None => ctx.err(c.span().start, format!("unknown item `{}`", c.get_ref())),
+            Some(it)
+                if matches!(
+                    it.kind,
+                    ItemKind::ShortText { .. } | ItemKind::LongText { .. }
+                ) && it.perspectives.is_empty()
+                    && it.timeframes.is_empty() => {}
+            Some(it) => ctx.err(
+                c.span().start,
+                format!(
+                    "comment item `{}` must be a short_text or long_text item (asked once)",
+                    it.id
+                ),
+            ),
+        }
+    }
+    if let Some(p) = &points {
+        for b in bands {
+            if !p.get_ref().contains_key(&b.id) {
+                ctx.err(
+                    p.span().start,
+                    format!("`points` of the own view has no point for band `{}`", b.id),
+                );
+            }
+        }
+        for (k, pt) in p.get_ref() {
+            if !bands.is_empty() && !bands.iter().any(|b| &b.id == k) {
+                ctx.err(
+                    pt.span().start,
+                    format!("`{k}` in `points` is not a band of {}", t.what),
+                );
+            }
+            if let Some((lo, hi)) = scale {
+                if *pt.get_ref() < lo || *pt.get_ref() > hi {
+                    ctx.err(
+                        pt.span().start,
+                        format!("point {} is outside the scale {lo}–{hi}", pt.get_ref()),
+                    );
+                }
+            }
+        }
+    }
+    Some(OwnView {
+        item: item?.into_inner(),
+        comment_item: comment?.into_inner(),
+        margin: margin?.into_inner(),
+        points: points?
+            .into_inner()
+            .into_iter()
+            .map(|(k, v)| (k, v.into_inner()))
+            .collect(),
+    })
 }
 
 /// The range one unweighted term can add (an unanswered item adds 0), or why it cannot
@@ -1356,7 +1561,7 @@ fn scores(ctx: &mut Ctx, top: &Tab, sections: &[Section]) -> Vec<Score> {
 fn summable(item: &Item) -> Result<Option<(i64, i64)>, String> {
     let with_zero = |lo: i64, hi: i64| Some((lo.min(0), hi.max(0)));
     match &item.kind {
-        ItemKind::YesNo => Ok(Some((0, 1))),
+        ItemKind::YesNo | ItemKind::Calendar { .. } => Ok(Some((0, 1))),
         ItemKind::Scale { min, max, .. } => Ok(with_zero(*min, *max)),
         ItemKind::Number {
             integer: true,

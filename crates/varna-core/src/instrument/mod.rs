@@ -16,6 +16,7 @@
 //! Summary judgements are items the professional answers.
 
 mod answer;
+pub mod calendar;
 mod diagnostic;
 mod evaluate;
 mod expr;
@@ -30,17 +31,20 @@ use serde::Serialize;
 pub mod shipped;
 pub use answer::{validate_answer, AnswerKey, AnswerValue, Answers};
 pub use diagnostic::Diagnostic;
-pub use evaluate::{evaluate, AppliedOverride, Evaluation, OutcomeValue, ScoreResult};
+pub use evaluate::{
+    evaluate, AppliedOverride, Evaluation, OutcomeValue, OwnViewResult, ScoreResult,
+    SectionProgress,
+};
 pub(crate) use evaluate::{evaluate_full, reevaluate, Evaluated, Plan};
 pub use expr::Condition;
 pub use model::{
-    Anchor, Band, Choice, Instrument, Item, ItemKind, Kind, Label, Lang, Outcome, Override, Rule,
-    Score, ScoreMethod, Section, Text,
+    Anchor, Band, Choice, Instrument, Item, ItemKind, Kind, Label, Lang, Outcome, Override,
+    OwnView, Rule, Score, ScoreMethod, Section, Text,
 };
 pub use registry::{Admission, InstrumentRegistry};
 
 /// A checked instrument with the exact text it came from.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, specta::Type)]
 pub struct LoadedInstrument {
     /// The path the file was loaded from (as given; used in messages).
     pub path: String,
@@ -64,14 +68,14 @@ impl LoadedInstrument {
 }
 
 /// A file that could not be loaded, with all its errors.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, specta::Type)]
 pub struct FileFailure {
     pub path: String,
     pub diagnostics: Vec<Diagnostic>,
 }
 
 /// The result of loading a folder: the good files and the bad ones, each sorted by path.
-#[derive(Debug, Clone, Default, Serialize)]
+#[derive(Debug, Clone, Default, Serialize, specta::Type)]
 pub struct LoadReport {
     pub loaded: Vec<LoadedInstrument>,
     pub failed: Vec<FileFailure>,

@@ -12,7 +12,7 @@ use super::answer::AnswerKey;
 use super::expr::Condition;
 
 /// A text in Swedish (required) and English (optional).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, JsonSchema)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, JsonSchema, specta::Type)]
 #[serde(deny_unknown_fields)]
 pub struct Text {
     /// Swedish text. Required and never empty.
@@ -40,7 +40,7 @@ impl Text {
 }
 
 /// What sort of instrument this is; decides how the UI frames the interview.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, JsonSchema)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, JsonSchema, specta::Type)]
 #[serde(rename_all = "snake_case")]
 pub enum Kind {
     /// A few direct questions to every client, with a positive/negative outcome.
@@ -66,13 +66,14 @@ impl Kind {
 }
 
 /// One instrument version: the whole file.
-#[derive(Debug, Clone, Serialize, JsonSchema)]
+#[derive(Debug, Clone, Serialize, JsonSchema, specta::Type)]
 #[serde(deny_unknown_fields)]
 pub struct Instrument {
     /// Lowercase letters, digits and `-`; the folder name in `instruments/`.
     pub id: String,
     /// Semantic version; the file name (`<version>.toml`). An edited file needs a new version.
     #[schemars(with = "String")]
+    #[specta(type = String)]
     pub version: semver::Version,
     pub kind: Kind,
     pub title: Text,
@@ -82,21 +83,21 @@ pub struct Instrument {
     /// Under which terms the wording may be used.
     pub licence: Text,
     /// Points of view an item can be asked from (e.g. worker, parent, child, network).
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    #[serde(skip_serializing_if = "Vec::is_empty", default)]
     pub perspectives: Vec<Label>,
     /// Time frames an item can be asked for (e.g. now, earlier).
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    #[serde(skip_serializing_if = "Vec::is_empty", default)]
     pub timeframes: Vec<Label>,
     pub sections: Vec<Section>,
     /// Computed scores (counts and weighted sums) with their bands.
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    #[serde(skip_serializing_if = "Vec::is_empty", default)]
     pub scores: Vec<Score>,
     /// The categorical results that statistics may count. Nothing else is ever counted.
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    #[serde(skip_serializing_if = "Vec::is_empty", default)]
     pub outcomes: Vec<Outcome>,
     /// National follow-up indicators that every completion of this instrument counts
     /// (`docs/EXPORT.md`, "Follow-up indicators"); ids from the closed list shipped with Värna.
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    #[serde(skip_serializing_if = "Vec::is_empty", default)]
     #[schemars(with = "Vec<IndicatorIdSchema>")]
     pub indicators: Vec<crate::indicator::Indicator>,
 }
@@ -148,7 +149,7 @@ impl Instrument {
 }
 
 /// A declared id with a label (perspectives, time frames, categories).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, JsonSchema)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, JsonSchema, specta::Type)]
 #[serde(deny_unknown_fields)]
 pub struct Label {
     pub id: String,
@@ -156,7 +157,7 @@ pub struct Label {
 }
 
 /// A group of items shown together.
-#[derive(Debug, Clone, Serialize, JsonSchema)]
+#[derive(Debug, Clone, Serialize, JsonSchema, specta::Type)]
 #[serde(deny_unknown_fields)]
 pub struct Section {
     pub id: String,
@@ -171,7 +172,7 @@ pub struct Section {
 }
 
 /// One question, rating or list.
-#[derive(Debug, Clone, Serialize, JsonSchema)]
+#[derive(Debug, Clone, Serialize, JsonSchema, specta::Type)]
 pub struct Item {
     /// Lowercase letters, digits and `_`, starting with a letter; unique in the instrument.
     pub id: String,
@@ -186,15 +187,19 @@ pub struct Item {
     /// The client may decline to answer ("vill ej svara"); recorded as its own answer.
     #[serde(default)]
     pub allow_decline: bool,
+    /// "Vet ej" (don't know) is a valid answer, distinct from declining; like a declined
+    /// answer it counts as answered for completion and as missing for scores and conditions.
+    #[serde(default)]
+    pub allow_unknown: bool,
     /// The item is shown only when this condition holds.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[schemars(with = "Option<String>")]
     pub show_if: Option<Condition>,
     /// Perspective ids this item is asked for; one answer per perspective.
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    #[serde(skip_serializing_if = "Vec::is_empty", default)]
     pub perspectives: Vec<String>,
     /// Time frame ids this item is asked for; one answer per time frame.
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    #[serde(skip_serializing_if = "Vec::is_empty", default)]
     pub timeframes: Vec<String>,
     #[serde(flatten)]
     pub kind: ItemKind,
@@ -226,11 +231,26 @@ impl Item {
         keys
     }
 
+    /// The keys of this field in one entry of a list: its id, or `id@perspective` for each
+    /// perspective when the field (a `scale`) is asked per perspective.
+    pub fn entry_keys(&self) -> Vec<String> {
+        if self.perspectives.is_empty() {
+            vec![self.id.clone()]
+        } else {
+            self.perspectives
+                .iter()
+                .map(|p| format!("{}@{p}", self.id))
+                .collect()
+        }
+    }
+
     /// The choices of a single/multiple choice, frequency or rating item.
     pub fn choices(&self) -> &[Choice] {
         match &self.kind {
             ItemKind::SingleChoice { options } | ItemKind::MultiChoice { options, .. } => options,
-            ItemKind::Frequency { levels } | ItemKind::Rating { levels } => levels,
+            ItemKind::Frequency { levels }
+            | ItemKind::Rating { levels }
+            | ItemKind::Calendar { levels, .. } => levels,
             _ => &[],
         }
     }
@@ -242,7 +262,7 @@ impl Item {
 }
 
 /// The type of an item and what belongs to that type.
-#[derive(Debug, Clone, Serialize, JsonSchema)]
+#[derive(Debug, Clone, Serialize, JsonSchema, specta::Type)]
 #[serde(tag = "type", rename_all = "snake_case")]
 pub enum ItemKind {
     /// Yes or no (with `allow_decline`: or "vill ej svara").
@@ -265,7 +285,7 @@ pub enum ItemKind {
     Scale {
         min: i64,
         max: i64,
-        #[serde(default, skip_serializing_if = "Vec::is_empty")]
+        #[serde(skip_serializing_if = "Vec::is_empty", default)]
         anchors: Vec<Anchor>,
     },
     /// A calendar date (YYYY-MM-DD).
@@ -294,7 +314,8 @@ pub enum ItemKind {
     /// A list of entries, each with the declared fields (e.g. next steps: what, who, when).
     List {
         /// The fields of one entry. Any item type except `list`; no `show_if`,
-        /// `perspectives`, `timeframes` or `allow_decline`.
+        /// `timeframes`, `allow_decline` or `allow_unknown`; `perspectives` only on a `scale`
+        /// field (its values are then keyed `field@perspective` in the entry).
         fields: Vec<Item>,
         #[serde(default, skip_serializing_if = "Option::is_none")]
         min_entries: Option<u32>,
@@ -304,6 +325,23 @@ pub enum ItemKind {
         #[serde(default, skip_serializing_if = "Option::is_none")]
         entry_label: Option<Text>,
     },
+    /// An incident calendar: incidents with a date (or only a month), a severity on the
+    /// declared `levels` (least to most severe) and an optional description, shown as a
+    /// month grid of the last `months` months before the samtal.
+    Calendar {
+        /// The severity scale, least severe first (e.g. 1 slap/push … 5 weapon/strangulation).
+        levels: Vec<Choice>,
+        /// How many months the grid shows, counting the month of the samtal (default 12).
+        #[serde(default = "default_calendar_months")]
+        months: u32,
+        /// The length in months of the two periods `escalation()` compares: the most recent
+        /// `escalation_months` months against the same number of months before them.
+        escalation_months: u32,
+    },
+}
+
+fn default_calendar_months() -> u32 {
+    12
 }
 
 impl ItemKind {
@@ -320,6 +358,7 @@ impl ItemKind {
         "short_text",
         "long_text",
         "list",
+        "calendar",
     ];
 
     /// The type name used in files.
@@ -336,12 +375,13 @@ impl ItemKind {
             ItemKind::ShortText { .. } => "short_text",
             ItemKind::LongText { .. } => "long_text",
             ItemKind::List { .. } => "list",
+            ItemKind::Calendar { .. } => "calendar",
         }
     }
 }
 
 /// One option of a choice item or one level of a frequency/rating item.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, JsonSchema)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, JsonSchema, specta::Type)]
 #[serde(deny_unknown_fields)]
 pub struct Choice {
     /// Lowercase letters, digits and `_`; what is stored and compared in conditions.
@@ -358,7 +398,7 @@ pub struct Choice {
 }
 
 /// A labelled point on a scale (e.g. 0 = "inte alls säkert").
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, JsonSchema)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, JsonSchema, specta::Type)]
 #[serde(deny_unknown_fields)]
 pub struct Anchor {
     pub value: i64,
@@ -366,7 +406,7 @@ pub struct Anchor {
 }
 
 /// How a score is computed.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, JsonSchema)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, JsonSchema, specta::Type)]
 #[serde(rename_all = "snake_case")]
 pub enum ScoreMethod {
     /// The number of listed yes/no items answered yes.
@@ -377,7 +417,7 @@ pub enum ScoreMethod {
 }
 
 /// A computed score with optional bands and professional override.
-#[derive(Debug, Clone, Serialize, JsonSchema)]
+#[derive(Debug, Clone, Serialize, JsonSchema, specta::Type)]
 #[serde(deny_unknown_fields)]
 pub struct Score {
     pub id: String,
@@ -388,15 +428,34 @@ pub struct Score {
     #[schemars(with = "Vec<String>")]
     pub items: Vec<AnswerKey>,
     /// Weights for `sum` by item reference; 1 when not given.
-    #[serde(default, skip_serializing_if = "std::collections::BTreeMap::is_empty")]
+    #[serde(skip_serializing_if = "std::collections::BTreeMap::is_empty", default)]
     pub weights: std::collections::BTreeMap<String, i64>,
     /// Bands from lowest to highest; together they cover every possible score exactly once.
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    #[serde(skip_serializing_if = "Vec::is_empty", default)]
     pub bands: Vec<Band>,
     /// A professional judgement that may replace the computed band, with a reason.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[serde(rename = "override")]
     pub override_: Option<Override>,
+    /// The person's own rating set beside the band, with a comment required when they
+    /// differ by more than a margin.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub own_view: Option<OwnView>,
+}
+
+/// The person's own view of the risk (a scale item, e.g. 0–10) beside a score's band.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, JsonSchema, specta::Type)]
+#[serde(deny_unknown_fields)]
+pub struct OwnView {
+    /// A `scale` item asked once: the person's own rating.
+    pub item: String,
+    /// A text item that becomes required when the rating and the band's point differ by
+    /// more than `margin`.
+    pub comment_item: String,
+    /// How far the rating may be from the band's point without a comment.
+    pub margin: u32,
+    /// Each band's point on the rating's scale (every band exactly once).
+    pub points: std::collections::BTreeMap<String, i64>,
 }
 
 impl Score {
@@ -414,7 +473,7 @@ impl Score {
 }
 
 /// A range of scores with a label (e.g. 10–13 "medel").
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, JsonSchema)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, JsonSchema, specta::Type)]
 #[serde(deny_unknown_fields)]
 pub struct Band {
     pub id: String,
@@ -427,7 +486,7 @@ pub struct Band {
 }
 
 /// A professional judgement that may override a score's band.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, JsonSchema)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, JsonSchema, specta::Type)]
 #[serde(deny_unknown_fields)]
 pub struct Override {
     /// A `single_choice` item whose option ids are band ids of the score.
@@ -437,7 +496,7 @@ pub struct Override {
 }
 
 /// An outcome dimension: a categorical result that statistics may count.
-#[derive(Debug, Clone, Serialize, JsonSchema)]
+#[derive(Debug, Clone, Serialize, JsonSchema, specta::Type)]
 #[serde(deny_unknown_fields)]
 pub struct Outcome {
     pub id: String,
@@ -454,7 +513,7 @@ pub struct Outcome {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub from_score: Option<String>,
     /// The category of the first rule whose condition holds.
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    #[serde(skip_serializing_if = "Vec::is_empty", default)]
     pub rules: Vec<Rule>,
     /// The category when no rule holds.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -462,7 +521,7 @@ pub struct Outcome {
 }
 
 /// `when` the condition holds, the outcome is `category`.
-#[derive(Debug, Clone, Serialize, JsonSchema)]
+#[derive(Debug, Clone, Serialize, JsonSchema, specta::Type)]
 #[serde(deny_unknown_fields)]
 pub struct Rule {
     #[schemars(with = "String")]

@@ -41,7 +41,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::audit::{self, Event, Obj};
 use crate::error::{Error, Result};
-use crate::store::{db_error, Role, Store};
+use crate::store::{DbContext, Role, Store};
 
 const COMPLETED_KEY: &str = "retention_completed_months";
 const DRAFT_KEY: &str = "retention_draft_days";
@@ -61,7 +61,7 @@ pub const CLOCK_JUMP_MARGIN_DAYS: i64 = 31;
 pub const LAST_SEEN_RESOLUTION_MINUTES: i64 = 60;
 
 /// Retention periods; `0` = off.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize, specta::Type)]
 #[serde(rename_all = "camelCase")]
 pub struct RetentionSettings {
     /// Months after completion (or approval) before a completed screening is removed.
@@ -80,7 +80,7 @@ impl RetentionSettings {
 }
 
 /// One screening that retention removes (metadata only).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, specta::Type)]
 #[serde(rename_all = "camelCase")]
 pub struct RetentionItem {
     pub screening_id: String,
@@ -96,7 +96,7 @@ pub struct RetentionItem {
 }
 
 /// What a run removed.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, specta::Type)]
 #[serde(rename_all = "camelCase")]
 pub struct RetentionReport {
     pub completed_removed: u32,
@@ -105,7 +105,7 @@ pub struct RetentionReport {
 }
 
 /// Why the clock looks wrong to retention.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, specta::Type)]
 #[serde(rename_all = "snake_case")]
 pub enum ClockProblem {
     /// The clock is earlier than the newest stored timestamp.
@@ -115,7 +115,7 @@ pub enum ClockProblem {
 }
 
 /// A clock that looks wrong, with the times compared (metadata only).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, specta::Type)]
 #[serde(rename_all = "camelCase")]
 pub struct ClockWarning {
     pub problem: ClockProblem,
@@ -145,7 +145,7 @@ impl ClockWarning {
 
 /// A held retention run (or a clock warning before any run was held), for the
 /// administratör's confirmation.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, specta::Type)]
 #[serde(rename_all = "camelCase")]
 pub struct RetentionHold {
     /// When the run was held (the clock's time then); `None` when no run has been held yet
@@ -160,7 +160,7 @@ pub struct RetentionHold {
 }
 
 /// A held run as stored under `retention_held`.
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Debug, Clone, Serialize, Deserialize, specta::Type)]
 #[serde(rename_all = "camelCase")]
 struct StoredHold {
     held_at: String,
@@ -178,7 +178,7 @@ fn text_setting(conn: &Connection, key: &str) -> Result<Option<String>> {
         r.get(0)
     })
     .optional()
-    .map_err(|e| db_error("reading retention settings", e))
+    .db("reading retention settings")
 }
 
 fn put_setting(tx: &Connection, key: &str, value: &str) -> Result<()> {
@@ -187,7 +187,7 @@ fn put_setting(tx: &Connection, key: &str, value: &str) -> Result<()> {
          ON CONFLICT (key) DO UPDATE SET value = excluded.value",
         (key, value),
     )
-    .map_err(|e| db_error("saving retention settings", e))?;
+    .db("saving retention settings")?;
     Ok(())
 }
 
@@ -200,16 +200,19 @@ fn load_hold(conn: &Connection) -> Result<Option<StoredHold>> {
 }
 
 /// The newest timestamp Värna has stored: the latest access-log row, the latest change or
-/// completion of a screening, and the last time seen.
+/// completion of a screening, and the last time seen. Each `max` is a query of its own, so
+/// SQLite answers it from its index (schema version 11) instead of reading every row: this
+/// runs at every unlock, and must not grow with the years of history.
 fn newest_stored(conn: &Connection) -> Result<Option<chrono::DateTime<chrono::Utc>>> {
     let texts: Vec<Option<String>> = [
         "SELECT max(at) FROM audit_log",
-        "SELECT max(max(updated_at), COALESCE(max(completed_at), '')) FROM screenings",
+        "SELECT max(updated_at) FROM screenings",
+        "SELECT max(completed_at) FROM screenings",
     ]
     .iter()
     .map(|sql| {
         conn.query_row(sql, [], |r| r.get::<_, Option<String>>(0))
-            .map_err(|e| db_error("reading the newest stored time", e))
+            .db("reading the newest stored time")
     })
     .collect::<Result<_>>()?;
     Ok(texts
@@ -253,7 +256,7 @@ fn read_setting(conn: &Connection, key: &str, max: u32) -> Result<u32> {
             r.get(0)
         })
         .optional()
-        .map_err(|e| db_error("reading retention settings", e))?;
+        .db("reading retention settings")?;
     Ok(v.and_then(|v| v.parse::<u32>().ok())
         .filter(|n| *n <= max)
         .unwrap_or(0))
@@ -280,7 +283,7 @@ fn table_exists(conn: &Connection, name: &str) -> Result<bool> {
         [name],
         |r| r.get(0),
     )
-    .map_err(|e| db_error("reading the schema", e))
+    .db("reading the schema")
 }
 
 /// The screenings due for removal under `settings`, as of `now`.
@@ -329,7 +332,7 @@ fn due(
 fn collect(conn: &Connection, sql: &str, cutoff: &str, out: &mut Vec<RetentionItem>) -> Result<()> {
     let mut stmt = conn
         .prepare(sql)
-        .map_err(|e| db_error("finding screenings due for retention", e))?;
+        .db("finding screenings due for retention")?;
     let rows = stmt
         .query_map([cutoff], |r| {
             Ok(RetentionItem {
@@ -343,7 +346,7 @@ fn collect(conn: &Connection, sql: &str, cutoff: &str, out: &mut Vec<RetentionIt
             })
         })
         .and_then(|rows| rows.collect::<rusqlite::Result<Vec<_>>>())
-        .map_err(|e| db_error("finding screenings due for retention", e))?;
+        .db("finding screenings due for retention")?;
     out.extend(rows);
     Ok(())
 }
@@ -367,11 +370,11 @@ fn purge(tx: &Connection, table: &str, filter: &str, id: &str, depth: u32) -> Re
                  FROM sqlite_master m, pragma_foreign_key_list(m.name) f
                  WHERE m.type = 'table' AND f.\"table\" = ?1",
             )
-            .map_err(|e| db_error("reading the schema", e))?;
+            .db("reading the schema")?;
         let rows = stmt
             .query_map([table], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
             .and_then(|rows| rows.collect::<rusqlite::Result<Vec<_>>>())
-            .map_err(|e| db_error("reading the schema", e))?;
+            .db("reading the schema")?;
         rows
     };
     for (child, from, to) in children {
@@ -386,7 +389,7 @@ fn purge(tx: &Connection, table: &str, filter: &str, id: &str, depth: u32) -> Re
                     [table],
                     |r| r.get(0),
                 )
-                .map_err(|e| db_error("reading the schema", e))?,
+                .db("reading the schema")?,
         };
         let child_filter = format!(
             "{} IN (SELECT {} FROM {} WHERE {filter})",
@@ -400,7 +403,7 @@ fn purge(tx: &Connection, table: &str, filter: &str, id: &str, depth: u32) -> Re
         &format!("DELETE FROM {} WHERE {filter}", quote(table)),
         [id],
     )
-    .map_err(|e| db_error("removing a screening", e))?;
+    .db("removing a screening")?;
     Ok(())
 }
 
@@ -416,7 +419,7 @@ fn count_discarded(tx: &Connection, screening_id: &str, month: &str) -> Result<(
          DO UPDATE SET count = count + 1",
         (screening_id, month),
     )
-    .map_err(|e| db_error("counting", e))?;
+    .db("counting")?;
     Ok(())
 }
 
@@ -436,7 +439,7 @@ fn run(
     let secure: i64 = store
         .conn()
         .query_row("PRAGMA secure_delete", [], |r| r.get(0))
-        .map_err(|e| db_error("checking secure deletion", e))?;
+        .db("checking secure deletion")?;
     if secure != 1 {
         return Err(Error::Internal(
             "secure deletion is off; refusing to remove anything".into(),
@@ -457,7 +460,7 @@ fn run(
                 Obj::none().detail(reason.clone()),
             )?;
             tx.execute("DELETE FROM settings WHERE key = ?1", [HELD_KEY])
-                .map_err(|e| db_error("saving retention settings", e))?;
+                .db("saving retention settings")?;
         }
         put_setting(tx, LAST_SEEN_KEY, &time_text(now))?;
         if settings.is_off() {
@@ -512,17 +515,9 @@ fn run(
             "VACUUM",
             "PRAGMA wal_checkpoint(TRUNCATE)",
         ] {
-            let mut stmt = conn
-                .prepare(sql)
-                .map_err(|e| db_error("compacting the database", e))?;
-            let mut rows = stmt
-                .query([])
-                .map_err(|e| db_error("compacting the database", e))?;
-            while rows
-                .next()
-                .map_err(|e| db_error("compacting the database", e))?
-                .is_some()
-            {}
+            let mut stmt = conn.prepare(sql).db("compacting the database")?;
+            let mut rows = stmt.query([]).db("compacting the database")?;
+            while rows.next().db("compacting the database")?.is_some() {}
         }
     }
     Ok(report)
@@ -628,7 +623,7 @@ impl Store {
                      ON CONFLICT (key) DO UPDATE SET value = excluded.value",
                     (key, value.to_string()),
                 )
-                .map_err(|e| db_error("saving retention settings", e))?;
+                .db("saving retention settings")?;
             }
             audit::record(
                 tx,
@@ -768,6 +763,7 @@ mod tests {
                 person_role: crate::export::PersonRole::Valdsutsatt,
                 conducted_on: chrono::Local::now().date_naive(),
                 case_ref: None,
+                follows: None,
             })
             .unwrap();
         for q in [

@@ -35,7 +35,7 @@ use crate::screening::ScreeningDoc;
 pub const MAX_REVIEW_TEXT_CHARS: usize = 10_000;
 
 /// Where a completed screening is in its review.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, specta::Type)]
 #[serde(rename_all = "snake_case")]
 pub enum ReviewStatus {
     /// Väntar på granskning: completed, or resubmitted by its author.
@@ -67,7 +67,7 @@ impl ReviewStatus {
 }
 
 /// A supervisor's decision.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, specta::Type)]
 #[serde(rename_all = "snake_case")]
 pub enum Decision {
     /// Godkänd.
@@ -77,7 +77,7 @@ pub enum Decision {
 }
 
 /// What happened in a review, for its history.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, specta::Type)]
 #[serde(rename_all = "snake_case")]
 pub enum ReviewEventKind {
     /// The author completed the screening (from the screening itself).
@@ -112,7 +112,7 @@ impl ReviewEventKind {
 }
 
 /// A reviewer's comment: overall (`answer_key` `None`) or on one item / answer key.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, specta::Type)]
 #[serde(rename_all = "camelCase")]
 pub struct ReviewComment {
     pub id: String,
@@ -125,7 +125,7 @@ pub struct ReviewComment {
 }
 
 /// One line of the history: who did what and when.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, specta::Type)]
 #[serde(rename_all = "camelCase")]
 pub struct ReviewEvent {
     pub kind: ReviewEventKind,
@@ -137,7 +137,7 @@ pub struct ReviewEvent {
 }
 
 /// The review of one completed screening, as the signed-in account sees it.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, specta::Type)]
 #[serde(rename_all = "camelCase")]
 pub struct ReviewState {
     pub screening_id: String,
@@ -162,7 +162,7 @@ pub struct ReviewState {
 }
 
 /// A screening with its review, for the read-only review view.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, specta::Type)]
 #[serde(rename_all = "camelCase")]
 pub struct ReviewDoc {
     pub screening: ScreeningDoc,
@@ -170,7 +170,7 @@ pub struct ReviewDoc {
 }
 
 /// One line of the review queue. Holds no answer content and no case reference.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, specta::Type)]
 #[serde(rename_all = "camelCase")]
 pub struct QueueItem {
     pub screening_id: String,
@@ -187,7 +187,7 @@ pub struct QueueItem {
 }
 
 /// The arbetsledare's queue: completed screenings in their units that they did not write.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, specta::Type)]
 #[serde(rename_all = "camelCase")]
 pub struct ReviewQueue {
     /// Awaiting review, oldest submission first.

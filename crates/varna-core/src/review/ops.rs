@@ -12,12 +12,7 @@ use super::{
 };
 use crate::error::{Error, Result};
 use crate::screening::ScreeningDoc;
-use crate::store::{db_error, Role, Store};
-
-/// The current time as stored: RFC 3339, UTC, whole seconds.
-fn now_text() -> String {
-    chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
-}
+use crate::store::{now_text, DbContext, Role, Store};
 
 /// A review's row; a completed screening without one is awaiting its first review.
 struct Row {
@@ -37,7 +32,7 @@ fn load_row(conn: &Connection, doc: &ScreeningDoc) -> Result<Row> {
             |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)),
         )
         .optional()
-        .map_err(|e| db_error("reading the review", e))?;
+        .db("reading the review")?;
     match found {
         Some((status, round, submitted_at, addenda_mark)) => Ok(Row {
             status: ReviewStatus::parse(&status)
@@ -63,7 +58,7 @@ fn ensure_row(tx: &Connection, doc: &ScreeningDoc, now: &str) -> Result<()> {
          ON CONFLICT (screening_id) DO NOTHING",
         (&doc.id, doc.completed_at.as_deref().unwrap_or(now), now),
     )
-    .map_err(|e| db_error("starting the review", e))?;
+    .db("starting the review")?;
     Ok(())
 }
 
@@ -87,7 +82,7 @@ fn add_event(
             reason,
         ),
     )
-    .map_err(|e| db_error("recording the review history", e))?;
+    .db("recording the review history")?;
     Ok(())
 }
 
@@ -102,7 +97,7 @@ fn answered_since_return(conn: &Connection, doc: &ScreeningDoc, row: &Row) -> Re
         (&doc.id, &doc.author_id, row.addenda_mark.unwrap_or(0)),
         |r| r.get(0),
     )
-    .map_err(|e| db_error("reading addenda", e))
+    .db("reading addenda")
 }
 
 fn load_comments(conn: &Connection, id: &str) -> Result<Vec<ReviewComment>> {
@@ -112,7 +107,7 @@ fn load_comments(conn: &Connection, id: &str) -> Result<Vec<ReviewComment>> {
              FROM review_comments c JOIN accounts a ON a.id = c.author_id
              WHERE c.screening_id = ?1 ORDER BY c.created_at, c.rowid",
         )
-        .map_err(|e| db_error("reading comments", e))?;
+        .db("reading comments")?;
     let rows = stmt
         .query_map([id], |r| {
             Ok(ReviewComment {
@@ -124,7 +119,7 @@ fn load_comments(conn: &Connection, id: &str) -> Result<Vec<ReviewComment>> {
             })
         })
         .and_then(|rows| rows.collect::<rusqlite::Result<Vec<_>>>())
-        .map_err(|e| db_error("reading comments", e))?;
+        .db("reading comments")?;
     Ok(rows)
 }
 
@@ -141,7 +136,7 @@ fn load_history(conn: &Connection, doc: &ScreeningDoc) -> Result<Vec<ReviewEvent
              FROM review_events e JOIN accounts a ON a.id = e.actor_id
              WHERE e.screening_id = ?1 ORDER BY e.at, e.rowid",
         )
-        .map_err(|e| db_error("reading the review history", e))?;
+        .db("reading the review history")?;
     let rows = stmt
         .query_map([&doc.id], |r| {
             Ok((
@@ -152,7 +147,7 @@ fn load_history(conn: &Connection, doc: &ScreeningDoc) -> Result<Vec<ReviewEvent
             ))
         })
         .and_then(|rows| rows.collect::<rusqlite::Result<Vec<_>>>())
-        .map_err(|e| db_error("reading the review history", e))?;
+        .db("reading the review history")?;
     for (kind, actor_name, at, reason) in rows {
         out.push(ReviewEvent {
             kind: ReviewEventKind::parse(&kind)
@@ -166,8 +161,30 @@ fn load_history(conn: &Connection, doc: &ScreeningDoc) -> Result<Vec<ReviewEvent
 }
 
 impl Store {
+    /// The review of a completed screening as a document states it: the status and the last
+    /// decision (approval or return) with who, when and the reason. No access check and no
+    /// log row: the caller (the document module) has done both for the screening.
+    pub(crate) fn review_info(&self, doc: &ScreeningDoc) -> Result<crate::document::ReviewInfo> {
+        let conn = self.conn();
+        let row = load_row(conn, doc)?;
+        let last = load_history(conn, doc)?.into_iter().rev().find(|e| {
+            matches!(
+                e.kind,
+                ReviewEventKind::Approved | ReviewEventKind::Returned
+            )
+        });
+        let decided = matches!(row.status, ReviewStatus::Approved | ReviewStatus::Returned);
+        let last = last.filter(|_| decided);
+        Ok(crate::document::ReviewInfo {
+            status: row.status,
+            by: last.as_ref().map(|e| e.actor_name.clone()),
+            at: last.as_ref().map(|e| e.at.clone()),
+            reason: last.and_then(|e| e.reason),
+        })
+    }
+
     fn review_actor(&self) -> Result<Actor> {
-        rules::load_actor(self.conn(), &self.actor().id)
+        Actor::load(self.conn(), &self.actor().id)
     }
 
     /// A completed screening the signed-in account may read (author or arbetsledare of its
@@ -255,7 +272,7 @@ impl Store {
                    AND COALESCE(r.status, 'awaiting_review') <> 'approved'
                  ORDER BY COALESCE(r.submitted_at, s.completed_at), s.completed_at, s.id",
             )
-            .map_err(|e| db_error("reading the review queue", e))?;
+            .db("reading the review queue")?;
         type Raw = (
             String,
             String,
@@ -284,7 +301,7 @@ impl Store {
                 ))
             })
             .and_then(|rows| rows.collect::<rusqlite::Result<Vec<Raw>>>())
-            .map_err(|e| db_error("reading the review queue", e))?;
+            .db("reading the review queue")?;
         let mut queue = ReviewQueue {
             awaiting: Vec::new(),
             returned: Vec::new(),
@@ -351,7 +368,7 @@ impl Store {
                  VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
                 (&comment_id, &doc.id, &actor.id, &now, &key, text),
             )
-            .map_err(|e| db_error("saving the comment", e))?;
+            .db("saving the comment")?;
             crate::audit::record(
                 tx,
                 Some(&actor.id),
@@ -374,7 +391,7 @@ impl Store {
                 [&actor.id],
                 |r| r.get(0),
             )
-            .map_err(|e| db_error("reading the account", e))?;
+            .db("reading the account")?;
         Ok(ReviewComment {
             id: comment_id,
             author_name,
@@ -427,7 +444,7 @@ impl Store {
                          WHERE screening_id = ?1",
                         (&doc.id, &now),
                     )
-                    .map_err(|e| db_error("approving", e))?;
+                    .db("approving")?;
                     add_event(
                         tx,
                         &doc.id,
@@ -446,14 +463,14 @@ impl Store {
                             [&doc.id],
                             |r| r.get(0),
                         )
-                        .map_err(|e| db_error("reading addenda", e))?;
+                        .db("reading addenda")?;
                     tx.execute(
                         "UPDATE reviews SET status = 'returned', addenda_mark = ?2,
                              updated_at = ?3
                          WHERE screening_id = ?1",
                         (&doc.id, mark, &now),
                     )
-                    .map_err(|e| db_error("returning", e))?;
+                    .db("returning")?;
                     add_event(
                         tx,
                         &doc.id,
@@ -494,7 +511,7 @@ impl Store {
                  WHERE screening_id = ?1",
                 (&doc.id, &now),
             )
-            .map_err(|e| db_error("sending back for review", e))?;
+            .db("sending back for review")?;
             add_event(
                 tx,
                 &doc.id,

@@ -2,53 +2,13 @@
 //! every operation; each refusal is `forbidden` (who) or `conflict` (when) with an English
 //! message that names no content.
 
-use rusqlite::{Connection, OptionalExtension};
-
 use super::{ReviewStatus, MAX_REVIEW_TEXT_CHARS};
 use crate::error::{Error, Result};
 use crate::instrument::Instrument;
 use crate::screening::{ScreeningDoc, Status};
-use crate::store::{db_error, Role};
+use crate::store::Role;
 
-/// The signed-in account as it is in the database now.
-pub(super) struct Actor {
-    pub(super) id: String,
-    pub(super) role: Role,
-    pub(super) unit_ids: Vec<String>,
-}
-
-impl Actor {
-    pub(super) fn in_unit(&self, unit_id: &str) -> bool {
-        self.unit_ids.iter().any(|u| u == unit_id)
-    }
-}
-
-pub(super) fn load_actor(conn: &Connection, id: &str) -> Result<Actor> {
-    let found: Option<(String, bool)> = conn
-        .query_row(
-            "SELECT role, active FROM accounts WHERE id = ?1",
-            [id],
-            |r| Ok((r.get(0)?, r.get(1)?)),
-        )
-        .optional()
-        .map_err(|e| db_error("reading the account", e))?;
-    let Some((role, true)) = found else {
-        return Err(Error::Forbidden("the account is no longer active".into()));
-    };
-    let role = Role::parse(&role)?;
-    let mut stmt = conn
-        .prepare_cached("SELECT unit_id FROM account_units WHERE account_id = ?1")
-        .map_err(|e| db_error("reading the account", e))?;
-    let unit_ids = stmt
-        .query_map([id], |r| r.get(0))
-        .and_then(|rows| rows.collect::<rusqlite::Result<Vec<String>>>())
-        .map_err(|e| db_error("reading the account", e))?;
-    Ok(Actor {
-        id: id.to_owned(),
-        role,
-        unit_ids,
-    })
-}
+pub(super) use crate::access::Actor;
 
 /// A review exists only for a completed screening.
 pub(super) fn check_completed(doc: &ScreeningDoc) -> Result<()> {
@@ -63,16 +23,8 @@ pub(super) fn check_completed(doc: &ScreeningDoc) -> Result<()> {
 /// Reviewing (commenting, deciding): an arbetsledare of the screening's unit who is not its
 /// author.
 pub(super) fn check_reviewer(actor: &Actor, doc: &ScreeningDoc, what: &str) -> Result<()> {
-    if actor.role != Role::Arbetsledare {
-        return Err(Error::Forbidden(format!(
-            "{what} needs the role arbetsledare"
-        )));
-    }
-    if !actor.in_unit(&doc.unit_id) {
-        return Err(Error::Forbidden(format!(
-            "{what} is only possible for screenings of your own units"
-        )));
-    }
+    actor.require_role(&[Role::Arbetsledare], what)?;
+    actor.require_unit(&doc.unit_id, what)?;
     if actor.id == doc.author_id {
         return Err(Error::Forbidden(format!(
             "{what} is not possible on your own screening; another arbetsledare must review it"

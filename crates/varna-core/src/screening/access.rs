@@ -7,20 +7,9 @@ use super::Status;
 use crate::audit::{self, Event, Obj};
 use crate::error::{Error, Result};
 use crate::export::PersonRole;
-use crate::store::{db_error, Role, Store};
+use crate::store::{DbContext, Role, Store};
 
-/// The signed-in account as it is in the database now.
-pub(super) struct Actor {
-    pub(super) id: String,
-    pub(super) role: Role,
-    pub(super) unit_ids: Vec<String>,
-}
-
-impl Actor {
-    pub(super) fn in_unit(&self, unit_id: &str) -> bool {
-        self.unit_ids.iter().any(|u| u == unit_id)
-    }
-}
+pub(super) use crate::access::Actor;
 
 /// A screening's row, without answers.
 pub(super) struct Row {
@@ -36,10 +25,12 @@ pub(super) struct Row {
     pub(super) position: Option<String>,
     pub(super) created_at: String,
     pub(super) completed_at: Option<String>,
+    /// The earlier screening this one is a follow-up (re-assessment) of.
+    pub(super) follows_id: Option<String>,
 }
 
 pub(super) const ROW_COLUMNS: &str = "id, instrument_id, instrument_version, unit_id, author_id, \
-     person_role, conducted_on, case_ref, status, position, created_at, completed_at";
+     person_role, conducted_on, case_ref, status, position, created_at, completed_at, follows_id";
 
 pub(super) fn row_from_sql(r: &rusqlite::Row<'_>) -> rusqlite::Result<Row> {
     let bad = |i: usize, what: &str| {
@@ -66,6 +57,7 @@ pub(super) fn row_from_sql(r: &rusqlite::Row<'_>) -> rusqlite::Result<Row> {
         position: r.get(9)?,
         created_at: r.get(10)?,
         completed_at: r.get(11)?,
+        follows_id: r.get(12)?,
     })
 }
 
@@ -74,7 +66,7 @@ pub(super) fn load_row(conn: &Connection, id: &str) -> Result<Row> {
         "SELECT {ROW_COLUMNS} FROM screenings WHERE id = ?1"
     ))
     .and_then(|mut s| s.query_row([id], row_from_sql).optional())
-    .map_err(|e| db_error("reading a screening", e))?
+    .db("reading a screening")?
     .ok_or_else(|| Error::NotFound("screening".into()))
 }
 
@@ -86,6 +78,8 @@ pub(super) struct EditRow {
     pub(super) author_id: String,
     pub(super) status: Status,
     pub(super) updated_at: String,
+    /// The day of the samtal, `YYYY-MM-DD` (a calendar counts back from it).
+    pub(super) conducted_on: String,
 }
 
 /// What an autosave needs before it writes, in one statement: the screening's row, the
@@ -101,7 +95,8 @@ pub(super) fn load_for_edit(
             "SELECT s.instrument_id, s.instrument_version, s.author_id, s.status, s.updated_at,
                  (SELECT role FROM accounts WHERE id = ?2 AND active = 1),
                  (SELECT sha256 FROM instrument_versions
-                  WHERE instrument_id = s.instrument_id AND version = s.instrument_version)
+                  WHERE instrument_id = s.instrument_id AND version = s.instrument_version),
+                 s.conducted_on
              FROM screenings s WHERE s.id = ?1",
         )
         .and_then(|mut s| {
@@ -122,6 +117,7 @@ pub(super) fn load_for_edit(
                         author_id: r.get(2)?,
                         status,
                         updated_at: r.get(4)?,
+                        conducted_on: r.get(7)?,
                     },
                     r.get::<_, Option<String>>(5)?,
                     r.get::<_, Option<String>>(6)?,
@@ -129,7 +125,7 @@ pub(super) fn load_for_edit(
             })
             .optional()
         })
-        .map_err(|e| db_error("reading a screening", e))?;
+        .db("reading a screening")?;
     let Some((row, role, sha256)) = found else {
         // Whether the account is still active decides the error before the screening does.
         actor_in(conn, actor_id)?;
@@ -148,26 +144,7 @@ pub(super) fn actor(store: &Store) -> Result<Actor> {
 
 /// The account `id` as it is now, read through `conn` (e.g. inside a transaction).
 pub(super) fn actor_in(conn: &Connection, id: &str) -> Result<Actor> {
-    let found: Option<(String, bool)> = conn
-        .prepare_cached("SELECT role, active FROM accounts WHERE id = ?1")
-        .and_then(|mut s| s.query_row([id], |r| Ok((r.get(0)?, r.get(1)?))).optional())
-        .map_err(|e| db_error("reading the account", e))?;
-    let Some((role, true)) = found else {
-        return Err(Error::Forbidden("the account is no longer active".into()));
-    };
-    let role = Role::parse(&role)?;
-    let mut stmt = conn
-        .prepare_cached("SELECT unit_id FROM account_units WHERE account_id = ?1")
-        .map_err(|e| db_error("reading the account", e))?;
-    let unit_ids = stmt
-        .query_map([id], |r| r.get(0))
-        .and_then(|rows| rows.collect::<rusqlite::Result<Vec<String>>>())
-        .map_err(|e| db_error("reading the account", e))?;
-    Ok(Actor {
-        id: id.to_owned(),
-        role,
-        unit_ids,
-    })
+    Actor::load(conn, id)
 }
 
 /// Reading: the author, or an arbetsledare of the screening's unit.
@@ -181,6 +158,27 @@ pub(super) fn check_read(actor: &Actor, row: &Row) -> Result<()> {
             "only the author or an arbetsledare of its unit may open this screening".into(),
         ))
     }
+}
+
+/// A journal-ready output (document, printout, journal text): the author, an arbetsledare
+/// of the screening's unit or an administratör, and only of a completed screening.
+pub(super) fn check_output(actor: &Actor, row: &Row) -> Result<()> {
+    if !(actor.id == row.author_id
+        || (actor.role == Role::Arbetsledare && actor.in_unit(&row.unit_id))
+        || actor.role == Role::Administrator)
+    {
+        return Err(Error::Forbidden(
+            "only the author, an arbetsledare of its unit or an administratör may print \
+             or copy this screening"
+                .into(),
+        ));
+    }
+    if row.status != Status::Completed {
+        return Err(Error::Conflict(
+            "only a completed screening can be printed or copied to the journal".into(),
+        ));
+    }
+    Ok(())
 }
 
 /// Changing a draft: only its author, only while it is a draft.
@@ -244,9 +242,8 @@ pub(super) fn check_addendum(actor: &Actor, row: &Row) -> Result<()> {
 /// as any other write does.
 pub(crate) fn log_read(store: &Store, event: Event, object: Obj) -> Result<()> {
     let tx = rusqlite::Transaction::new_unchecked(store.conn(), TransactionBehavior::Immediate)
-        .map_err(|e| db_error("writing the access log", e))?;
+        .db("writing the access log")?;
     audit::record(&tx, Some(&store.actor().id), event, object)?;
     audit::seal(&tx, store.db_key_bytes(), store.store_id())?;
-    tx.commit()
-        .map_err(|e| db_error("writing the access log", e))
+    tx.commit().db("writing the access log")
 }

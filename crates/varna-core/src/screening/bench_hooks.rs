@@ -5,7 +5,7 @@
 use super::tally;
 use crate::error::Result;
 use crate::export::{PersonRole, YearMonth};
-use crate::store::{db_error, Role, Store};
+use crate::store::{DbContext, Role, Store};
 
 /// One synthetic screening for [`Store::bench_bulk_insert`].
 #[doc(hidden)]
@@ -44,7 +44,7 @@ impl Store {
                          created_at, updated_at, completed_at)
                      VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, NULL, ?8, NULL, ?9, ?9, ?10)",
                 )
-                .map_err(|e| db_error("bulk inserting", e))?;
+                .db("bulk inserting")?;
             for r in rows {
                 let day = r.conducted_on.format("%Y-%m-%d").to_string();
                 let status = if r.completed { "completed" } else { "draft" };
@@ -60,7 +60,7 @@ impl Store {
                     &now,
                     r.completed.then_some(&now),
                 ])
-                .map_err(|e| db_error("bulk inserting", e))?;
+                .db("bulk inserting")?;
                 let key = tally::Key::of(&day, &r.unit_id, &r.instrument_id, &r.instrument_version);
                 tally::bump(tx, &key, "started", None)?;
                 if r.completed {
@@ -69,6 +69,104 @@ impl Store {
                 }
             }
             Ok(())
+        })
+    }
+
+    /// Writes years of history in one transaction: for each screening its row, the same
+    /// `answers` (key, value), its counts, and the access-log rows the API logs for it, with
+    /// the author as actor: `screening_create`, `screening_complete` when completed, and
+    /// `reads` × `screening_open`. The log rows are chained and sealed exactly as
+    /// [`crate::audit`] writes them. Administrators only; for benchmarks (benchmark 7, unlock
+    /// after ten years). Returns the number of log rows written.
+    #[doc(hidden)]
+    pub fn bench_bulk_history(
+        &mut self,
+        rows: &[BulkScreening],
+        answers: &[(String, crate::instrument::AnswerValue)],
+        reads: u32,
+    ) -> Result<u64> {
+        use crate::audit::{record, Event, Obj};
+        self.require(&[Role::Administrator], "bulk inserting")?;
+        let now = chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
+        let answers: Vec<(String, String)> = answers
+            .iter()
+            .map(|(k, v)| {
+                serde_json::to_string(v)
+                    .map(|j| (k.clone(), j))
+                    .map_err(|_| {
+                        crate::error::Error::Internal("an answer did not serialise".into())
+                    })
+            })
+            .collect::<Result<_>>()?;
+        self.with_tx(|tx| {
+            let mut logged = 0u64;
+            let mut screening = tx
+                .prepare_cached(
+                    "INSERT INTO screenings (id, instrument_id, instrument_version, unit_id,
+                         author_id, person_role, conducted_on, case_ref, status, position,
+                         created_at, updated_at, completed_at)
+                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, NULL, ?8, NULL, ?9, ?9, ?10)",
+                )
+                .db("bulk inserting")?;
+            let mut answer = tx
+                .prepare_cached(
+                    "INSERT INTO screening_answers (screening_id, answer_key, value, saved_at)
+                     VALUES (?1, ?2, ?3, ?4)",
+                )
+                .db("bulk inserting")?;
+            for r in rows {
+                let id = uuid::Uuid::new_v4().to_string();
+                let day = r.conducted_on.format("%Y-%m-%d").to_string();
+                let status = if r.completed { "completed" } else { "draft" };
+                screening
+                    .execute(rusqlite::params![
+                        &id,
+                        &r.instrument_id,
+                        &r.instrument_version,
+                        &r.unit_id,
+                        &r.author_id,
+                        r.person_role.code(),
+                        &day,
+                        status,
+                        &now,
+                        r.completed.then_some(&now),
+                    ])
+                    .db("bulk inserting")?;
+                record(
+                    tx,
+                    Some(&r.author_id),
+                    Event::ScreeningCreate,
+                    Obj::screening(&id)
+                        .detail(format!("{}@{}", r.instrument_id, r.instrument_version)),
+                )?;
+                logged += 1;
+                for (k, j) in &answers {
+                    answer.execute((&id, k, j, &now)).db("bulk inserting")?;
+                }
+                for _ in 0..reads {
+                    record(
+                        tx,
+                        Some(&r.author_id),
+                        Event::ScreeningOpen,
+                        Obj::screening(&id),
+                    )?;
+                    logged += 1;
+                }
+                let key = tally::Key::of(&day, &r.unit_id, &r.instrument_id, &r.instrument_version);
+                tally::bump(tx, &key, "started", None)?;
+                if r.completed {
+                    record(
+                        tx,
+                        Some(&r.author_id),
+                        Event::ScreeningComplete,
+                        Obj::screening(&id),
+                    )?;
+                    logged += 1;
+                    tally::bump(tx, &key, "completed", None)?;
+                    tally::bump(tx, &key, "role", Some(r.person_role.code()))?;
+                }
+            }
+            Ok(logged)
         })
     }
 
@@ -89,17 +187,15 @@ impl Store {
                  WHERE substr(conducted_on, 1, 7) BETWEEN ?1 AND ?2
                  GROUP BY month, unit_id, instrument_id, instrument_version, status, person_role",
             )
-            .map_err(|e| db_error("reading statistics", e))?;
+            .db("reading statistics")?;
         let mut groups = 0u64;
         let mut total = 0u64;
         let mut rows = stmt
             .query((from.to_string(), to.to_string()))
-            .map_err(|e| db_error("reading statistics", e))?;
-        while let Some(r) = rows.next().map_err(|e| db_error("reading statistics", e))? {
+            .db("reading statistics")?;
+        while let Some(r) = rows.next().db("reading statistics")? {
             groups += 1;
-            total += r
-                .get::<_, i64>(6)
-                .map_err(|e| db_error("reading statistics", e))? as u64;
+            total += r.get::<_, i64>(6).db("reading statistics")? as u64;
         }
         Ok((groups, total))
     }

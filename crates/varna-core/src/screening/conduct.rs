@@ -15,7 +15,7 @@ use super::{
 use crate::audit::{self, Event, Obj};
 use crate::error::{Error, Result};
 use crate::instrument::{self, AnswerKey, AnswerValue, Answers, Evaluation, Instrument};
-use crate::store::{db_error, Role, Store};
+use crate::store::{DbContext, Role, Store};
 
 /// The earliest accepted day of a samtal.
 fn earliest_day() -> chrono::NaiveDate {
@@ -110,13 +110,13 @@ pub(crate) fn item_key(def: &Instrument, key: &str) -> Result<AnswerKey> {
 pub(super) fn load_answers(conn: &Connection, id: &str) -> Result<Answers> {
     let mut stmt = conn
         .prepare_cached("SELECT answer_key, value FROM screening_answers WHERE screening_id = ?1")
-        .map_err(|e| db_error("reading answers", e))?;
+        .db("reading answers")?;
     let rows = stmt
         .query_map([id], |r| {
             Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?))
         })
         .and_then(|rows| rows.collect::<rusqlite::Result<Vec<_>>>())
-        .map_err(|e| db_error("reading answers", e))?;
+        .db("reading answers")?;
     let mut answers = Answers::new();
     for (k, v) in rows {
         let key: AnswerKey = k
@@ -132,11 +132,11 @@ pub(super) fn load_answers(conn: &Connection, id: &str) -> Result<Answers> {
 fn load_notes(conn: &Connection, id: &str) -> Result<BTreeMap<String, String>> {
     let mut stmt = conn
         .prepare_cached("SELECT note_key, text FROM screening_notes WHERE screening_id = ?1")
-        .map_err(|e| db_error("reading notes", e))?;
+        .db("reading notes")?;
     let rows = stmt
         .query_map([id], |r| Ok((r.get(0)?, r.get(1)?)))
         .and_then(|rows| rows.collect::<rusqlite::Result<BTreeMap<String, String>>>())
-        .map_err(|e| db_error("reading notes", e))?;
+        .db("reading notes")?;
     Ok(rows)
 }
 
@@ -147,7 +147,7 @@ fn load_addenda(conn: &Connection, id: &str) -> Result<Vec<Addendum>> {
              FROM screening_addenda d JOIN accounts a ON a.id = d.author_id
              WHERE d.screening_id = ?1 ORDER BY d.created_at, d.rowid",
         )
-        .map_err(|e| db_error("reading addenda", e))?;
+        .db("reading addenda")?;
     let rows = stmt
         .query_map([id], |r| {
             Ok(Addendum {
@@ -158,23 +158,16 @@ fn load_addenda(conn: &Connection, id: &str) -> Result<Vec<Addendum>> {
             })
         })
         .and_then(|rows| rows.collect::<rusqlite::Result<Vec<_>>>())
-        .map_err(|e| db_error("reading addenda", e))?;
+        .db("reading addenda")?;
     Ok(rows)
 }
 
-/// The counts of answered and askable answer keys among the visible items.
-pub(super) fn progress(def: &Instrument, answers: &Answers, ev: &Evaluation) -> (u32, u32) {
-    let mut answered = 0;
-    let mut total = 0;
-    for item in def.items().filter(|i| ev.is_visible(&i.id)) {
-        for k in item.answer_keys() {
-            total += 1;
-            if answers.get(&k).is_some_and(AnswerValue::is_given) {
-                answered += 1;
-            }
-        }
-    }
-    (answered, total)
+/// The counts of answered and askable answer keys among the visible items (the sum of the
+/// evaluation's per-section progress).
+pub(super) fn progress(ev: &Evaluation) -> (u32, u32) {
+    ev.progress
+        .iter()
+        .fold((0, 0), |(a, t), p| (a + p.answered, t + p.total))
 }
 
 /// A draft as an autosave sees it: what [`load_draft`] read of its row, its pinned
@@ -185,6 +178,9 @@ pub(crate) struct Draft {
     answers: Answers,
     evaluated: instrument::Evaluated,
     plan: instrument::Plan,
+    /// The position this connection last stored for the draft (`None`: not known), so that
+    /// an answer that leaves it where it is writes nothing for it.
+    position: Option<String>,
 }
 
 /// What the last autosave on a connection left behind. It is used for the next autosave on
@@ -203,7 +199,7 @@ pub(crate) struct DraftCache {
 fn data_version(tx: &Connection) -> Result<i64> {
     tx.prepare_cached("PRAGMA data_version")
         .and_then(|mut s| s.query_row([], |r| r.get(0)))
-        .map_err(|e| db_error("reading the database state", e))
+        .db("reading the database state")
 }
 
 /// Reads a draft for an autosave by `actor_id` and checks that the account may change it.
@@ -221,6 +217,7 @@ fn load_draft(tx: &Connection, id: &str, actor_id: &str) -> Result<Draft> {
         answers,
         evaluated,
         plan,
+        position: None,
     })
 }
 
@@ -325,6 +322,24 @@ impl Store {
                 version.id, version.version
             )));
         }
+        if let Some(prev) = &new.follows {
+            let p = access::load_row(self.conn(), prev)?;
+            access::check_read(&actor, &p)?;
+            if p.status != Status::Completed {
+                return Err(Error::InvalidInput(
+                    "only a completed screening can be followed up".into(),
+                ));
+            }
+            if p.instrument_id != version.id
+                || p.unit_id != new.unit_id
+                || p.person_role != new.person_role
+                || p.case_ref != case_ref
+            {
+                return Err(Error::InvalidInput(
+                    "a follow-up has the instrument, unit, person role and case reference of the screening it follows up".into(),
+                ));
+            }
+        }
         let id = uuid::Uuid::new_v4().to_string();
         let now = now_text();
         let conducted_on = new.conducted_on.format("%Y-%m-%d").to_string();
@@ -332,8 +347,8 @@ impl Store {
             tx.execute(
                 "INSERT INTO screenings (id, instrument_id, instrument_version, unit_id, author_id,
                      person_role, conducted_on, case_ref, status, position, created_at,
-                     updated_at, completed_at)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, 'draft', NULL, ?9, ?9, NULL)",
+                     updated_at, completed_at, follows_id)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, 'draft', NULL, ?9, ?9, NULL, ?10)",
                 rusqlite::params![
                     &id,
                     &version.id,
@@ -344,14 +359,18 @@ impl Store {
                     &conducted_on,
                     &case_ref,
                     &now,
+                    &new.follows,
                 ],
             )
-            .map_err(|e| db_error("starting the screening", e))?;
+            .db("starting the screening")?;
             audit::record(
                 tx,
                 Some(&actor.id),
                 Event::ScreeningCreate,
-                Obj::screening(&id).detail(format!("{}@{}", version.id, version.version)),
+                Obj::screening(&id).detail(match &new.follows {
+                    None => format!("{}@{}", version.id, version.version),
+                    Some(_) => format!("{}@{} follow-up", version.id, version.version),
+                }),
             )?;
             tally::bump(
                 tx,
@@ -376,7 +395,17 @@ impl Store {
                 Some(&me),
                 Event::ScreeningOpen,
                 Obj::screening(&doc.id).detail(doc.status.as_str()),
-            )
+            )?;
+            // A re-assessment shows the earlier screening's answers too: a read of it.
+            if let Some(p) = &doc.previous {
+                audit::record(
+                    tx,
+                    Some(&me),
+                    Event::ScreeningOpen,
+                    Obj::screening(&p.id).detail("previous"),
+                )?;
+            }
+            Ok(())
         })?;
         Ok(doc)
     }
@@ -393,6 +422,13 @@ impl Store {
             Event::ScreeningOpen,
             Obj::screening(&doc.id).detail(doc.status.as_str()),
         )?;
+        if let Some(p) = &doc.previous {
+            access::log_read(
+                self,
+                Event::ScreeningOpen,
+                Obj::screening(&p.id).detail("previous"),
+            )?;
+        }
         Ok(doc)
     }
 
@@ -400,9 +436,24 @@ impl Store {
     /// (starting, completing, review decisions, review views). Never hand its result to a
     /// caller outside the crate without a row in the same operation.
     pub(crate) fn screening_doc(&self, id: &str) -> Result<ScreeningDoc> {
+        self.screening_doc_checked(id, access::check_read)
+    }
+
+    /// [`Store::screening_doc`] for a journal-ready output (document, printout, journal
+    /// text): only of a completed screening, by its author, an arbetsledare of its unit or
+    /// an administratör. Not logged here: each output logs itself.
+    pub(crate) fn screening_doc_for_output(&self, id: &str) -> Result<ScreeningDoc> {
+        self.screening_doc_checked(id, access::check_output)
+    }
+
+    fn screening_doc_checked(
+        &self,
+        id: &str,
+        check: fn(&access::Actor, &access::Row) -> Result<()>,
+    ) -> Result<ScreeningDoc> {
         let actor = access::actor(self)?;
         let Loaded { row, version } = self.load_screening(id)?;
-        access::check_read(&actor, &row)?;
+        check(&actor, &row)?;
         let conn = self.conn();
         let unit = self.unit(&row.unit_id)?;
         let author_name: String = conn
@@ -411,7 +462,7 @@ impl Store {
                 [&row.author_id],
                 |r| r.get(0),
             )
-            .map_err(|e| db_error("reading the author", e))?;
+            .db("reading the author")?;
         let answers = load_answers(conn, &row.id)?;
         let evaluation = instrument::evaluate(&version.definition, &answers);
         Ok(ScreeningDoc {
@@ -437,13 +488,55 @@ impl Store {
                 .collect(),
             notes: load_notes(conn, &row.id)?,
             position: row.position,
+            keys: super::key_views(&version.definition),
             evaluation,
             addenda: load_addenda(conn, &row.id)?,
+            previous: match &row.follows_id {
+                Some(prev) => self.previous_of(&actor, prev)?,
+                None => None,
+            },
         })
     }
 
+    /// The earlier screening a re-assessment follows up, when it still exists and `actor`
+    /// may read it (retention may have removed it).
+    fn previous_of(
+        &self,
+        actor: &access::Actor,
+        prev: &str,
+    ) -> Result<Option<super::PreviousScreening>> {
+        let row = match access::load_row(self.conn(), prev) {
+            Ok(r) => r,
+            Err(Error::NotFound(_)) => return Ok(None),
+            Err(e) => return Err(e),
+        };
+        if access::check_read(actor, &row).is_err() {
+            return Ok(None);
+        }
+        let version =
+            instruments::load_version(self.conn(), &row.instrument_id, &row.instrument_version)?;
+        let answers = load_answers(self.conn(), &row.id)?;
+        let evaluation = instrument::evaluate(&version.definition, &answers);
+        Ok(Some(super::PreviousScreening {
+            id: row.id,
+            instrument_version: row.instrument_version,
+            conducted_on: row.conducted_on,
+            completed_at: row.completed_at,
+            answers: answers
+                .into_iter()
+                .map(|(k, v)| (k.to_string(), v))
+                .collect(),
+            evaluation,
+        }))
+    }
+
     /// Saves (or with `None` clears) one answer of a draft. The key and the value are checked
-    /// against the screening's own instrument version before anything is written.
+    /// against the screening's own instrument version before anything is written. The
+    /// interview's position is saved in the same transaction after a one-key answer
+    /// ([`position_after`]: the next item shown under the new answer), so a crash right after
+    /// an answer resumes where the worker goes on; typed input, a multiple-choice toggle and
+    /// clearing leave the position as it is (the worker is still on the item, which the
+    /// focus-based `set_position` saves).
     pub fn save_answer(
         &mut self,
         id: &str,
@@ -457,6 +550,16 @@ impl Store {
             let json = match &value {
                 Some(v) => {
                     instrument::validate_answer(&def, &key, v)?;
+                    // A calendar counts back from the day of the samtal, nothing else.
+                    if let AnswerValue::Calendar(c) = v {
+                        let day = &d.row.conducted_on;
+                        if &c.as_of != day {
+                            return Err(Error::InvalidInput(format!(
+                                "item `{}`: the calendar must count back from the day of the samtal ({day}), not {}",
+                                key.item, c.as_of
+                            )));
+                        }
+                    }
                     // With serde_json's `float_roundtrip`, this reads back as exactly `v`, so
                     // the answers kept for the next autosave are what `load_answers` would give.
                     Some(
@@ -482,19 +585,36 @@ impl Store {
                     )
                     .and_then(|mut s| s.execute((&d.row.id, &key_text))),
             }
-            .map_err(|e| db_error("saving the answer", e))?;
+            .db("saving the answer")?;
             touch(tx, &mut d.row, &now)?;
             let item = key.item.clone();
+            let goes_on = value.as_ref().is_some_and(|v| answer_goes_on(&def, &item, v));
             match value {
-                Some(v) => d.answers.insert(key, v),
+                Some(v) => d.answers.insert(key.clone(), v),
                 None => d.answers.remove(&key),
             };
             instrument::reevaluate(&def, &d.plan, &d.answers, &mut d.evaluated, &item);
-            Ok(Arc::clone(&d.evaluated.evaluation))
+            let position =
+                goes_on.then(|| position_after(&def, &key, &d.evaluated.evaluation));
+            // Written only when it moves (a corrected answer leaves it as it is).
+            if let Some(position) = position
+                .as_ref()
+                .filter(|p| d.position.as_deref() != Some(p.as_str()))
+            {
+                tx.prepare_cached(
+                    "UPDATE screenings SET position = ?2 WHERE id = ?1 AND position IS NOT ?2",
+                )
+                .and_then(|mut s| s.execute((&d.row.id, position)))
+                .db("saving the position")?;
+                d.position = Some(position.clone());
+            }
+            Ok((Arc::clone(&d.evaluated.evaluation), position))
         })?;
+        let (evaluation, position) = evaluation;
         Ok(Saved {
             saved_at: now,
             evaluation,
+            position,
         })
     }
 
@@ -519,13 +639,14 @@ impl Store {
                 )
                 .and_then(|mut s| s.execute((&d.row.id, &key, text, &now)))
             }
-            .map_err(|e| db_error("saving the note", e))?;
+            .db("saving the note")?;
             touch(tx, &mut d.row, &now)?;
             Ok(Arc::clone(&d.evaluated.evaluation))
         })?;
         Ok(Saved {
             saved_at: now,
             evaluation,
+            position: None,
         })
     }
 
@@ -543,8 +664,9 @@ impl Store {
             };
             tx.prepare_cached("UPDATE screenings SET position = ?2, updated_at = ?3 WHERE id = ?1")
                 .and_then(|mut s| s.execute((&d.row.id, &position, &now)))
-                .map_err(|e| db_error("saving the position", e))?;
+                .db("saving the position")?;
             d.row.updated_at.clone_from(&now);
+            d.position = Some(position);
             Ok(())
         })
     }
@@ -552,6 +674,12 @@ impl Store {
     /// Completes a draft whose evaluation is complete. From then on it is immutable.
     pub fn complete_screening(&mut self, id: &str) -> Result<ScreeningDoc> {
         let Loaded { row, version } = self.editable(id)?;
+        if instruments::is_retired(self.conn(), &version.id, &version.version)? {
+            return Err(Error::Conflict(format!(
+                "instrument {} {} is retired; move the draft to a newer version to complete it",
+                version.id, version.version
+            )));
+        }
         let def = version.definition.clone();
         let answers = load_answers(self.conn(), &row.id)?;
         let ev = instrument::evaluate(&def, &answers);
@@ -593,9 +721,12 @@ impl Store {
                  WHERE id = ?1",
                 (&row.id, &now),
             )
-            .map_err(|e| db_error("completing the screening", e))?;
+            .db("completing the screening")?;
             let tags = crate::indicator::completion_tags(&version.definition);
-            for (measure, category) in tally::completion_cells(&ev, row.person_role, &tags) {
+            let follow_up = row.follows_id.is_some();
+            for (measure, category) in
+                tally::completion_cells(&ev, row.person_role, &tags, follow_up)
+            {
                 tally::bump(tx, &key, &measure, category.as_deref())?;
             }
             Ok(())
@@ -611,7 +742,7 @@ impl Store {
         let secure: i64 = self
             .conn()
             .query_row("PRAGMA secure_delete", [], |r| r.get(0))
-            .map_err(|e| db_error("checking secure deletion", e))?;
+            .db("checking secure deletion")?;
         if secure != 1 {
             return Err(Error::Internal(
                 "secure deletion is off; refusing to discard".into(),
@@ -633,8 +764,7 @@ impl Store {
                 "DELETE FROM screening_addenda WHERE screening_id = ?1",
                 "DELETE FROM screenings WHERE id = ?1",
             ] {
-                tx.execute(sql, [&row.id])
-                    .map_err(|e| db_error("discarding the screening", e))?;
+                tx.execute(sql, [&row.id]).db("discarding the screening")?;
             }
             tally::bump(tx, &key, "discarded", None)
         })?;
@@ -665,7 +795,7 @@ impl Store {
                  VALUES (?1, ?2, ?3, ?4, ?5)",
                 (&addendum_id, &row.id, &actor.id, &now, text),
             )
-            .map_err(|e| db_error("adding the addendum", e))?;
+            .db("adding the addendum")?;
             audit::record(
                 tx,
                 Some(&actor.id),
@@ -681,7 +811,7 @@ impl Store {
                 [&actor.id],
                 |r| r.get(0),
             )
-            .map_err(|e| db_error("reading the author", e))?;
+            .db("reading the author")?;
         Ok(Addendum {
             id: addendum_id,
             author_name,
@@ -713,20 +843,18 @@ impl Store {
 
     fn summaries(&self, sql: &str, author_id: &str) -> Result<Vec<ScreeningSummary>> {
         let conn = self.conn();
-        let mut stmt = conn
-            .prepare(sql)
-            .map_err(|e| db_error("listing screenings", e))?;
+        let mut stmt = conn.prepare(sql).db("listing screenings")?;
         let rows = stmt
             .query_map([author_id], access::row_from_sql)
             .and_then(|rows| rows.collect::<rusqlite::Result<Vec<_>>>())
-            .map_err(|e| db_error("listing screenings", e))?;
+            .db("listing screenings")?;
         let mut out = Vec::with_capacity(rows.len());
         for row in rows {
             let version =
                 instruments::load_version(conn, &row.instrument_id, &row.instrument_version)?;
             let answers = load_answers(conn, &row.id)?;
             let ev = instrument::evaluate(&version.definition, &answers);
-            let (answered, total) = progress(&version.definition, &answers, &ev);
+            let (answered, total) = progress(&ev);
             let unit = self.unit(&row.unit_id)?;
             out.push(ScreeningSummary {
                 id: row.id,
@@ -753,7 +881,7 @@ fn ensure_draft(tx: &Connection, id: &str) -> Result<()> {
         .query_row("SELECT status FROM screenings WHERE id = ?1", [id], |r| {
             r.get(0)
         })
-        .map_err(|e| db_error("reading the screening", e))?;
+        .db("reading the screening")?;
     if status != Status::Draft.as_str() {
         return Err(Error::Conflict(
             "a completed screening cannot be changed; add an addendum".into(),
@@ -769,6 +897,44 @@ const TOUCH_EVERY_SECS: i64 = 60;
 /// of abandoned drafts). It is kept to the minute: an autosave within a minute of the last
 /// recorded activity leaves the row alone, so it writes (and encrypts, and syncs) one page
 /// fewer. A time in the future (a clock set back) or one that does not parse is rewritten.
+/// Whether the worker goes on to the next item after giving `value` to `item`: a one-key
+/// answer (yes/no, one choice, a frequency, a rating, a scale value) and declining or "vet
+/// ej" finish the item; typed input (text, numbers, dates, lists, the calendar) and the
+/// toggles of a multiple choice leave the worker on it.
+fn answer_goes_on(def: &Instrument, item: &str, value: &AnswerValue) -> bool {
+    use instrument::ItemKind;
+    if matches!(value, AnswerValue::Declined | AnswerValue::DontKnow) {
+        return true;
+    }
+    def.item(item).is_some_and(|i| {
+        matches!(
+            i.kind,
+            ItemKind::YesNo
+                | ItemKind::SingleChoice { .. }
+                | ItemKind::Frequency { .. }
+                | ItemKind::Rating { .. }
+                | ItemKind::Scale { .. }
+        )
+    })
+}
+
+/// The interview's position after an answer that finishes the item `key`: the next answer
+/// key in interview order whose item is shown under the evaluation *after* the answer (so
+/// follow-up items the answer reveals come next, and items it hides are skipped: the item
+/// the interview focuses next); after the last shown item, `key` itself.
+fn position_after(def: &Instrument, key: &AnswerKey, evaluation: &Evaluation) -> String {
+    let keys = def.answer_keys();
+    if let Some(at) = keys.iter().position(|k| k == key) {
+        if let Some(next) = keys[at + 1..]
+            .iter()
+            .find(|k| evaluation.is_visible(&k.item))
+        {
+            return next.to_string();
+        }
+    }
+    key.to_string()
+}
+
 fn touch(tx: &Connection, row: &mut access::EditRow, now: &str) -> Result<()> {
     let fresh = match (
         chrono::DateTime::parse_from_rfc3339(&row.updated_at),
@@ -785,7 +951,7 @@ fn touch(tx: &Connection, row: &mut access::EditRow, now: &str) -> Result<()> {
     }
     tx.prepare_cached("UPDATE screenings SET updated_at = ?2 WHERE id = ?1")
         .and_then(|mut s| s.execute((&row.id, now)))
-        .map_err(|e| db_error("saving", e))?;
+        .db("saving")?;
     now.clone_into(&mut row.updated_at);
     Ok(())
 }

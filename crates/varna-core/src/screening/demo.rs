@@ -6,7 +6,7 @@
 
 use crate::audit::{self, Event, Obj};
 use crate::error::{Error, Result};
-use crate::store::{db_error, Role, Store};
+use crate::store::{DbContext, Role, Store};
 
 impl Store {
     /// Marks this store as a demo installation (administratör; logged). Only
@@ -20,7 +20,7 @@ impl Store {
                  ON CONFLICT (key) DO UPDATE SET value = '1'",
                 [],
             )
-            .map_err(|e| db_error("marking a demo installation", e))?;
+            .db("marking a demo installation")?;
             audit::record(
                 tx,
                 Some(&me),
@@ -41,7 +41,7 @@ impl Store {
                 |r| r.get(0),
             )
             .optional()
-            .map_err(|e| db_error("reading the store's settings", e))?;
+            .db("reading the store's settings")?;
         Ok(v.as_deref() == Some("1"))
     }
 

@@ -9,7 +9,7 @@ use rusqlite::{Connection, OptionalExtension};
 use super::{now_text, FailedInstrument, InstrumentSummary, RefusedInstrument, SyncReport};
 use crate::error::{Error, Result};
 use crate::instrument::{self, Instrument, InstrumentRegistry, LoadReport};
-use crate::store::{db_error, Role, Store};
+use crate::store::{DbContext, Role, Store};
 
 /// A stored instrument version.
 pub(super) struct StoredVersion {
@@ -68,7 +68,7 @@ pub(super) fn load_version(conn: &Connection, id: &str, version: &str) -> Result
             "SELECT sha256 FROM instrument_versions WHERE instrument_id = ?1 AND version = ?2",
         )
         .and_then(|mut s| s.query_row((id, version), |r| r.get(0)).optional())
-        .map_err(|e| db_error("reading an instrument", e))?;
+        .db("reading an instrument")?;
     version_with_hash(conn, id, version, sha256)
 }
 
@@ -92,7 +92,7 @@ pub(super) fn version_with_hash(
                     (id, version),
                     |r| r.get(0),
                 )
-                .map_err(|e| db_error("reading an instrument", e))?;
+                .db("reading an instrument")?;
             parse_stored(id, version, &sha256, &source)?
         }
     };
@@ -114,7 +114,7 @@ pub(super) fn is_retired(conn: &Connection, id: &str, version: &str) -> Result<b
         |r| r.get(0),
     )
     .optional()
-    .map_err(|e| db_error("reading an instrument", e))
+    .db("reading an instrument")
     .map(|r| r.unwrap_or(false))
 }
 
@@ -122,11 +122,11 @@ pub(super) fn is_retired(conn: &Connection, id: &str, version: &str) -> Result<b
 pub(super) fn stored_hashes(conn: &Connection) -> Result<Vec<(String, String, String)>> {
     let mut stmt = conn
         .prepare("SELECT instrument_id, version, sha256 FROM instrument_versions")
-        .map_err(|e| db_error("reading instruments", e))?;
+        .db("reading instruments")?;
     let rows = stmt
         .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
         .and_then(|rows| rows.collect::<rusqlite::Result<Vec<_>>>())
-        .map_err(|e| db_error("reading instruments", e))?;
+        .db("reading instruments")?;
     Ok(rows)
 }
 
@@ -137,7 +137,7 @@ pub(super) fn all_versions(conn: &Connection) -> Result<Vec<StoredVersion>> {
             "SELECT instrument_id, version, sha256, source, retired_at IS NOT NULL
              FROM instrument_versions",
         )
-        .map_err(|e| db_error("reading instruments", e))?;
+        .db("reading instruments")?;
     let rows = stmt
         .query_map([], |r| {
             Ok((
@@ -149,7 +149,7 @@ pub(super) fn all_versions(conn: &Connection) -> Result<Vec<StoredVersion>> {
             ))
         })
         .and_then(|rows| rows.collect::<rusqlite::Result<Vec<_>>>())
-        .map_err(|e| db_error("reading instruments", e))?;
+        .db("reading instruments")?;
     let mut out = Vec::new();
     for (id, version, sha256, source, retired) in rows {
         // A version that no longer loads (e.g. a stricter loader) is left out of the lists;
@@ -243,7 +243,7 @@ impl Store {
                                 &now,
                             ),
                         )
-                        .map_err(|e| db_error("storing an instrument", e))?;
+                        .db("storing an instrument")?;
                         crate::audit::record(
                             tx,
                             Some(&me),

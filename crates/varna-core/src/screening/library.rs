@@ -18,10 +18,10 @@ use super::now_text;
 use crate::audit::{self, Event, Obj};
 use crate::error::{Error, Result};
 use crate::instrument::{self, InstrumentRegistry, Kind, LoadedInstrument, Text};
-use crate::store::{db_error, Role, Store};
+use crate::store::{DbContext, Role, Store};
 
 /// Where a stored instrument version came from.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, specta::Type)]
 #[serde(rename_all = "snake_case")]
 pub enum InstrumentOrigin {
     /// Shipped with Värna (`instruments/` of the build).
@@ -33,7 +33,7 @@ pub enum InstrumentOrigin {
 }
 
 /// One stored instrument version in the library.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, specta::Type)]
 #[serde(rename_all = "camelCase")]
 pub struct LibraryEntry {
     pub id: String,
@@ -54,7 +54,7 @@ pub struct LibraryEntry {
 }
 
 /// A file in the shipped set or the organisation's folder that is not in use, with why.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, specta::Type)]
 #[serde(rename_all = "camelCase")]
 pub struct LibraryProblem {
     pub path: String,
@@ -63,7 +63,7 @@ pub struct LibraryProblem {
 }
 
 /// The whole library.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, specta::Type)]
 #[serde(rename_all = "camelCase")]
 pub struct InstrumentLibrary {
     /// The organisation's instruments folder.
@@ -73,7 +73,7 @@ pub struct InstrumentLibrary {
 }
 
 /// What a checked file contains, for the administratör to look at before accepting it.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, specta::Type)]
 #[serde(rename_all = "camelCase")]
 pub struct InstrumentPreview {
     pub id: String,
@@ -95,7 +95,7 @@ pub struct InstrumentPreview {
 }
 
 /// The check of a file before it is added.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, specta::Type)]
 #[serde(rename_all = "camelCase")]
 pub struct InstrumentFileCheck {
     /// The file as given.
@@ -110,7 +110,7 @@ pub struct InstrumentFileCheck {
 }
 
 /// The version that was added.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, specta::Type)]
 #[serde(rename_all = "camelCase")]
 pub struct AddedInstrument {
     pub id: String,
@@ -215,11 +215,11 @@ impl Store {
                     "SELECT instrument_id, version, retired_at FROM instrument_versions
                      WHERE retired_at IS NOT NULL",
                 )
-                .map_err(|e| db_error("reading instruments", e))?;
+                .db("reading instruments")?;
             let rows = stmt
                 .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
                 .and_then(|rows| rows.collect::<rusqlite::Result<Vec<(String, String, String)>>>())
-                .map_err(|e| db_error("reading instruments", e))?;
+                .db("reading instruments")?;
             for (id, v, at) in rows {
                 retired.insert((id, v), at);
             }
@@ -228,11 +228,11 @@ impl Store {
                     "SELECT instrument_id, instrument_version, count(*) FROM screenings
                      GROUP BY instrument_id, instrument_version",
                 )
-                .map_err(|e| db_error("reading instruments", e))?;
+                .db("reading instruments")?;
             let rows = stmt
                 .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
                 .and_then(|rows| rows.collect::<rusqlite::Result<Vec<(String, String, i64)>>>())
-                .map_err(|e| db_error("reading instruments", e))?;
+                .db("reading instruments")?;
             for (id, v, n) in rows {
                 counts.insert((id, v), n.max(0) as u64);
             }
@@ -368,7 +368,7 @@ impl Store {
                  VALUES (?1, ?2, ?3, ?4, ?5)",
                 (inst.id(), &version, &inst.sha256, &inst.source, &now),
             )
-            .map_err(|e| db_error("storing an instrument", e))?;
+            .db("storing an instrument")?;
             audit::record(
                 tx,
                 Some(&me),
@@ -403,7 +403,7 @@ impl Store {
                 |r| r.get(0),
             )
             .optional()
-            .map_err(|e| db_error("reading an instrument", e))?;
+            .db("reading an instrument")?;
         let current =
             current.ok_or_else(|| Error::NotFound(format!("instrument {id} {version}")))?;
         if current.is_some() == retired {
@@ -426,7 +426,7 @@ impl Store {
                  WHERE instrument_id = ?1 AND version = ?2",
                 (id, version, at, by),
             )
-            .map_err(|e| db_error("retiring an instrument", e))?;
+            .db("retiring an instrument")?;
             audit::record(
                 tx,
                 Some(&me),

@@ -28,6 +28,8 @@ pub(crate) use conduct::{item_key, DraftCache};
 mod instruments;
 mod library;
 mod tally;
+mod upgrade;
+pub use upgrade::{DroppedAnswer, UpgradePreview};
 
 pub use library::{
     AddedInstrument, InstrumentFileCheck, InstrumentLibrary, InstrumentOrigin, InstrumentPreview,
@@ -60,7 +62,7 @@ pub const MAX_FREE_TEXT_CHARS: usize = 10_000;
 pub const RECENT_COMPLETED: u32 = 20;
 
 /// What [`Store::sync_instruments`] did with a load report.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, specta::Type)]
 #[serde(rename_all = "camelCase")]
 pub struct SyncReport {
     /// Versions stored for the first time, as `id@version`.
@@ -72,7 +74,7 @@ pub struct SyncReport {
 }
 
 /// An instrument file refused because its version is already stored with other content.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, specta::Type)]
 #[serde(rename_all = "camelCase")]
 pub struct RefusedInstrument {
     pub path: String,
@@ -80,7 +82,7 @@ pub struct RefusedInstrument {
 }
 
 /// An instrument file that did not load, with its diagnostics (`path:line:col: message`).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, specta::Type)]
 #[serde(rename_all = "camelCase")]
 pub struct FailedInstrument {
     pub path: String,
@@ -88,7 +90,7 @@ pub struct FailedInstrument {
 }
 
 /// One stored instrument version, for choosing what to start.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, specta::Type)]
 #[serde(rename_all = "camelCase")]
 pub struct InstrumentSummary {
     pub id: String,
@@ -104,7 +106,7 @@ pub struct InstrumentSummary {
 }
 
 /// What is needed to start a screening.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, specta::Type)]
 #[serde(rename_all = "camelCase")]
 pub struct NewScreening {
     pub instrument_id: String,
@@ -118,10 +120,14 @@ pub struct NewScreening {
     /// An optional reference to the case (ärende), at most 64 characters.
     #[serde(default)]
     pub case_ref: Option<String>,
+    /// A re-assessment: the id of an earlier completed screening of the same person (same
+    /// instrument, unit, role and case reference) that this one follows up.
+    #[serde(default)]
+    pub follows: Option<String>,
 }
 
 /// Where a screening is in its lifecycle.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, specta::Type)]
 #[serde(rename_all = "lowercase")]
 pub enum Status {
     /// Utkast: being conducted; only its author may change it.
@@ -149,7 +155,7 @@ impl Status {
 }
 
 /// A screening with everything needed to show, resume or review it.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, specta::Type)]
 #[serde(rename_all = "camelCase")]
 pub struct ScreeningDoc {
     pub id: String,
@@ -177,13 +183,69 @@ pub struct ScreeningDoc {
     pub notes: BTreeMap<String, String>,
     /// Where the interview was (an item key or a section id), for resuming.
     pub position: Option<String>,
+    /// Every item's answer keys (one per perspective × time frame), spelled and ordered as
+    /// the core stores them; by item id.
+    pub keys: BTreeMap<String, Vec<KeyView>>,
     pub evaluation: Evaluation,
     /// Oldest first.
     pub addenda: Vec<Addendum>,
+    /// For a re-assessment: the earlier screening it follows up, while it still exists and
+    /// the reader may read it.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub previous: Option<PreviousScreening>,
+}
+
+/// One answer key of an item: `key` is what answers, notes and positions are stored under.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, specta::Type)]
+pub struct KeyView {
+    pub key: String,
+    pub item: String,
+    pub perspective: Option<String>,
+    pub timeframe: Option<String>,
+}
+
+/// Every item's answer keys, by item id, in the core's order (perspective first). The fields
+/// of a list item are listed too, under `<item>/<field>`: their keys are what one entry's
+/// values are stored under (`field`, or `field@perspective` for a scale asked per perspective).
+pub fn key_views(def: &crate::instrument::Instrument) -> BTreeMap<String, Vec<KeyView>> {
+    fn views(item: &crate::instrument::Item) -> Vec<KeyView> {
+        item.answer_keys()
+            .into_iter()
+            .map(|k| KeyView {
+                key: k.to_string(),
+                item: k.item.clone(),
+                perspective: k.perspective.clone(),
+                timeframe: k.timeframe.clone(),
+            })
+            .collect()
+    }
+    let mut out = BTreeMap::new();
+    for item in def.items() {
+        out.insert(item.id.clone(), views(item));
+        if let crate::instrument::ItemKind::List { fields, .. } = &item.kind {
+            for field in fields {
+                out.insert(format!("{}/{}", item.id, field.id), views(field));
+            }
+        }
+    }
+    out
+}
+
+/// The earlier screening a re-assessment follows up: its answers (shown beside each item,
+/// never copied) and its evaluation (then → now in the summary).
+#[derive(Debug, Clone, Serialize, specta::Type)]
+#[serde(rename_all = "camelCase")]
+pub struct PreviousScreening {
+    pub id: String,
+    pub instrument_version: String,
+    pub conducted_on: chrono::NaiveDate,
+    pub completed_at: Option<String>,
+    pub answers: BTreeMap<String, AnswerValue>,
+    pub evaluation: Evaluation,
 }
 
 /// A dated, signed addition to a completed screening. Never edited or deleted.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, specta::Type)]
 #[serde(rename_all = "camelCase")]
 pub struct Addendum {
     pub id: String,
@@ -193,17 +255,22 @@ pub struct Addendum {
 }
 
 /// The answer of a save: returned only after the transaction has committed.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, specta::Type)]
 #[serde(rename_all = "camelCase")]
 pub struct Saved {
     pub saved_at: String,
     /// Shared with the store, which updates it in place at the next autosave once this is
     /// dropped (or copies it, if it is still held).
     pub evaluation: std::sync::Arc<Evaluation>,
+    /// Where the interview goes on after this answer, as stored in the answer's own
+    /// transaction (after a one-key answer, declining or "vet ej": the next item shown under
+    /// the new evaluation); `None` when the answer does not decide the position (typed input,
+    /// a multiple choice, clearing), so the UI's navigation save keeps it.
+    pub position: Option<String>,
 }
 
 /// The signed-in account's screenings.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, specta::Type)]
 #[serde(rename_all = "camelCase")]
 pub struct MyScreenings {
     /// Every draft, most recently changed first.
@@ -213,7 +280,7 @@ pub struct MyScreenings {
 }
 
 /// One line in a list of screenings. Holds no answer content and no case reference.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, specta::Type)]
 #[serde(rename_all = "camelCase")]
 pub struct ScreeningSummary {
     pub id: String,
@@ -306,6 +373,7 @@ mod tests {
                 person_role: crate::export::PersonRole::Valdsutsatt,
                 conducted_on: chrono::Local::now().date_naive(),
                 case_ref: None,
+                follows: None,
             })
             .unwrap();
         let updated_at = |s: &Store| -> String {
@@ -334,6 +402,17 @@ mod tests {
         set_updated_at(&hanna, &recent);
         let before = changes(&hanna);
         hanna.save_answer(&doc.id, "hot", yes(true)).unwrap();
+        // The answer row, and the position, which moves on to the next item in the answer's
+        // transaction (issue 20, measure 6)…
+        assert_eq!(
+            changes(&hanna) - before,
+            2,
+            "the answer row and the position"
+        );
+        assert_eq!(updated_at(&hanna), recent);
+        // …and only the answer row when the same item is answered again (the position stays).
+        let before = changes(&hanna);
+        hanna.save_answer(&doc.id, "hot", yes(false)).unwrap();
         assert_eq!(changes(&hanna) - before, 1, "only the answer row");
         assert_eq!(updated_at(&hanna), recent);
 

@@ -10,11 +10,11 @@ use super::conduct::load_answers;
 use super::instruments;
 use crate::error::{Error, Result};
 use crate::export::{
-    Code, CountRow, DeclaredInstrument, InstrumentVersion, Measure, OutcomeDimension, PersonRole,
-    UnitCode, YearMonth,
+    Assessment, Code, CountRow, DeclaredInstrument, InstrumentVersion, Measure, OutcomeDimension,
+    PersonRole, UnitCode, YearMonth,
 };
 use crate::instrument::{self, Evaluation};
-use crate::store::{db_error, Role, Store};
+use crate::store::{DbContext, Role, Store};
 
 /// Where a count goes: the month in which the counted event happened (the screening was
 /// started, completed, discarded or approved), unit, instrument version.
@@ -139,17 +139,25 @@ pub(super) fn bump(
             category.unwrap_or(""),
         ),
     )
-    .map_err(|e| db_error("counting", e))?;
+    .db("counting")?;
     Ok(())
 }
 
-/// The counts a completion adds: `completed`, each outcome dimension that reached a category,
-/// the person's role, and one `indicator:<id>` per follow-up indicator the instrument tags
-/// its completion with (`tags`).
+/// The counts a completion adds: `completed`, one `indicator:<id>` per follow-up indicator
+/// the instrument tags its completion with (`tags`), each outcome dimension that reached a
+/// category, the person's role, and whether it is a first assessment or a re-assessment
+/// (`assessment`: `forsta` / `uppfoljning`, from the follow-up link, which itself is never
+/// counted or exported).
+///
+/// A re-assessment is deliberately *not* an indicator total: an exact total of the
+/// follow-ups in a block would publish the first assessments (`completed` minus it)
+/// exactly, however few. As a breakdown it goes through the same small-cell and
+/// complementary suppression as the role.
 pub(super) fn completion_cells(
     ev: &Evaluation,
     role: PersonRole,
     tags: &[crate::indicator::Indicator],
+    follow_up: bool,
 ) -> Vec<(String, Option<String>)> {
     let mut cells = vec![("completed".to_owned(), None)];
     cells.extend(tags.iter().map(|i| (i.measure(), None)));
@@ -159,6 +167,10 @@ pub(super) fn completion_cells(
         }
     }
     cells.push(("role".to_owned(), Some(role.code().to_owned())));
+    cells.push((
+        Measure::Assessment.to_string(),
+        Some(Assessment::of(follow_up).code().to_owned()),
+    ));
     cells
 }
 
@@ -184,20 +196,20 @@ fn contributions(
 ) -> Result<BTreeMap<RawKey, u64>> {
     let mut stmt = conn
         .prepare(&format!("SELECT {} FROM screenings", access::ROW_COLUMNS))
-        .map_err(|e| db_error("reading screenings", e))?;
+        .db("reading screenings")?;
     let rows = stmt
         .query_map([], access::row_from_sql)
         .and_then(|rows| rows.collect::<rusqlite::Result<Vec<_>>>())
-        .map_err(|e| db_error("reading screenings", e))?;
+        .db("reading screenings")?;
     let mut approved: BTreeMap<String, String> = BTreeMap::new();
     if reviewed {
         let mut stmt = conn
             .prepare("SELECT screening_id, updated_at FROM reviews WHERE status = 'approved'")
-            .map_err(|e| db_error("reading reviews", e))?;
+            .db("reading reviews")?;
         approved = stmt
             .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))
             .and_then(|rows| rows.collect::<rusqlite::Result<_>>())
-            .map_err(|e| db_error("reading reviews", e))?;
+            .db("reading reviews")?;
     }
     let mut raw: BTreeMap<RawKey, u64> = BTreeMap::new();
     for row in rows {
@@ -233,7 +245,14 @@ fn contributions(
             } else {
                 Vec::new()
             };
-            for (measure, category) in completion_cells(&ev, row.person_role, &tags) {
+            for (measure, category) in
+                completion_cells(&ev, row.person_role, &tags, row.follows_id.is_some())
+            {
+                // Like the indicators, the `assessment` breakdown is newer than the refile
+                // and never refiled.
+                if !indicators && measure == "assessment" {
+                    continue;
+                }
                 add(&completed, &measure, category.as_deref());
             }
         }
@@ -265,7 +284,7 @@ pub(crate) fn refile_if_pending(store: &mut Store) -> Result<()> {
             |r| r.get(0),
         )
         .optional()
-        .map_err(|e| db_error("reading the tally state", e))?;
+        .db("reading the tally state")?;
     if pending.is_none() {
         return Ok(());
     }
@@ -287,12 +306,12 @@ pub(crate) fn refile_if_pending(store: &mut Store) -> Result<()> {
                  DO UPDATE SET count = max(count + ?7, 0)",
                 rusqlite::params![k.0, k.1, k.2, k.3, k.4, k.5, add - take],
             )
-            .map_err(|e| db_error("refiling the tally", e))?;
+            .db("refiling the tally")?;
         }
         tx.execute("DELETE FROM tally WHERE count = 0", [])
-            .map_err(|e| db_error("refiling the tally", e))?;
+            .db("refiling the tally")?;
         tx.execute("DELETE FROM meta WHERE key = ?1", [META_REFILE])
-            .map_err(|e| db_error("refiling the tally", e))?;
+            .db("refiling the tally")?;
         Ok(())
     })
 }
@@ -333,11 +352,11 @@ fn to_rows(
 fn unit_codes(conn: &Connection) -> Result<BTreeMap<String, String>> {
     let mut stmt = conn
         .prepare("SELECT id, code FROM units")
-        .map_err(|e| db_error("reading units", e))?;
+        .db("reading units")?;
     let rows = stmt
         .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))
         .and_then(|rows| rows.collect::<rusqlite::Result<BTreeMap<String, String>>>())
-        .map_err(|e| db_error("reading units", e))?;
+        .db("reading units")?;
     Ok(rows)
 }
 
@@ -354,7 +373,7 @@ impl Store {
                 [screening_id],
                 |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
             )
-            .map_err(|e| db_error("reading the screening", e))?;
+            .db("reading the screening")?;
         let key = Key::now(&unit_id, &id, &version);
         bump(tx, &key, "reviewed", None)?;
         bump(
@@ -394,7 +413,7 @@ impl Store {
                 "SELECT month, unit_id, instrument_id, instrument_version, measure, category, count
                  FROM tally WHERE month >= ?1 AND month <= ?2",
             )
-            .map_err(|e| db_error("reading statistics", e))?;
+            .db("reading statistics")?;
         let rows = stmt
             .query_map((from.to_string(), to.to_string()), |r| {
                 Ok((
@@ -410,7 +429,7 @@ impl Store {
                 ))
             })
             .and_then(|rows| rows.collect::<rusqlite::Result<Vec<(RawKey, i64)>>>())
-            .map_err(|e| db_error("reading statistics", e))?;
+            .db("reading statistics")?;
         let raw: BTreeMap<RawKey, u64> = rows
             .into_iter()
             .map(|(k, c)| (k, c.max(0) as u64))

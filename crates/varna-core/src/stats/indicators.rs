@@ -18,13 +18,13 @@ use super::{sum_published, ViewCell, STATS_ROLES};
 use crate::error::{Error, Result};
 use crate::export::{self, InstallationKey, Measure, Period, YearMonth};
 use crate::indicator::{Indicator, IndicatorInfo};
-use crate::store::{db_error, Store};
+use crate::store::{DbContext, Store};
 
 /// The largest denominator accepted (a unit's cases in one year).
 pub const MAX_DENOMINATOR: u64 = 1_000_000;
 
 /// One unit × indicator of the year view.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, specta::Type)]
 pub struct IndicatorYearCell {
     pub unit: String,
     pub unit_name: String,
@@ -38,7 +38,7 @@ pub struct IndicatorYearCell {
 }
 
 /// What the year view shows.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, specta::Type)]
 pub struct IndicatorYearView {
     pub year: u16,
     pub threshold: u64,
@@ -157,7 +157,7 @@ impl Store {
             .query_row("SELECT id FROM units WHERE code = ?1", [&code], |r| {
                 r.get(0)
             })
-            .map_err(|e| db_error("reading the unit", e))?;
+            .db("reading the unit")?;
         let actor = self.actor().id.clone();
         let now = chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
         self.with_tx(|tx| {
@@ -177,7 +177,7 @@ impl Store {
                     rusqlite::params![unit_id, year, indicator.id()],
                 ),
             }
-            .map_err(|e| db_error("saving the denominator", e))?;
+            .db("saving the denominator")?;
             crate::audit::record(
                 tx,
                 Some(&actor),
@@ -199,7 +199,7 @@ impl Store {
                 "SELECT u.code, d.indicator, d.value FROM indicator_denominators d
                  JOIN units u ON u.id = d.unit_id WHERE d.year = ?1",
             )
-            .map_err(|e| db_error("reading denominators", e))?;
+            .db("reading denominators")?;
         let rows = stmt
             .query_map([year], |r| {
                 Ok((
@@ -209,7 +209,7 @@ impl Store {
                 ))
             })
             .and_then(|rows| rows.collect::<rusqlite::Result<Vec<_>>>())
-            .map_err(|e| db_error("reading denominators", e))?;
+            .db("reading denominators")?;
         Ok(rows
             .into_iter()
             .filter_map(|(code, id, v)| {

@@ -12,8 +12,10 @@
 //!   encrypted database (`meta` table).
 
 mod indicators;
+mod senders;
 
 pub use indicators::{IndicatorYearCell, IndicatorYearView, MAX_DENOMINATOR};
+pub use senders::{FileProblem, IncomingFile, SenderStatus, TrustedSender, MAX_SENDER_LABEL};
 
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -28,7 +30,7 @@ use crate::export::{
     SuppressionThreshold, YearMonth,
 };
 use crate::instrument::Text;
-use crate::store::{db_error, Role, Store};
+use crate::store::{now_text, DbContext, Role, Store};
 
 const STATS_ROLES: &[Role] = &[Role::Arbetsledare, Role::Administrator];
 const META_INSTALLATION_ID: &str = "installation_id";
@@ -36,18 +38,20 @@ const META_INSTALLATION_KEY: &str = "installation_key_pkcs8";
 const SETTING_THRESHOLD: &str = "suppression_threshold";
 
 /// The installation's public identity, as carried in every export file it signs.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, specta::Type)]
 pub struct InstallationIdentity {
     pub installation_id: Uuid,
     /// 64 lower-case hex digits.
     pub public_key: String,
+    /// The key's short fingerprint, which a receiving unit head compares before trusting it.
+    pub fingerprint: String,
 }
 
 /// One published cell in the view: a count, or `None` when suppressed (shown as "..").
 pub type ViewCell = Option<u64>;
 
 /// One breakdown cell of a view row.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, specta::Type)]
 pub struct BreakdownCell {
     /// `outcome:<dimension>` or `role`.
     pub measure: String,
@@ -56,7 +60,7 @@ pub struct BreakdownCell {
 }
 
 /// One row of the statistics table: month × unit × instrument version.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, specta::Type)]
 pub struct StatisticsRow {
     pub month: String,
     pub unit: String,
@@ -77,7 +81,7 @@ pub struct StatisticsRow {
 /// The totals of one month across the rows shown (for the chart). A sum is shown only when
 /// every number in it is published: a sum over a suppressed number would be a new margin
 /// from which the hidden number could be recovered, so it is `None` (shown as "–").
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, specta::Type)]
 pub struct MonthTotals {
     pub month: String,
     pub started: ViewCell,
@@ -94,7 +98,7 @@ fn sum_published(cells: impl IntoIterator<Item = ViewCell>) -> ViewCell {
 }
 
 /// What the statistics screen shows.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, specta::Type)]
 pub struct StatisticsView {
     pub from: String,
     pub to: String,
@@ -112,7 +116,7 @@ pub struct StatisticsView {
 }
 
 /// What an import/merge produced.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, specta::Type)]
 pub struct MergeSummary {
     pub period_from: String,
     pub period_to: String,
@@ -120,11 +124,16 @@ pub struct MergeSummary {
     pub rows: usize,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, specta::Type)]
 pub struct MergeSource {
     pub installation_id: Uuid,
     pub from: String,
     pub to: String,
+    /// The local name of the trusted sender, when the summary was made by
+    /// [`Store::merge_summary`] and the installation is trusted here.
+    pub label: Option<String>,
+    /// Whether the source is this installation.
+    pub own: bool,
 }
 
 impl MergeSummary {
@@ -140,6 +149,8 @@ impl MergeSummary {
                     installation_id: s.installation_id,
                     from: s.period.from().to_string(),
                     to: s.period.to().to_string(),
+                    label: None,
+                    own: false,
                 })
                 .collect(),
             rows: file.rows().len(),
@@ -159,7 +170,7 @@ impl Store {
                 |r| r.get(0),
             )
             .optional()
-            .map_err(|e| db_error("reading settings", e))?;
+            .db("reading settings")?;
         Ok(stored
             .and_then(|v| v.parse::<u64>().ok())
             .and_then(|v| SuppressionThreshold::new(v).ok())
@@ -177,7 +188,7 @@ impl Store {
                  ON CONFLICT (key) DO UPDATE SET value = excluded.value",
                 [SETTING_THRESHOLD, &threshold.get().to_string()],
             )
-            .map_err(|e| db_error("saving settings", e))?;
+            .db("saving settings")?;
             crate::audit::record(
                 tx,
                 Some(&actor),
@@ -197,6 +208,7 @@ impl Store {
         Ok(InstallationIdentity {
             installation_id: id,
             public_key: key.public_key().to_hex(),
+            fingerprint: key.public_key().fingerprint(),
         })
     }
 
@@ -305,9 +317,6 @@ impl Store {
         })
     }
 
-    /// Verifies each file and merges them into one unit total signed by this installation.
-    /// Refuses a file that does not verify (naming which), and the same installation twice
-    /// for overlapping months (also the same file twice). Arbetsledare and administratör.
     /// Reads count files the user chose and merges them ([`Store::merge_exports`]). The
     /// role is checked before any path is touched; every file is read bounded, regular
     /// files only ([`crate::files::read_regular`]).
@@ -320,6 +329,11 @@ impl Store {
         self.merge_exports(&files)
     }
 
+    /// Verifies each file and merges them into one unit total signed by this installation.
+    /// Refuses a file that does not verify (naming which), a file not signed by this
+    /// installation or a trusted sender ([`Store::trust_sender`]; [`Error::UntrustedSender`]),
+    /// and the same installation twice for overlapping months (also the same file twice).
+    /// Arbetsledare and administratör.
     pub fn merge_exports(&mut self, files: &[Vec<u8>]) -> Result<SignedExport> {
         self.require(STATS_ROLES, "merging statistics")?;
         if files.is_empty() {
@@ -336,11 +350,20 @@ impl Store {
             })?;
             verified.push(file);
         }
+        self.require_trusted(&verified)?;
         let (id, key) = self.installation_key()?;
         export::merge(&verified, &key, id).and_then(|f| {
             self.audit_now(
                 crate::audit::Event::Export,
-                crate::audit::Obj::none().detail(format!("merge of {} files", verified.len())),
+                crate::audit::Obj::none().detail(format!(
+                    "merge of {} files from {}",
+                    verified.len(),
+                    f.sources()
+                        .iter()
+                        .map(|s| s.installation_id.to_string())
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                )),
             )
             .map(|_| f)
         })
@@ -382,20 +405,18 @@ impl Store {
                 [&self.actor().id],
                 |r| r.get(0),
             )
-            .map_err(|e| db_error("reading the account", e))?;
+            .db("reading the account")?;
         let sql = if Role::parse(&role)? == Role::Administrator {
             "SELECT code, name FROM units WHERE ?1 IS NOT NULL"
         } else {
             "SELECT u.code, u.name FROM units u JOIN account_units au ON au.unit_id = u.id
              WHERE au.account_id = ?1"
         };
-        let mut stmt = conn
-            .prepare(sql)
-            .map_err(|e| db_error("reading units", e))?;
+        let mut stmt = conn.prepare(sql).db("reading units")?;
         let units = stmt
             .query_map([&self.actor().id], |r| Ok((r.get(0)?, r.get(1)?)))
             .and_then(|rows| rows.collect::<rusqlite::Result<BTreeMap<String, String>>>())
-            .map_err(|e| db_error("reading units", e))?;
+            .db("reading units")?;
         Ok(units)
     }
 
@@ -418,7 +439,7 @@ impl Store {
                     hex_key.as_str(),
                 ],
             )
-            .map_err(|e| db_error("saving the installation key", e))
+            .db("saving the installation key")
             .map(|_| ())
         })?;
         self.load_installation_key()?
@@ -430,7 +451,7 @@ impl Store {
             self.conn()
                 .query_row("SELECT value FROM meta WHERE key = ?1", [k], |r| r.get(0))
                 .optional()
-                .map_err(|e| db_error("reading the installation key", e))
+                .db("reading the installation key")
         };
         let (Some(id), Some(key)) = (read(META_INSTALLATION_ID)?, read(META_INSTALLATION_KEY)?)
         else {

@@ -7,12 +7,12 @@ use rusqlite::{Connection, OptionalExtension, Row};
 use serde::{Deserialize, Serialize};
 
 use super::keyfile::KdfParams;
-use super::{check_new_passphrase, db_error, now_text, Store};
+use super::{check_new_passphrase, now_text, DbContext, Store};
 use crate::audit::{self, Event, Obj};
 use crate::error::{Error, Result};
 
 /// What an account may do.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, specta::Type)]
 #[serde(rename_all = "snake_case")]
 pub enum Role {
     /// Handläggare: conducts screenings.
@@ -57,7 +57,7 @@ impl Role {
 
 /// Why an account must choose a new passphrase at its next sign-in: its passphrase was
 /// set by an administratör (a one-time passphrase), not chosen by the person.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, specta::Type)]
 #[serde(rename_all = "snake_case")]
 pub enum PassphraseNotice {
     /// A new account with a one-time passphrase.
@@ -89,7 +89,7 @@ impl PassphraseNotice {
 }
 
 /// An account, as shown to administrators and as the signed-in actor.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, specta::Type)]
 pub struct Account {
     pub id: String,
     pub username: String,
@@ -105,7 +105,7 @@ pub struct Account {
 }
 
 /// An account with what the administration list shows besides it.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, specta::Type)]
 #[serde(rename_all = "camelCase")]
 pub struct AccountOverview {
     pub id: String,
@@ -121,7 +121,7 @@ pub struct AccountOverview {
 }
 
 /// A unit (enhet).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, specta::Type)]
 pub struct Unit {
     pub id: String,
     /// Short code, unique regardless of case, e.g. `IFO-VUX`.
@@ -239,7 +239,7 @@ pub(crate) fn load_account(conn: &Connection, id: &str) -> Result<Option<Account
         |r| account_from_row(conn, r),
     )
     .optional()
-    .map_err(|e| db_error("reading an account", e))
+    .db("reading an account")
 }
 
 pub(crate) fn load_account_by_username(
@@ -252,7 +252,7 @@ pub(crate) fn load_account_by_username(
         |r| account_from_row(conn, r),
     )
     .optional()
-    .map_err(|e| db_error("reading an account", e))
+    .db("reading an account")
 }
 
 fn unit_from_row(row: &Row<'_>) -> rusqlite::Result<Unit> {
@@ -321,7 +321,7 @@ impl Store {
                     must_change.map(PassphraseNotice::as_str),
                 ),
             )
-            .map_err(|e| db_error("adding the account", e))?;
+            .db("adding the account")?;
             audit::record(
                 tx,
                 Some(&me),
@@ -355,11 +355,11 @@ impl Store {
             .prepare(&format!(
                 "SELECT {ACCOUNT_COLUMNS} FROM accounts ORDER BY username"
             ))
-            .map_err(|e| db_error("listing accounts", e))?;
+            .db("listing accounts")?;
         let rows = stmt
             .query_map([], |r| account_from_row(&self.conn, r))
             .and_then(|rows| rows.collect::<rusqlite::Result<Vec<_>>>())
-            .map_err(|e| db_error("listing accounts", e))?;
+            .db("listing accounts")?;
         Ok(rows)
     }
 
@@ -390,7 +390,7 @@ impl Store {
                 "UPDATE accounts SET role = ?2 WHERE id = ?1",
                 (account_id, role.as_str()),
             )
-            .map_err(|e| db_error("changing the role", e))
+            .db("changing the role")
             .map(|_| ())
         })?;
         self.refresh_actor()?;
@@ -419,7 +419,7 @@ impl Store {
                 "DELETE FROM account_units WHERE account_id = ?1",
                 [account_id],
             )
-            .map_err(|e| db_error("changing units", e))?;
+            .db("changing units")?;
             for unit_id in unit_ids {
                 // A closed unit takes no new members; one it already has may stay.
                 insert_membership(tx, account_id, unit_id, current.contains(unit_id))?;
@@ -456,7 +456,7 @@ impl Store {
                 Obj::account(account_id),
             )?;
             tx.execute("UPDATE accounts SET active = 0 WHERE id = ?1", [account_id])
-                .map_err(|e| db_error("deactivating the account", e))
+                .db("deactivating the account")
                 .map(|_| ())
         })?;
         // …then the key: the slot goes and every other slot gets the new key.
@@ -529,7 +529,7 @@ impl Store {
                 "UPDATE accounts SET must_change_passphrase = ?2 WHERE id = ?1",
                 (account_id, notice.map(PassphraseNotice::as_str)),
             )
-            .map_err(|e| db_error("saving the passphrase notice", e))
+            .db("saving the passphrase notice")
             .map(|_| ())
         })
     }
@@ -557,7 +557,7 @@ impl Store {
                 "UPDATE accounts SET active = 1, must_change_passphrase = ?2 WHERE id = ?1",
                 (account_id, PassphraseNotice::Reactivated.as_str()),
             )
-            .map_err(|e| db_error("reactivating the account", e))?;
+            .db("reactivating the account")?;
             audit::record(
                 tx,
                 Some(&me),
@@ -597,14 +597,14 @@ impl Store {
                  WHERE actor_id = ?1 AND event IN ('unlock', 'setup')
                  ORDER BY seq DESC LIMIT 1",
             )
-            .map_err(|e| db_error("reading sign-ins", e))?;
+            .db("reading sign-ins")?;
         accounts
             .into_iter()
             .map(|a| {
                 let last_sign_in: Option<String> = stmt
                     .query_row([&a.id], |r| r.get(0))
                     .optional()
-                    .map_err(|e| db_error("reading sign-ins", e))?;
+                    .db("reading sign-ins")?;
                 Ok(AccountOverview {
                     id: a.id,
                     username: a.username,
@@ -646,7 +646,7 @@ impl Store {
                     [&code],
                     |r| r.get(0),
                 )
-                .map_err(|e| db_error("adding the unit", e))?;
+                .db("adding the unit")?;
             if taken {
                 return Err(Error::Conflict(
                     "a unit with that code already exists".into(),
@@ -656,7 +656,7 @@ impl Store {
                 "INSERT INTO units (id, code, name, active, created_at) VALUES (?1, ?2, ?3, 1, ?4)",
                 (&id, &code, &name, &now),
             )
-            .map_err(|e| db_error("adding the unit", e))?;
+            .db("adding the unit")?;
             audit::record(
                 tx,
                 Some(&me),
@@ -676,7 +676,7 @@ impl Store {
         let changed = self.with_tx(|tx| {
             let n = tx
                 .execute("UPDATE units SET name = ?2 WHERE id = ?1", (unit_id, &name))
-                .map_err(|e| db_error("renaming the unit", e))?;
+                .db("renaming the unit")?;
             if n > 0 {
                 audit::record(tx, Some(&me), Event::UnitRename, Obj::unit(unit_id))?;
             }
@@ -704,7 +704,7 @@ impl Store {
                 "UPDATE units SET active = 0, closed_at = ?2 WHERE id = ?1",
                 (unit_id, &now),
             )
-            .map_err(|e| db_error("closing the unit", e))?;
+            .db("closing the unit")?;
             audit::record(
                 tx,
                 Some(&me),
@@ -720,11 +720,11 @@ impl Store {
         let mut stmt = self
             .conn
             .prepare("SELECT id, code, name, active, closed_at FROM units ORDER BY code")
-            .map_err(|e| db_error("listing units", e))?;
+            .db("listing units")?;
         let units = stmt
             .query_map([], unit_from_row)
             .and_then(|rows| rows.collect::<rusqlite::Result<Vec<_>>>())
-            .map_err(|e| db_error("listing units", e))?;
+            .db("listing units")?;
         Ok(units)
     }
 
@@ -737,7 +737,7 @@ impl Store {
                 unit_from_row,
             )
             .optional()
-            .map_err(|e| db_error("reading a unit", e))?
+            .db("reading a unit")?
             .ok_or_else(|| Error::NotFound("unit".into()))
     }
 
@@ -750,7 +750,7 @@ impl Store {
                 unit_from_row,
             )
             .optional()
-            .map_err(|e| db_error("reading a unit", e))?
+            .db("reading a unit")?
             .ok_or_else(|| Error::NotFound(format!("no unit with code {}", code.trim())))
     }
 
@@ -767,7 +767,7 @@ impl Store {
                 [account_id],
                 |r| r.get(0),
             )
-            .map_err(|e| db_error("counting administrators", e))?;
+            .db("counting administrators")?;
         if others == 0 {
             return Err(Error::Conflict(
                 "there must always be at least one active administratör".into(),
@@ -795,7 +795,7 @@ fn insert_membership(
             r.get(0)
         })
         .optional()
-        .map_err(|e| db_error("checking a unit", e))?;
+        .db("checking a unit")?;
     match active {
         None => return Err(Error::NotFound("unit".into())),
         Some(false) if !allow_closed => {
@@ -809,6 +809,6 @@ fn insert_membership(
         "INSERT OR IGNORE INTO account_units (account_id, unit_id) VALUES (?1, ?2)",
         (account_id, unit_id),
     )
-    .map_err(|e| db_error("adding the account to a unit", e))?;
+    .db("adding the account to a unit")?;
     Ok(())
 }

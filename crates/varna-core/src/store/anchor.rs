@@ -35,7 +35,7 @@ use super::keyfile::{Anchor, KeyFile};
 use crate::error::Result;
 
 /// The outside anchor of one store.
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Debug, Clone, Serialize, Deserialize, specta::Type)]
 struct OutsideAnchor {
     store_id: String,
     key_epoch: u64,

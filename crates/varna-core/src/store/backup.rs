@@ -27,8 +27,9 @@ use serde::{Deserialize, Serialize};
 use zeroize::Zeroizing;
 
 use super::keyfile::{self, KeyFile};
+use super::recovery::RecoveryKey;
 use super::{
-    accounts, db_error, fsutil, migrations, open_db, throttle, OpenMode, Role, Store, DB_FILE,
+    accounts, fsutil, migrations, open_db, throttle, DbContext, OpenMode, Role, Store, DB_FILE,
 };
 use crate::error::{Error, Result};
 
@@ -39,7 +40,7 @@ pub(super) const RESTORE_KEYS: &str = "varna.keys.restore";
 pub(super) const RESTORE_MARKER: &str = "varna.restore-pending";
 
 /// What a backup file says about itself (checked structurally, not yet decrypted).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, specta::Type)]
 pub struct BackupInfo {
     pub created_at: String,
     pub schema_version: u32,
@@ -47,7 +48,7 @@ pub struct BackupInfo {
     pub db_bytes: u64,
 }
 
-#[derive(Debug, Serialize, Deserialize)]
+#[derive(Debug, Serialize, Deserialize, specta::Type)]
 struct Header {
     format: String,
     created_at: String,
@@ -56,6 +57,44 @@ struct Header {
     db_len: u64,
     db_sha256: String,
     key_file: String,
+}
+
+/// Inside a backup's database: the account that made it.
+const META_BACKUP_MADE_BY: &str = "backup_made_by";
+
+/// Who made a restored backup, and when.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, specta::Type)]
+#[serde(rename_all = "camelCase")]
+pub struct BackupOrigin {
+    pub made_at: String,
+    /// Display name and username.
+    pub made_by: String,
+}
+
+/// What opens a backup for a restore.
+#[derive(Clone, Copy)]
+pub enum RestoreCredential<'a> {
+    /// An administratör's passphrase as it was when the backup was made.
+    Passphrase {
+        username: &'a str,
+        passphrase: &'a str,
+    },
+    /// The recovery key as it was when the backup was made; the named administratör gets a
+    /// new passphrase.
+    Recovery {
+        key: &'a RecoveryKey,
+        username: &'a str,
+        new_passphrase: &'a str,
+    },
+}
+
+impl RestoreCredential<'_> {
+    fn username(&self) -> &str {
+        match self {
+            RestoreCredential::Passphrase { username, .. }
+            | RestoreCredential::Recovery { username, .. } => username,
+        }
+    }
 }
 
 fn not_a_backup() -> Error {
@@ -69,7 +108,7 @@ impl Store {
         self.require(&[Role::Administrator], "making a backup")?;
         let export = fsutil::temp_sibling(out);
         let result = self
-            .export_with_key(&export, &self.db_key)
+            .export_with_key(&export, &self.db_key, Some(&self.actor.id))
             .and_then(|schema_version| {
                 let (kf, _) = KeyFile::read(&self.data_dir)?;
                 write_container(&export, out, &kf, &self.store_id, schema_version)
@@ -82,8 +121,14 @@ impl Store {
     }
 
     /// Copies the database into a new file `export`, encrypted under `key` (the store's own
-    /// key for a backup, a new key for a re-key). Returns the schema version.
-    pub(super) fn export_with_key(&self, export: &Path, key: &keyfile::DbKey) -> Result<u32> {
+    /// key for a backup, a new key for a re-key). A backup names who made it (`made_by`, an
+    /// account id, inside the encrypted copy only). Returns the schema version.
+    pub(super) fn export_with_key(
+        &self,
+        export: &Path,
+        key: &keyfile::DbKey,
+        made_by: Option<&str>,
+    ) -> Result<u32> {
         let key = Zeroizing::new(format!(
             "x'{}'",
             Zeroizing::new(hex::encode_upper(key.as_ref())).as_str()
@@ -97,7 +142,7 @@ impl Store {
         new_private_file(export).map_err(|e| fsutil::io_error("making the backup", e))?;
         self.conn
             .execute("ATTACH DATABASE ?1 AS backup KEY ?2", (path, key.as_str()))
-            .map_err(|e| db_error("making the backup", e))?;
+            .db("making the backup")?;
         let result = (|| {
             // The copy gets the store's page MAC, which the key file in the backup names.
             self.conn.execute_batch(&self.page_mac.pragma("backup"))?;
@@ -109,12 +154,18 @@ impl Store {
             let _: Option<String> =
                 self.conn
                     .query_row("SELECT sqlcipher_export('backup')", [], |r| r.get(0))?;
+            if let Some(by) = made_by {
+                self.conn.execute(
+                    "INSERT OR REPLACE INTO backup.meta (key, value) VALUES (?1, ?2)",
+                    (META_BACKUP_MADE_BY, by),
+                )?;
+            }
             self.conn
                 .pragma_update(Some("backup"), "user_version", schema_version)
         })();
         let detach = self.conn.execute("DETACH DATABASE backup", []);
-        result.map_err(|e| db_error("making the backup", e))?;
-        detach.map_err(|e| db_error("making the backup", e))?;
+        result.db("making the backup")?;
+        detach.db("making the backup")?;
         Ok(schema_version)
     }
 
@@ -129,6 +180,35 @@ impl Store {
         Ok(info(&header))
     }
 
+    /// Reads and removes the restored database's note of who made the backup.
+    fn take_backup_origin(&mut self, made_at: Option<String>) -> Result<Option<BackupOrigin>> {
+        use rusqlite::OptionalExtension;
+        let by: Option<String> = self
+            .conn()
+            .query_row(
+                "SELECT value FROM meta WHERE key = ?1",
+                [META_BACKUP_MADE_BY],
+                |r| r.get(0),
+            )
+            .optional()
+            .db("reading the backup's origin")?;
+        let Some(by) = by else {
+            return Ok(None);
+        };
+        let who = accounts::load_account(self.conn(), &by)?;
+        self.with_tx(|tx| {
+            tx.execute("DELETE FROM meta WHERE key = ?1", [META_BACKUP_MADE_BY])
+                .db("reading the backup's origin")
+                .map(|_| ())
+        })?;
+        Ok(Some(BackupOrigin {
+            made_at: made_at.unwrap_or_default(),
+            made_by: who
+                .map(|a| format!("{} ({})", a.display_name, a.username))
+                .unwrap_or(by),
+        }))
+    }
+
     /// Restores a backup into `data_dir`, replacing what is there, and unlocks it as
     /// `username`, who must be an active administratör in the backup and sign in with the
     /// passphrase valid when the backup was made. The file is checked completely before the
@@ -139,6 +219,60 @@ impl Store {
         username: &str,
         passphrase: &str,
     ) -> Result<Store> {
+        Self::restore(
+            data_dir,
+            file,
+            RestoreCredential::Passphrase {
+                username,
+                passphrase,
+            },
+        )
+    }
+
+    /// Restores a backup with the recovery key that was valid when the backup was made, for
+    /// when no administratör remembers the passphrase they had then. `username` names an
+    /// active administratör in the backup, who gets `new_passphrase` (in the restored key
+    /// file only). Logged like every restore, as a restore with the recovery key.
+    pub fn restore_with_recovery(
+        data_dir: &Path,
+        file: &Path,
+        recovery_key: &RecoveryKey,
+        username: &str,
+        new_passphrase: &str,
+    ) -> Result<Store> {
+        Self::restore(
+            data_dir,
+            file,
+            RestoreCredential::Recovery {
+                key: recovery_key,
+                username,
+                new_passphrase,
+            },
+        )
+    }
+
+    /// [`Store::restore_from`] or [`Store::restore_with_recovery`], also telling who made
+    /// the backup and when (read from inside the restored database, so it is known only once
+    /// the credential has opened it).
+    pub fn restore_with_origin(
+        data_dir: &Path,
+        file: &Path,
+        credential: RestoreCredential<'_>,
+    ) -> Result<(Store, Option<BackupOrigin>)> {
+        let made_at = read_header(file).map(|(h, _)| h.created_at).ok();
+        let mut store = Store::restore(data_dir, file, credential)?;
+        let origin = store.take_backup_origin(made_at)?;
+        Ok((store, origin))
+    }
+
+    fn restore(data_dir: &Path, file: &Path, credential: RestoreCredential<'_>) -> Result<Store> {
+        let username = credential.username();
+        if let RestoreCredential::Recovery { new_passphrase, .. } = credential {
+            super::passphrase::check_new_passphrase(
+                new_passphrase,
+                &accounts::normalize_username(username)?,
+            )?;
+        }
         super::create_data_dir(data_dir)?;
         finish_restore(data_dir)?;
         // Attempts are throttled by the current folder's records when it is set up (a
@@ -146,17 +280,18 @@ impl Store {
         // where Argon2id is the defence).
         let gate = throttle::Gate::acquire(data_dir)?;
         let mut current_kf = KeyFile::read(data_dir).ok().map(|(kf, _)| kf);
-        let bucket = current_kf.as_ref().map(|kf| {
-            throttle::user_bucket(
+        let bucket = current_kf.as_ref().map(|kf| match credential {
+            RestoreCredential::Recovery { .. } => throttle::recovery_bucket(),
+            RestoreCredential::Passphrase { .. } => throttle::user_bucket(
                 kf,
                 &accounts::normalize_username(username).unwrap_or_default(),
-            )
+            ),
         });
         if let (Some(kf), Some(b)) = (current_kf.as_mut(), bucket.as_deref()) {
             throttle::check(data_dir, kf, b)?;
         }
         let (header, start) = read_header(file)?;
-        let kf = KeyFile::from_bytes(header.key_file.as_bytes()).map_err(|_| not_a_backup())?;
+        let mut kf = KeyFile::from_bytes(header.key_file.as_bytes()).map_err(|_| not_a_backup())?;
         if kf.store_id != header.store_id {
             return Err(not_a_backup());
         }
@@ -184,7 +319,7 @@ impl Store {
             if sha != header.db_sha256 {
                 return Err(not_a_backup());
             }
-            verify_staged(data_dir, &staging_db, &kf, username, passphrase)
+            verify_staged(&staging_db, &kf, credential)
         });
         let (db_key, account_id) = match outcome {
             Ok(v) => v,
@@ -198,6 +333,22 @@ impl Store {
                 return Err(e);
             }
         };
+
+        // With the recovery key, the administratör's new passphrase goes into the restored
+        // key file (the backup file itself is never changed).
+        if let RestoreCredential::Recovery { new_passphrase, .. } = credential {
+            let username = accounts::normalize_username(username)?;
+            if let Err(e) = kf.set_passphrase_slot(
+                &account_id,
+                &username,
+                new_passphrase,
+                keyfile::KdfParams::CURRENT,
+                &db_key,
+            ) {
+                let _ = super::remove_db_files(&staging_db);
+                return Err(e);
+            }
+        }
 
         // Stage the key file, then mark the restore as ready: from here on it is finished
         // even if the process dies (see `finish_restore`).
@@ -221,26 +372,37 @@ impl Store {
             kf,
             super::UnlockNotes::default(),
         )?;
+        if matches!(credential, RestoreCredential::Recovery { .. })
+            && store.actor.must_change_passphrase.is_some()
+        {
+            // The person chose this passphrase: a notice to change it no longer applies.
+            let id = store.actor.id.clone();
+            store.set_must_change(&id, None, crate::audit::Event::PassphraseChange)?;
+            store.actor.must_change_passphrase = None;
+        }
         Ok(store)
     }
 }
 
-/// Unwraps the key with the backup's slot and checks the staged copy: integrity, that it
-/// belongs to the key file, and that the account is an active administratör.
+/// Unwraps the key with the backup's slot (or its recovery slot) and checks the staged copy:
+/// integrity, that it belongs to the key file, and that the account is an active
+/// administratör.
 fn verify_staged(
-    data_dir: &Path,
     staging_db: &Path,
     kf: &KeyFile,
-    username: &str,
-    passphrase: &str,
+    credential: RestoreCredential<'_>,
 ) -> Result<(keyfile::DbKey, String)> {
-    let username = accounts::normalize_username(username).unwrap_or_default();
-    let _ = data_dir;
-    let Some(slot) = kf.slot_for_user(&username) else {
-        keyfile::dummy_derivation(passphrase);
-        return Err(Error::WrongPassphrase);
+    let username = accounts::normalize_username(credential.username()).unwrap_or_default();
+    let db_key = match credential {
+        RestoreCredential::Passphrase { passphrase, .. } => {
+            let Some(slot) = kf.slot_for_user(&username) else {
+                keyfile::dummy_derivation(passphrase);
+                return Err(Error::WrongPassphrase);
+            };
+            kf.open_with_passphrase(slot, passphrase)?
+        }
+        RestoreCredential::Recovery { key, .. } => kf.open_with_recovery(key.bytes())?,
     };
-    let db_key = kf.open_with_passphrase(slot, passphrase)?;
     let conn = open_db(staging_db, &db_key, kf.page_mac, OpenMode::Check).map_err(|e| match e {
         super::OpenError::WrongKey => not_a_backup(),
         super::OpenError::Other(Error::Corrupt(_)) => not_a_backup(),
@@ -253,7 +415,14 @@ fn verify_staged(
         return Err(not_a_backup());
     }
     super::check_store_id(&conn, kf).map_err(|_| not_a_backup())?;
-    let account = accounts::load_account(&conn, &slot.id)?;
+    let account = match credential {
+        RestoreCredential::Passphrase { .. } => {
+            // The slot names the account; the name must still be that account's.
+            let slot = kf.slot_for_user(&username).ok_or(Error::WrongPassphrase)?;
+            accounts::load_account(&conn, &slot.id)?
+        }
+        RestoreCredential::Recovery { .. } => accounts::load_account_by_username(&conn, &username)?,
+    };
     drop(conn);
     match account {
         Some(a) if a.active && a.username == username && a.role == Role::Administrator => {
@@ -261,6 +430,9 @@ fn verify_staged(
         }
         Some(a) if a.active && a.username == username => Err(Error::Forbidden(
             "restoring a backup needs the role administratör".into(),
+        )),
+        _ if matches!(credential, RestoreCredential::Recovery { .. }) => Err(Error::NotFound(
+            "the backup has no active administratör with that username".into(),
         )),
         _ => Err(Error::WrongPassphrase),
     }
@@ -440,12 +612,13 @@ fn hash_copy(reader: &mut impl Read, len: u64, mut out: Option<&mut File>) -> Re
     Ok(hex::encode(ctx.finish()))
 }
 
-/// After how many days without a backup the app reminds an administratör.
-pub const BACKUP_REMINDER_DAYS: i64 = 7;
+/// After how many days without a backup the app reminds an administratör, unless the
+/// setting ([`Store::set_backup_reminder_days`]) says otherwise.
+pub const BACKUP_REMINDER_DAYS: i64 = super::Settings::DEFAULT_BACKUP_REMINDER_DAYS as i64;
 
-/// The newest backup is older than [`BACKUP_REMINDER_DAYS`] (or there is none, and the store
+/// The newest backup is older than the set number of days (or there is none, and the store
 /// is older than that).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, specta::Type)]
 #[serde(rename_all = "camelCase")]
 pub struct BackupReminder {
     /// When the newest backup was written (from the access log); `None` if never.
@@ -474,7 +647,7 @@ impl Store {
             self.conn()
                 .query_row(sql, [], |r| r.get(0))
                 .optional()
-                .map_err(|e| db_error("reading the last backup", e))
+                .db("reading the last backup")
         };
         let last_backup_at =
             at("SELECT at FROM audit_log WHERE event = 'backup' ORDER BY seq DESC LIMIT 1")?;
@@ -486,11 +659,12 @@ impl Store {
         let Some(since) = since.and_then(|t| chrono::DateTime::parse_from_rfc3339(&t).ok()) else {
             return Ok(None);
         };
+        let days = i64::from(self.settings()?.backup_reminder_days);
         let age = now.signed_duration_since(since.with_timezone(&chrono::Utc));
         Ok(
-            (age >= chrono::Duration::days(BACKUP_REMINDER_DAYS)).then_some(BackupReminder {
+            (age >= chrono::Duration::days(days)).then_some(BackupReminder {
                 last_backup_at,
-                days: BACKUP_REMINDER_DAYS,
+                days,
             }),
         )
     }

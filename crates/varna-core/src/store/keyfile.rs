@@ -59,7 +59,7 @@ type HpkeKdf = hpke::kdf::HkdfSha256;
 type HpkeAead = hpke::aead::ChaCha20Poly1305;
 
 /// Argon2id cost parameters, stored per slot.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, specta::Type)]
 pub struct KdfParams {
     /// Memory in KiB.
     pub m_kib: u32,
@@ -108,7 +108,7 @@ impl KdfParams {
     }
 }
 
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Debug, Clone, Serialize, Deserialize, specta::Type)]
 #[serde(tag = "alg", rename_all = "kebab-case")]
 enum Kdf {
     Argon2id {
@@ -121,7 +121,7 @@ enum Kdf {
     },
 }
 
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Debug, Clone, Serialize, Deserialize, specta::Type)]
 pub(crate) struct Slot {
     /// The account id, or [`RECOVERY_SLOT`].
     pub(crate) id: String,
@@ -145,7 +145,7 @@ pub(crate) struct Slot {
 }
 
 /// The database key sealed to a slot's public key (HPKE single-shot).
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Debug, Clone, Serialize, Deserialize, specta::Type)]
 struct SealedKey {
     /// The encapsulated key (hex).
     enc: String,
@@ -180,7 +180,7 @@ impl Slot {
 
 /// Failed unlock attempts of one username (or of the recovery key), kept in the key file
 /// so that deleting or garbling one small file does not reset them.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize, specta::Type)]
 pub(crate) struct Throttle {
     pub(crate) failures: u32,
     /// Unix seconds of the last failure.
@@ -192,7 +192,7 @@ pub(crate) struct Throttle {
 
 /// The access log's head as last seen by Värna, MAC'd with a key derived from the database
 /// key, so that a database (or a data folder) rolled back behind it is noticed at unlock.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, specta::Type)]
 pub(crate) struct Anchor {
     pub(crate) seq: i64,
     pub(crate) hash: String,
@@ -201,7 +201,7 @@ pub(crate) struct Anchor {
 
 /// The MAC SQLCipher puts on every page of the database (and of its backups). The key file
 /// says which one its database uses.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize, specta::Type)]
 #[serde(rename_all = "kebab-case")]
 pub(crate) enum PageMac {
     /// SQLCipher 4's default. Stores set up before the key file named its page MAC use it.
@@ -224,7 +224,7 @@ impl PageMac {
     }
 }
 
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Debug, Clone, Serialize, Deserialize, specta::Type)]
 pub(crate) struct KeyFile {
     format: String,
     version: u32,

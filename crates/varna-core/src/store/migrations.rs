@@ -9,7 +9,7 @@
 
 use rusqlite::Connection;
 
-use super::db_error;
+use super::{db_error, DbContext};
 use crate::error::{Error, Result};
 
 /// One step of the schema.
@@ -263,6 +263,42 @@ pub(crate) const MIGRATIONS: &[Migration] = &[Migration {
     sample_data: "
         UPDATE instrument_versions SET retired_at = '2025-01-05T00:00:00Z', retired_by = 'a1';
     ",
+}, Migration {
+    version: 9,
+    name: "stats: trusted senders of count files (installation id, its key, a local name)",
+    sql: "
+        CREATE TABLE trusted_senders (
+            installation_id TEXT PRIMARY KEY,
+            public_key      TEXT NOT NULL CHECK (length(public_key) = 64),
+            label           TEXT NOT NULL,
+            trusted_at      TEXT NOT NULL,
+            trusted_by      TEXT NOT NULL REFERENCES accounts(id),
+            revoked_at      TEXT,
+            revoked_by      TEXT REFERENCES accounts(id)
+        ) STRICT;
+    ",
+    sample_data: "
+        INSERT INTO trusted_senders (installation_id, public_key, label, trusted_at, trusted_by)
+        VALUES ('8d6f1c2e-0d7b-4c0e-9a55-0f3b9c1d2e4f',
+                'aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa',
+                'Bärbar dator, Enhet Norr', '2025-01-06T00:00:00Z', 'a1');
+    ",
+}, Migration {
+    version: 10,
+    name: "screening: a re-assessment is a follow-up of an earlier screening (kept local, never exported)",
+    // No foreign key: retention may remove the earlier screening; the follow-up then shows
+    // no previous answers.
+    sql: "ALTER TABLE screenings ADD COLUMN follows_id TEXT;",
+    sample_data: "",
+}, Migration {
+    version: 11,
+    name: "indexes for the newest stored time (gallring's clock check at every unlock), so unlock does not read the whole access log and every screening",
+    sql: "
+        CREATE INDEX audit_log_by_at ON audit_log(at);
+        CREATE INDEX screenings_by_updated ON screenings(updated_at);
+        CREATE INDEX screenings_by_completed ON screenings(completed_at);
+    ",
+    sample_data: "",
 }];
 
 /// The schema version this build writes.
@@ -277,7 +313,7 @@ pub(crate) fn migrate(conn: &mut Connection) -> Result<()> {
 
 pub(crate) fn schema_version(conn: &Connection) -> Result<u32> {
     conn.query_row("PRAGMA user_version", [], |r| r.get::<_, u32>(0))
-        .map_err(|e| db_error("reading the schema version", e))
+        .db("reading the schema version")
 }
 
 pub(crate) fn migrate_to(conn: &mut Connection, target: u32) -> Result<()> {
@@ -293,9 +329,7 @@ pub(crate) fn migrate_to(conn: &mut Connection, target: u32) -> Result<()> {
         .iter()
         .filter(|m| m.version > current && m.version <= target)
     {
-        let tx = conn
-            .transaction()
-            .map_err(|e| db_error("starting a migration", e))?;
+        let tx = conn.transaction().db("starting a migration")?;
         tx.execute_batch(m.sql)
             .and_then(|_| tx.pragma_update(None, "user_version", m.version))
             .and_then(|_| tx.commit())

@@ -42,7 +42,9 @@ use rusqlite::{Connection, OpenFlags, TransactionBehavior};
 use zeroize::Zeroizing;
 
 pub use accounts::{Account, AccountOverview, NewAccount, PassphraseNotice, Role, Unit};
-pub use backup::{BackupInfo, BackupReminder, BACKUP_REMINDER_DAYS};
+pub use backup::{
+    BackupInfo, BackupOrigin, BackupReminder, RestoreCredential, BACKUP_REMINDER_DAYS,
+};
 pub use keyfile::KdfParams;
 pub use recovery::RecoveryKey;
 pub use rekey::Rekeyed;
@@ -164,9 +166,7 @@ impl Store {
             let mut conn = open_db(&init_path, &db_key, kf.page_mac, OpenMode::Create)
                 .map_err(|e| e.into_error(true))?;
             migrations::migrate(&mut conn)?;
-            let tx = conn
-                .transaction()
-                .map_err(|e| db_error("setting up the database", e))?;
+            let tx = conn.transaction().db("setting up the database")?;
             let now = now_text();
             let unit_id = uuid::Uuid::new_v4().to_string();
             tx.execute(
@@ -193,11 +193,11 @@ impl Store {
                 )
             })
             .and_then(|_| tx.commit())
-            .map_err(|e| db_error("setting up the database", e))?;
+            .db("setting up the database")?;
             // Leave WAL mode so that the whole database is in the one file we rename.
             let mode: String = conn
                 .query_row("PRAGMA journal_mode = DELETE", [], |r| r.get(0))
-                .map_err(|e| db_error("setting up the database", e))?;
+                .db("setting up the database")?;
             if !mode.eq_ignore_ascii_case("delete") {
                 return Err(Error::Internal(
                     "could not leave WAL mode after setup".into(),
@@ -408,11 +408,11 @@ impl Store {
         let mut stmt = self
             .conn
             .prepare("SELECT id, username FROM accounts")
-            .map_err(|e| db_error("reading accounts", e))?;
+            .db("reading accounts")?;
         let accounts: Vec<(String, String)> = stmt
             .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))
             .and_then(|rows| rows.collect::<rusqlite::Result<Vec<_>>>())
-            .map_err(|e| db_error("reading accounts", e))?;
+            .db("reading accounts")?;
         drop(stmt);
         let mut out = Vec::new();
         let buckets: Vec<(String, keyfile::Throttle)> =
@@ -534,29 +534,17 @@ impl Store {
         let tx = self
             .conn
             .transaction_with_behavior(TransactionBehavior::Immediate)
-            .map_err(|e| db_error("starting to save", e))?;
+            .db("starting to save")?;
         let out = f(&tx)?;
         crate::audit::seal(&tx, self.db_key.as_ref(), &self.store_id)?;
-        tx.commit().map_err(|e| db_error("saving", e))?;
+        tx.commit().db("saving")?;
         Ok(out)
     }
 
     /// Refuses the operation unless the signed-in account is still active and has one of
     /// `allowed`. The role is read afresh, so a change by another administrator applies at once.
     pub(crate) fn require(&self, allowed: &[Role], what: &str) -> Result<()> {
-        let current = accounts::load_account(&self.conn, &self.actor.id)?;
-        match current {
-            Some(a) if a.active && allowed.contains(&a.role) => Ok(()),
-            Some(a) if a.active => Err(Error::Forbidden(format!(
-                "{what} needs the role {}",
-                allowed
-                    .iter()
-                    .map(|r| r.label())
-                    .collect::<Vec<_>>()
-                    .join(" or ")
-            ))),
-            _ => Err(Error::Forbidden("the account is no longer active".into())),
-        }
+        crate::access::Actor::load(&self.conn, &self.actor.id)?.require_role(allowed, what)
     }
 
     /// Records the log's current head as the anchor, in the key file and outside the
@@ -592,6 +580,14 @@ impl Store {
     }
 }
 
+/// `PRAGMA cipher_version` on an in-memory connection (no key, nothing on disk).
+pub(crate) fn sqlcipher_version() -> Option<String> {
+    let conn = Connection::open_in_memory().ok()?;
+    conn.query_row("PRAGMA cipher_version", [], |r| r.get::<_, String>(0))
+        .ok()
+        .filter(|v| !v.trim().is_empty())
+}
+
 /// The whole schema (every migration's SQL, in order), for `varna-bench`'s plain-SQLite
 /// baseline. Not part of the API; only with the `bench-hooks` feature.
 #[cfg(feature = "bench-hooks")]
@@ -604,7 +600,14 @@ pub fn bench_schema_sql() -> String {
         .join("\n")
 }
 
-fn now_text() -> String {
+/// The newest database schema this build reads (a backup from a newer Värna is refused).
+pub fn schema_version_supported() -> u32 {
+    migrations::latest_version()
+}
+
+/// The current time as stored: RFC 3339, UTC, whole seconds (the wall clock; the
+/// screening module reads its own clock, which tests and demo back-dating can set).
+pub(crate) fn now_text() -> String {
     chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
 }
 
@@ -740,17 +743,15 @@ pub(crate) fn open_db(
     if mode == OpenMode::Create {
         flags |= OpenFlags::SQLITE_OPEN_CREATE;
     }
-    let conn = Connection::open_with_flags(path, flags)
-        .map_err(|e| db_error("opening the database", e))?;
+    let conn = Connection::open_with_flags(path, flags).db("opening the database")?;
     let key_sql = Zeroizing::new(format!(
         "PRAGMA key = \"x'{}'\";",
         Zeroizing::new(hex::encode_upper(key.as_ref())).as_str()
     ));
-    conn.execute_batch(&key_sql)
-        .map_err(|e| db_error("opening the database", e))?;
+    conn.execute_batch(&key_sql).db("opening the database")?;
     drop(key_sql);
     conn.execute_batch(&page_mac.pragma("main"))
-        .map_err(|e| db_error("opening the database", e))?;
+        .db("opening the database")?;
     let cipher: Option<String> = conn
         .query_row("PRAGMA cipher_version", [], |r| r.get(0))
         .ok();
@@ -772,11 +773,11 @@ pub(crate) fn open_db(
         Err(e) => return Err(OpenError::Other(db_error("opening the database", e))),
     }
     conn.busy_timeout(std::time::Duration::from_secs(5))
-        .map_err(|e| db_error("opening the database", e))?;
+        .db("opening the database")?;
     if mode != OpenMode::Check {
         let journal: String = conn
             .query_row("PRAGMA journal_mode = WAL", [], |r| r.get(0))
-            .map_err(|e| db_error("opening the database", e))?;
+            .db("opening the database")?;
         if !journal.eq_ignore_ascii_case("wal") {
             return Err(OpenError::Other(fsutil::io_error(
                 "opening the database",
@@ -802,7 +803,7 @@ pub(crate) fn open_db(
          PRAGMA foreign_keys = ON;
          PRAGMA cipher_memory_security = {memsec};"
     ))
-    .map_err(|e| db_error("opening the database", e))?;
+    .db("opening the database")?;
     // No full-file check here: `quick_check` reads every page, so unlocking would grow with
     // the database. The key is verified by the first read; damage is reported by the page
     // that holds it (as `Corrupt`), and backups and restores run `integrity_check`.
@@ -843,6 +844,18 @@ fn check_db_file(path: &Path) -> Result<()> {
 
 /// Maps a SQLite error to the core's error without passing on any of the library's text
 /// (which could, for a constraint, name a value).
+/// `.db("reading the unit")` on a database result: the error with its context, as
+/// [`db_error`] makes it (a full disk, a locked or corrupt file each get their own error).
+pub(crate) trait DbContext<T> {
+    fn db(self, context: &str) -> Result<T>;
+}
+
+impl<T> DbContext<T> for rusqlite::Result<T> {
+    fn db(self, context: &str) -> Result<T> {
+        self.map_err(|e| db_error(context, e))
+    }
+}
+
 pub(crate) fn db_error(context: &str, e: rusqlite::Error) -> Error {
     use rusqlite::ffi::ErrorCode as C;
     use std::io::ErrorKind as K;

@@ -26,12 +26,14 @@ use rusqlite::Connection;
 
 use super::backup::{self, RESTORE_DB, RESTORE_KEYS, RESTORE_MARKER};
 use super::keyfile::{self, KeyFile, RECOVERY_SLOT};
-use super::{anchor, db_error, fsutil, open_db, throttle, OpenMode, RecoveryKey, Store, DB_FILE};
+use super::{
+    anchor, db_error, fsutil, open_db, throttle, DbContext, OpenMode, RecoveryKey, Store, DB_FILE,
+};
 use crate::audit::{Event, Obj};
 use crate::error::{Error, Result};
 
 /// What a re-key did.
-#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize, specta::Type)]
 #[serde(rename_all = "camelCase")]
 pub struct Rekeyed {
     /// The key epoch after the re-key (how many times the key was replaced).
@@ -98,8 +100,8 @@ impl Store {
         let staged = (|| -> Result<()> {
             self.conn
                 .query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |_| Ok(()))
-                .map_err(|e| db_error("re-keying the database", e))?;
-            self.export_with_key(&staging, &new_key)?;
+                .db("re-keying the database")?;
+            self.export_with_key(&staging, &new_key, None)?;
             // The log's signed head moves to the new key in the copy, before the swap.
             {
                 let copy = open_db(&staging, &new_key, kf.page_mac, OpenMode::Check)
@@ -135,7 +137,7 @@ impl Store {
         // From here on the swap is finished forward, now or at the next start.
         let old = std::mem::replace(
             &mut self.conn,
-            Connection::open_in_memory().map_err(|e| db_error("re-keying the database", e))?,
+            Connection::open_in_memory().db("re-keying the database")?,
         );
         let _ = old.close();
         backup::finish_restore(&self.data_dir)?;
@@ -175,11 +177,11 @@ impl Store {
 fn active_accounts(conn: &Connection) -> Result<Vec<(String, String)>> {
     let mut stmt = conn
         .prepare("SELECT id, username FROM accounts WHERE active = 1")
-        .map_err(|e| db_error("reading accounts", e))?;
+        .db("reading accounts")?;
     let rows = stmt
         .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))
         .and_then(|rows| rows.collect::<rusqlite::Result<Vec<_>>>())
-        .map_err(|e| db_error("reading accounts", e))?;
+        .db("reading accounts")?;
     Ok(rows)
 }
 

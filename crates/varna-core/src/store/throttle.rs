@@ -38,7 +38,7 @@ const BASE_DELAY_SECONDS: u64 = 30;
 const MAX_DELAY_SECONDS: u64 = 3600;
 
 /// How things stand with failed unlock attempts of one account, for the lock screen.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, specta::Type)]
 pub struct UnlockDelay {
     /// Failed attempts since the last successful unlock.
     pub failures: u32,

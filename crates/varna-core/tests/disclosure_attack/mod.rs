@@ -15,8 +15,9 @@ use good_lp::{
 use varna_core::export::{Cell, SignedExport, YearMonth};
 
 /// What the attacker knows about how the numbers of one block (month × unit × instrument
-/// version) hang together, beyond the file: every completion has exactly one role, so the role
-/// cells add up to `completed`; an outcome dimension's cells add up to at most `completed`,
+/// version) hang together, beyond the file: every completion has exactly one role and is
+/// either a first assessment or a re-assessment, so the role cells and the `assessment` cells
+/// each add up to `completed`; an outcome dimension's cells add up to at most `completed`,
 /// and exactly to it for the dimensions in `complete_dimensions` (an instrument whose every
 /// completion reaches a category of that dimension).
 pub struct Knowledge {
@@ -95,7 +96,9 @@ pub fn attack(files: &[&SignedExport], knows: &Knowledge) -> BTreeMap<Key, (f64,
         let mut related: std::collections::HashSet<Variable> = Default::default();
         let mut constraints = Vec::new();
         for (measure, sum) in tables {
+            // Every completion is one role and either a first assessment or a re-assessment.
             let exact = measure == "role"
+                || measure == "assessment"
                 || measure
                     .strip_prefix("outcome:")
                     .is_some_and(|d| knows.complete_dimensions.contains(&d));

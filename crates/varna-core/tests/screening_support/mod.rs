@@ -75,7 +75,7 @@ pub fn world() -> (World, Store) {
     let report = admin
         .sync_instruments(&instrument::load_dir(repo_instruments()))
         .unwrap();
-    assert_eq!(report.added.len(), 4, "{report:?}");
+    assert_eq!(report.added.len(), 7, "{report:?}");
     assert!(report.failed.is_empty() && report.refused.is_empty());
     (World { dir, ifo, vux }, admin)
 }
@@ -92,12 +92,29 @@ pub fn new_screening(instrument_id: &str, unit_id: &str) -> NewScreening {
         person_role: PersonRole::Valdsutsatt,
         conducted_on: today(),
         case_ref: None,
+        follows: None,
     }
 }
 
 pub fn start(store: &mut Store, instrument_id: &str, unit_id: &str) -> ScreeningDoc {
     store
         .start_screening(new_screening(instrument_id, unit_id))
+        .unwrap()
+}
+
+/// Starts a screening on one exact version of an instrument (not the latest).
+#[allow(dead_code)]
+pub fn start_version(
+    store: &mut Store,
+    instrument_id: &str,
+    version: &str,
+    unit_id: &str,
+) -> ScreeningDoc {
+    store
+        .start_screening(NewScreening {
+            instrument_version: Some(version.into()),
+            ..new_screening(instrument_id, unit_id)
+        })
         .unwrap()
 }
 

@@ -15,10 +15,10 @@ vi.mock('@tauri-apps/api/core', () => ({
 import AdminView from './AdminView.svelte';
 import { setLang } from '../../lib/i18n.svelte';
 import type { Session } from '../../lib/session';
+import { session as workSession } from '../work/test/fixtures';
 
-const session = (role: Session['role']): Session => ({
-  username: 'anna', displayName: 'Anna', role, units: [], autoLockMinutes: 10, instrumentProblems: [], auditProblem: null,
-});
+const session = (role: Session['role']): Session =>
+  workSession({ username: 'anna', displayName: 'Anna', role, units: [], autoLockMinutes: 10 });
 
 const row = {
   seq: 7, at: '2026-11-25T10:00:00Z', actorId: 'a1', actorUsername: 'bo', actorName: 'Bo Berg',

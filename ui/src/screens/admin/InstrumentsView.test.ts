@@ -72,7 +72,7 @@ describe('InstrumentsView', () => {
     expect(of('instrument_file_check')).toEqual([{ path: '/home/anna/egen.toml' }]);
     expect(screen.getByTestId('instrument-result').textContent).toContain('Filen kan inte läggas till');
     expect(screen.queryByTestId('instrument-add')).toBeNull();
-    expect(document.activeElement?.tagName).toBe('H4');
+    await waitFor(() => expect(document.activeElement?.tagName).toBe('H4'));
   });
 
   it('previews a valid file and adds it only on accept, then lists it', async () => {

@@ -5,16 +5,15 @@ import { cleanup, fireEvent, render, screen, waitFor } from '@testing-library/sv
 import * as core from '@tauri-apps/api/core';
 import { setLang } from '../../lib/i18n.svelte';
 import type { ReviewState } from '../../lib/review';
-import type { Evaluation, Instrument } from '../../lib/screening';
-import { draft, routeInvoke, SESSION as WORK_SESSION } from '../work/test/fixtures';
+import { draft, routeInvoke, session, type GeneratedFixture } from '../work/test/fixtures';
 import type { Session } from '../../lib/session';
-import sos from '../work/test/shipped/signs-of-safety-stil.json';
-import patriark from '../work/test/shipped/patriark-stil.json';
+import sos from '../work/test/generated/signs-of-safety-stil-1.0.0.json';
+import patriark from '../work/test/generated/patriark-stil-1.0.0.json';
 import ReviewWorkspace from './ReviewWorkspace.svelte';
 import ReviewStatusPanel from './ReviewStatusPanel.svelte';
 
 vi.mock('@tauri-apps/api/core', () => ({ invoke: vi.fn() }));
-const SESSION: Session = { ...WORK_SESSION, role: 'arbetsledare', instrumentProblems: [], auditProblem: null };
+const SESSION: Session = session({ role: 'arbetsledare' });
 const invoke = vi.mocked(core.invoke) as unknown as ReturnType<typeof vi.fn>;
 const calls = (cmd: string) => invoke.mock.calls.filter((c) => c[0] === cmd).map((c) => c[1]);
 
@@ -24,13 +23,12 @@ beforeEach(() => {
 });
 afterEach(() => cleanup());
 
-type Shipped = { definition: Instrument; evaluation: Evaluation };
-const map = sos as unknown as Shipped;
+const map = sos as unknown as GeneratedFixture;
 
 const mapping = () =>
   draft({
     id: 's1', status: 'completed', completedAt: '2025-03-01T10:00:00Z',
-    definition: map.definition, instrumentId: map.definition.id,
+    definition: map.definition, keys: map.keys, instrumentId: map.definition.id,
     evaluation: { ...map.evaluation, complete: true, missing_required: [] },
     answers: {
       tidigare_skada: { type: 'entries', value: [{ beskrivning: { type: 'text', value: 'Pappa slog mamma' } }] },
@@ -99,8 +97,8 @@ describe('ReviewWorkspace', () => {
   });
 
   it('shows a structured judgement as a factor table', async () => {
-    const p = patriark as unknown as Shipped;
-    const doc = draft({ id: 's1', status: 'completed', definition: p.definition, evaluation: p.evaluation });
+    const p = patriark as unknown as GeneratedFixture;
+    const doc = draft({ id: 's1', status: 'completed', definition: p.definition, keys: p.keys, evaluation: p.evaluation });
     routeInvoke(invoke, {
       review_queue: () => ({ awaiting: [item], returned: [] }),
       review_get: () => ({ screening: doc, review: state() }),

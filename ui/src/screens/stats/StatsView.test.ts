@@ -4,6 +4,7 @@ import * as core from '@tauri-apps/api/core';
 import { setLang } from '../../lib/i18n.svelte';
 import { lastTwelveMonths, splitPaths, type StatisticsView } from '../../lib/stats';
 import type { Session } from '../../lib/session';
+import { session as workSession } from '../work/test/fixtures';
 import StatsView from './StatsView.svelte';
 
 vi.mock('@tauri-apps/api/core', () => ({ invoke: vi.fn() }));
@@ -22,10 +23,8 @@ vi.mock('./statsChart', () => ({
 const invoke = vi.mocked(core.invoke) as unknown as ReturnType<typeof vi.fn>;
 const calls = (cmd: string) => invoke.mock.calls.filter((c) => c[0] === cmd).map((c) => c[1]);
 
-const session = (role: Session['role']): Session => ({
-  username: 'u', displayName: 'U', role, units: [{ id: 'u1', code: 'IFO', name: 'IFO' }],
-  autoLockMinutes: 10, instrumentProblems: [], auditProblem: null,
-});
+const session = (role: Session['role']): Session =>
+  workSession({ username: 'u', displayName: 'U', role, units: [{ id: 'u1', code: 'IFO', name: 'IFO' }], autoLockMinutes: 10 });
 
 const VIEW: StatisticsView = {
   from: '2025-02', to: '2025-03', threshold: 3, any_suppressed: true, units: ['IFO'], preliminary: '2025-03',
@@ -43,6 +42,8 @@ const VIEW: StatisticsView = {
       { measure: 'outcome:screening', category: 'avbojd', count: null },
       { measure: 'role', category: 'valdsutsatt', count: 5 },
       { measure: 'role', category: 'barn', count: 0 },
+      { measure: 'assessment', category: 'forsta', count: null },
+      { measure: 'assessment', category: 'uppfoljning', count: null },
     ],
   }],
 };
@@ -50,10 +51,26 @@ const VIEW: StatisticsView = {
 const written = (json: string) => ({
   jsonPath: json, csvPath: json.replace('.json', '.csv'), rows: 9, installationId: 'x',
   summary: { period_from: '2025-02', period_to: '2025-03', rows: 9,
-    sources: [{ installation_id: 'a', from: '2025-02', to: '2025-03' }, { installation_id: 'b', from: '2025-02', to: '2025-03' }] },
+    sources: [
+      { installation_id: 'a', from: '2025-02', to: '2025-03', label: null, own: true },
+      { installation_id: 'b', from: '2025-02', to: '2025-03', label: 'Norr, Karins dator', own: false },
+    ] },
 });
 
-function route(handlers: Record<string, (args: Record<string, unknown>) => unknown>) {
+const ME = { installation_id: 'a', public_key: 'a'.repeat(64), fingerprint: 'AAAA BBBB CCCC DDDD EEEE' };
+
+const incoming = (name: string, status: string, extra: Record<string, unknown> = {}) => ({
+  name, problem: null, installation_id: name === 'egen.json' ? 'a' : 'b', public_key: 'b'.repeat(64),
+  fingerprint: '1111 2222 3333 4444 5555', status, label: null, trusted_fingerprint: null,
+  period_from: '2025-02', period_to: '2025-03', sources: [], rows: 4, ...extra,
+});
+
+function route(given: Record<string, (args: Record<string, unknown>) => unknown>) {
+  const handlers: Record<string, (args: Record<string, unknown>) => unknown> = {
+    installation_identity_get: () => ME,
+    senders_list: () => [],
+    ...given,
+  };
   invoke.mockImplementation(async (cmd: string, args: Record<string, unknown>) => {
     const h = handlers[cmd];
     if (!h) throw { code: 'internal', message: `no route for ${cmd}` };
@@ -74,7 +91,7 @@ describe('StatsView', () => {
     render(StatsView, { session: session('arbetsledare') });
     const row = await screen.findByTestId('stats-row');
     expect(calls('statistics_get')[0]).toEqual(lastTwelveMonths());
-    for (const h of ['Månad', 'Enhet', 'Påbörjade', 'Slutförda', 'Granskade', 'Kasserade', 'Utfall', 'Personens roll']) {
+    for (const h of ['Månad', 'Enhet', 'Påbörjade', 'Slutförda', 'Granskade', 'Kasserade', 'Utfall', 'Personens roll', 'Första bedömning / uppföljning']) {
       expect(screen.getByRole('columnheader', { name: h })).toBeTruthy();
     }
     expect(row.querySelector('[data-testid="cell-started"]')!.textContent).toBe('7');
@@ -86,6 +103,10 @@ describe('StatsView', () => {
     expect(outcome('positiv')).toBe('screening: positiv 4');
     expect(outcome('negativ')).toBe('screening: negativ –');
     expect(row.querySelector('[data-testid="cell-role"][data-category="valdsutsatt"]')!.textContent).toBe('Våldsutsatt 5');
+    // First assessments and re-assessments, suppressed like the roles.
+    const assessment = (c: string) => row.querySelector(`[data-testid="cell-assessment"][data-category="${c}"]`)!.textContent;
+    expect(assessment('forsta')).toBe('Första bedömning –');
+    expect(assessment('uppfoljning')).toBe('Uppföljning –');
     expect(screen.getByTestId('stats-legend').textContent).toContain('från 1 till 3');
     // The current month is marked preliminary, in the table and in a note.
     expect(row.querySelector('[data-testid="cell-preliminary"]')!.textContent).toBe('(prel.)');
@@ -136,10 +157,11 @@ describe('StatsView', () => {
     await waitFor(() => expect(calls('export_write')[1]).toEqual({ ...lastTwelveMonths(), folder: '/tmp/ut' }));
   });
 
-  it('merges pasted paths and shows refusals in Swedish', async () => {
+  it('checks chosen files first, merges at once when every sender is trusted, and shows refusals in Swedish', async () => {
     let refuse = true;
     route({
       statistics_get: () => VIEW,
+      export_inspect: (a) => (a.paths as string[]).map((p) => incoming(p.split('/').pop()!, 'own')),
       export_import: () => {
         if (refuse) throw { code: 'conflict', message: 'installation x appears twice' };
         return written('/tmp/varna-sammanslagen-2025-02-2025-03.json');
@@ -147,17 +169,88 @@ describe('StatsView', () => {
     });
     render(StatsView, { session: session('arbetsledare') });
     await screen.findByTestId('stats-row');
+    expect((await screen.findByTestId('own-fingerprint')).textContent).toBe(ME.fingerprint);
     await fireEvent.click(screen.getByTestId('import-button'));
-    expect(calls('export_import')).toHaveLength(0);
+    expect(calls('export_inspect')).toHaveLength(0);
     await fireEvent.input(screen.getByTestId('import-paths'), { target: { value: '"/tmp/a.json"\n\n /tmp/b.json \n' } });
     await fireEvent.click(screen.getByTestId('import-button'));
     const err = await screen.findByTestId('import-error');
     expect(err.querySelector('[data-code]')!.getAttribute('data-code')).toBe('conflict');
+    expect(calls('export_inspect')[0]).toEqual({ paths: ['/tmp/a.json', '/tmp/b.json'] });
     expect(calls('export_import')[0]).toEqual({ paths: ['/tmp/a.json', '/tmp/b.json'], folder: null });
     refuse = false;
     await fireEvent.click(screen.getByTestId('import-button'));
     const done = await screen.findByTestId('import-done');
     expect(done.textContent).toContain('2025-02 – 2025-03 (2 datorer)');
+    const sources = screen.getAllByTestId('import-source').map((e) => e.textContent);
+    expect(sources).toEqual(['Den här datorn: 2025-02 – 2025-03', 'Norr, Karins dator: 2025-02 – 2025-03']);
+  });
+
+  it('does not merge a file from an unknown sender until the fingerprint is confirmed and trusted', async () => {
+    let trusted = false;
+    route({
+      statistics_get: () => VIEW,
+      export_inspect: () => [
+        incoming('egen.json', 'own'),
+        trusted ? incoming('norr.json', 'trusted', { label: 'Norr' }) : incoming('norr.json', 'unknown'),
+      ],
+      sender_trust: () => {
+        trusted = true;
+        return {};
+      },
+      export_import: () => written('/tmp/m.json'),
+    });
+    render(StatsView, { session: session('arbetsledare') });
+    await screen.findByTestId('stats-row');
+    await fireEvent.input(screen.getByTestId('import-paths'), { target: { value: '/tmp/egen.json\n/tmp/norr.json' } });
+    await fireEvent.click(screen.getByTestId('import-button'));
+    const rows = await screen.findAllByTestId('import-file');
+    expect(rows.map((r) => r.getAttribute('data-status'))).toEqual(['own', 'unknown']);
+    expect(rows[1].textContent).toContain('Okänd avsändare');
+    expect(rows[1].textContent).toContain('1111 2222 3333 4444 5555');
+    expect(screen.getByTestId('import-blocked')).toBeTruthy();
+    expect(calls('export_import')).toHaveLength(0);
+
+    await fireEvent.click(screen.getByTestId('import-trust'));
+    expect(screen.getByTestId('trust-fingerprint').textContent).toBe('1111 2222 3333 4444 5555');
+    const save = screen.getByTestId('trust-save') as HTMLButtonElement;
+    expect(save.disabled).toBe(true);
+    await fireEvent.input(screen.getByTestId('trust-label'), { target: { value: 'Norr' } });
+    await fireEvent.click(screen.getByTestId('trust-confirm'));
+    expect(save.disabled).toBe(false);
+    await fireEvent.submit(screen.getByTestId('trust-form'));
+    await waitFor(() => expect(calls('sender_trust')[0]).toEqual({ installationId: 'b', publicKey: 'b'.repeat(64), label: 'Norr' }));
+    await waitFor(() => expect(screen.getAllByTestId('import-file')[1].getAttribute('data-status')).toBe('trusted'));
+    await fireEvent.click(screen.getByTestId('import-merge'));
+    await screen.findByTestId('import-done');
+    expect(calls('export_import')).toHaveLength(1);
+    // The list of trusted senders was reloaded after the trust.
+    await waitFor(() => expect(calls('senders_list').length).toBeGreaterThanOrEqual(2));
+  });
+
+  it('warns that a re-keyed file may be forged, shows both fingerprints and lists withdrawable senders', async () => {
+    route({
+      statistics_get: () => VIEW,
+      export_inspect: () => [incoming('norr.json', 'key_changed', { label: 'Norr', trusted_fingerprint: '9999 8888 7777 6666 5555' })],
+      senders_list: () => [{
+        installation_id: 'b', public_key: 'c'.repeat(64), fingerprint: '9999 8888 7777 6666 5555', label: 'Norr',
+        trusted_at: '2025-01-02T10:00:00Z', trusted_by: 'Arne', revoked_at: null, revoked_by: null,
+      }],
+      sender_untrust: () => null,
+    });
+    render(StatsView, { session: session('arbetsledare') });
+    await screen.findByTestId('stats-row');
+    await fireEvent.input(screen.getByTestId('import-paths'), { target: { value: '/tmp/norr.json' } });
+    await fireEvent.click(screen.getByTestId('import-button'));
+    const warning = await screen.findByTestId('import-key-changed');
+    expect(warning.textContent).toContain('9999 8888 7777 6666 5555');
+    expect(warning.textContent).toContain('förfalskad');
+    expect(calls('export_import')).toHaveLength(0);
+    const row = await screen.findByTestId('sender-row');
+    expect(row.textContent).toContain('Arne, 2025-01-02');
+    await fireEvent.click(screen.getByTestId('sender-untrust'));
+    await fireEvent.click(screen.getByTestId('sender-untrust-confirm'));
+    await waitFor(() => expect(calls('sender_untrust')[0]).toEqual({ installationId: 'b' }));
   });
 
   it('lets an administratör change the threshold and reloads', async () => {

@@ -6,12 +6,13 @@ import { setLang } from '../../lib/i18n.svelte';
 import { flushAll } from '../../lib/flush';
 import type { ScreeningDoc } from '../../lib/screening';
 import Workspace from './Workspace.svelte';
-import { deferred, draft, evaluation, routeInvoke, SESSION } from './test/fixtures';
+import { deferred, draft, evaluation, routeInvoke, scenario, SESSION } from './test/fixtures';
 
 vi.mock('@tauri-apps/api/core', () => ({ invoke: vi.fn() }));
 const invoke = vi.mocked(core.invoke) as unknown as ReturnType<typeof vi.fn>;
 
-const saved = (ev = evaluation()) => ({ savedAt: '2025-03-01T10:00:00Z', evaluation: ev });
+/** The core's answer to a save; `position`: where an answer moved the interview on, if it did. */
+const saved = (ev = evaluation(), position: string | null = null) => ({ savedAt: '2025-03-01T10:00:00Z', evaluation: ev, position });
 
 function calls(cmd: string) {
   return invoke.mock.calls.filter((c) => c[0] === cmd).map((c) => c[1]);
@@ -144,6 +145,32 @@ describe('Interview keyboard', () => {
     await waitFor(() => expect(calls('position_save')).toContainEqual({ id: 's1', key: 'nar' }), { timeout: 1500 });
   });
 
+  it('an answer saves the position itself; the focus save is for navigation only', async () => {
+    // The core answers that the yes/no answer moved the position on (to the next item).
+    await openDraft(draft(), { answer_save: () => saved(evaluation(), 'nar') });
+    expect(document.activeElement).toBe(group('hot'));
+    await press(group('hot'), 'j');
+    await waitFor(() => expect(calls('answer_save')).toHaveLength(1));
+    // The focus settled on `hot` before the answer: the answer's transaction stores where the
+    // interview goes on, so the debounced save of `hot` must not overwrite it afterwards.
+    await new Promise((r) => setTimeout(r, 450));
+    expect(calls('position_save')).toEqual([]);
+    await press(group('hot'), 'Enter');
+    await waitFor(() => expect(calls('position_save')).toEqual([{ id: 's1', key: 'nar' }]), { timeout: 1500 });
+  });
+
+  it('an answer waits for a position save in flight, so they reach the core in order', async () => {
+    const pos = deferred<null>();
+    await openDraft(draft(), { position_save: () => pos.promise });
+    // The focus save of `hot` (from opening the draft) is sent and has not returned.
+    await waitFor(() => expect(calls('position_save')).toEqual([{ id: 's1', key: 'hot' }]), { timeout: 1500 });
+    await press(group('hot'), 'j');
+    await new Promise((r) => setTimeout(r, 50));
+    expect(calls('answer_save')).toHaveLength(0);
+    pos.resolve(null);
+    await waitFor(() => expect(calls('answer_save')).toHaveLength(1));
+  });
+
   it('Enter on an option button chooses it and goes on', async () => {
     await openDraft(draft());
     const no = group('hot').querySelector<HTMLElement>('[data-option="no"]')!;
@@ -233,7 +260,7 @@ describe('Saving', () => {
 
 describe('Conditional items', () => {
   it('shows and hides items as the evaluation says, keeping hidden answers', async () => {
-    const shown = evaluation({ visible_items: ['hot', 'foljd', 'nar', 'faktor', 'sakerhet', 'anteckning', 'steg'], hidden_items: [] });
+    const shown = scenario('hot_yes').evaluation;
     let next = shown;
     await openDraft(draft(), { answer_save: () => saved(next) });
     expect(document.querySelector('[data-key="foljd"]')).toBeNull();
@@ -241,7 +268,7 @@ describe('Conditional items', () => {
     await waitFor(() => expect(document.querySelector('[data-key="foljd"]')).not.toBeNull());
     await press(group('foljd'), 'j');
     await waitFor(() => expect(calls('answer_save')).toHaveLength(2));
-    next = evaluation();
+    next = scenario('hot_no_foljd_yes').evaluation;
     await press(group('hot'), 'n');
     await waitFor(() => expect(document.querySelector('[data-key="foljd"]')).toBeNull());
     // the hidden answer is not deleted, only marked not applicable
@@ -250,7 +277,7 @@ describe('Conditional items', () => {
   });
 
   it('shows progress per section', async () => {
-    await openDraft(draft({ answers: { hot: { type: 'yes_no', value: false } } }));
+    await openDraft(draft(scenario('hot_no')));
     const progress = screen.getAllByTestId('section-progress');
     expect(progress).toHaveLength(2);
     expect(progress[0].textContent).toContain('1 av 6 besvarade');

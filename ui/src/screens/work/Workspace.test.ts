@@ -4,7 +4,7 @@ import { tick } from 'svelte';
 import * as core from '@tauri-apps/api/core';
 import { setLang } from '../../lib/i18n.svelte';
 import Workspace from './Workspace.svelte';
-import { DEF, draft, evaluation, routeInvoke, SESSION } from './test/fixtures';
+import { DEF, draft, evaluation, routeInvoke, scenario, SESSION } from './test/fixtures';
 
 vi.mock('@tauri-apps/api/core', () => ({ invoke: vi.fn() }));
 const invoke = vi.mocked(core.invoke) as unknown as ReturnType<typeof vi.fn>;
@@ -16,25 +16,22 @@ const summary = (id: string, status: 'draft' | 'completed') => ({
   completedAt: status === 'completed' ? '2025-03-01T10:00:00Z' : null, answered: 2, total: 7,
 });
 
+const completedAnswers = () => {
+  const { answers, evaluation: ev } = scenario('completed_with_hidden');
+  const computed = ev.scores[0];
+  ev.scores = [{ ...computed, band: 'hog', override: { from: computed.band, to: 'hog', reason: 'Hot med kniv' } }];
+  return { answers, evaluation: ev };
+};
+
 const completedDoc = () =>
   draft({
     id: 'c1',
     status: 'completed',
     completedAt: '2025-03-01T10:00:00Z',
-    answers: {
-      hot: { type: 'yes_no', value: true },
-      foljd: { type: 'yes_no', value: true },
-      steg: { type: 'entries', value: [{ vad: { type: 'text', value: 'Ring skolan' } }] },
-    },
+    // The core's evaluation of these answers (hot no, the follow-up answered while it was
+    // shown, a next step), with an override standing in for one the instrument would declare.
+    ...completedAnswers(),
     notes: { hot: 'Sa det själv' },
-    evaluation: evaluation({
-      visible_items: ['hot', 'nar', 'faktor', 'sakerhet', 'anteckning', 'steg'],
-      missing_required: [],
-      complete: true,
-      scores: [{ id: 'antal', value: 1, answered: 1, total: 2, computed_band: 'lag', band: 'hog',
-        override: { from: 'lag', to: 'hog', reason: 'Hot med kniv' } }],
-      outcomes: [{ dimension: 'utfall', category: 'positiv' }],
-    }),
     addenda: [{ id: 'a1', authorName: 'Anna Handläggare', createdAt: '2025-03-02T08:00:00Z', text: 'Första tillägget' }],
   });
 
@@ -97,7 +94,7 @@ describe('New screening', () => {
     await fireEvent.click(screen.getByTestId('new-start'));
     await waitFor(() =>
       expect(calls('screening_start')).toEqual([
-        { new: { instrumentId: 'farlig', instrumentVersion: null, unitId: 'u1', personRole: 'anhorig', conductedOn: '2025-02-28', caseRef: '2025-123' } },
+        { screening: { instrumentId: 'farlig', instrumentVersion: null, unitId: 'u1', personRole: 'anhorig', conductedOn: '2025-02-28', caseRef: '2025-123' } },
       ]),
     );
     await screen.findByTestId('interview');
@@ -174,7 +171,7 @@ describe('Summary and completion', () => {
     expect(screen.getByTestId('band').textContent).toBe('Nivå: Hög');
     expect(screen.getByTestId('override').textContent).toContain('Hög i stället för beräknad Låg');
     expect(screen.getByTestId('override').textContent).toContain('Hot med kniv');
-    expect(screen.getByTestId('outcome').textContent).toContain('Positiv');
+    expect(screen.getByTestId('outcome').textContent).toContain('Negativ');
     const confirm = screen.getByTestId('complete-confirm') as HTMLButtonElement;
     expect(confirm.disabled).toBe(false);
     await fireEvent.click(confirm);

@@ -18,6 +18,19 @@ describe('shortcutValue', () => {
     expect(shortcutValue(yesNo, undefined, 'x')).toBeUndefined();
   });
 
+  it('maps E/K to "vet ej" only where the item allows it, distinct from declining', () => {
+    const unknown: Item = { ...yesNo, allow_unknown: true };
+    expect(shortcutValue(unknown, undefined, 'e')).toEqual({ type: 'dont_know' });
+    expect(shortcutValue(unknown, undefined, 'K')).toEqual({ type: 'dont_know' });
+    expect(shortcutValue(unknown, undefined, 'v')).toEqual({ type: 'declined' });
+    expect(shortcutValue(yesNo, undefined, 'e')).toBeUndefined();
+    const scale: Item = {
+      id: 's', type: 'scale', min: 0, max: 10, required: false, allow_decline: false,
+      allow_unknown: true, text: { sv: 'S' },
+    };
+    expect(shortcutValue(scale, undefined, 'e')).toEqual({ type: 'dont_know' });
+  });
+
   it('toggles multiple choice options in declared order; 0 is none', () => {
     expect(shortcutValue(multi, { type: 'choices', value: ['c'] }, '1')).toEqual({ type: 'choices', value: ['a', 'c'] });
     expect(shortcutValue(multi, { type: 'choices', value: ['a', 'c'] }, '1')).toEqual({ type: 'choices', value: ['c'] });
@@ -46,8 +59,8 @@ describe('scaleDigit', () => {
 
 describe('helpers', () => {
   it('gives key hints per language', () => {
-    expect(keyHints('sv')).toEqual({ yes: 'J', no: 'N', declined: 'V' });
-    expect(keyHints('en').yes).toBe('Y');
+    expect(keyHints('sv')).toEqual({ yes: 'J', no: 'N', declined: 'V', dontKnow: 'E' });
+    expect(keyHints('en')).toEqual({ yes: 'Y', no: 'N', declined: 'D', dontKnow: 'K' });
   });
   it('knows text entry elements', () => {
     const input = document.createElement('input');

@@ -3,6 +3,7 @@
 //   J or Y      yes                       (yes/no items)
 //   N           no                        (yes/no items)
 //   V or D      "vill ej svara" / declined (items that allow it)
+//   E or K      "vet ej" / don't know      (items that allow it)
 //   1–9         the n-th option or level  (single choice, frequency, rating); toggles the
 //               n-th option of a multiple choice; 0 there means "none of these"
 //   codes       a rating level's code letter (e.g. N / ? / J) when it has one
@@ -17,6 +18,7 @@ import { choicesOf, type AnswerValue, type Item } from '../../lib/screening';
 export const YES_KEYS = ['j', 'y'];
 export const NO_KEYS = ['n'];
 export const DECLINE_KEYS = ['v', 'd'];
+export const DONT_KNOW_KEYS = ['e', 'k'];
 
 /** The answer a key press gives on the focused item: a value, `null` to clear, or
  *  `undefined` when the key means nothing there. Scales are handled by `scaleDigit`. */
@@ -28,6 +30,7 @@ export function shortcutValue(
   const k = key.toLowerCase();
   if (key === 'Delete') return current ? null : undefined;
   if (item.allow_decline && DECLINE_KEYS.includes(k)) return { type: 'declined' };
+  if (item.allow_unknown && DONT_KNOW_KEYS.includes(k)) return { type: 'dont_know' };
   switch (item.type) {
     case 'yes_no':
       if (YES_KEYS.includes(k)) return { type: 'yes_no', value: true };
@@ -78,8 +81,10 @@ export function scaleDigit(
 }
 
 /** The hint shown on the yes / no / decline buttons in the current language. */
-export function keyHints(lang: 'sv' | 'en'): { yes: string; no: string; declined: string } {
-  return lang === 'en' ? { yes: 'Y', no: 'N', declined: 'D' } : { yes: 'J', no: 'N', declined: 'V' };
+export function keyHints(lang: 'sv' | 'en'): { yes: string; no: string; declined: string; dontKnow: string } {
+  return lang === 'en'
+    ? { yes: 'Y', no: 'N', declined: 'D', dontKnow: 'K' }
+    : { yes: 'J', no: 'N', declined: 'V', dontKnow: 'E' };
 }
 
 /** Whether keys typed here are text (so no shortcut may fire). */
