@@ -48,6 +48,7 @@ pub fn builder() -> tauri_specta::Builder<tauri::Wry> {
             commands::accounts::account_units_set,
             commands::accounts::account_deactivate,
             commands::accounts::account_reactivate,
+            commands::accounts::account_remove,
             commands::accounts::account_passphrase_reset,
             commands::accounts::passphrase_change,
             commands::accounts::units_list,

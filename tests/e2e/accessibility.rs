@@ -4,11 +4,12 @@
 //!
 //! - First run and administration: the first-run form, the About view, the recovery key, the administratör's
 //!   statistics and administration (konton och enheter with an account's panel, the access
-//!   log with results, gallring with its preview, auto-lock, backup), then the unlock screen
+//!   log with results, gallring with its preview, auto-lock, backup, the instrument library
+//!   with a file's error and a file's preview), then the unlock screen
 //!   in all its modes (passphrase, recovery key, restore, a wrong passphrase's error).
 //! - Every role's work: with a store prepared by the CLI, the handläggare's start page, the
 //!   new-screening form, the interview of every shipped instrument, the summary and the
-//!   completed view; the arbetsledare's review queue, a review, statistics with a table and
+//!   completed view, the offer to move a draft to a newer instrument version; the arbetsledare's review queue, a review, statistics with a table and
 //!   administration; the forced passphrase change of an account with a one-time passphrase.
 //! - The lock screen's notice after the core locked for inactivity.
 
@@ -284,6 +285,28 @@ async fn first_run_unlock_and_administration_are_accessible() -> TestResult {
         app.by_test_id("backup-done").await?;
         settle().await;
         audit.check(app, "administration (backup made)").await?;
+        // The instrument library: a file with an error, then a good file's preview.
+        let picked = tempfile::tempdir()?;
+        let file = picked.path().join("egna frågor.toml");
+        std::fs::write(
+            &file,
+            support::OWN_INSTRUMENT.replace("required = true", "requird = true"),
+        )?;
+        app.fill("instrument-path", &file.display().to_string())
+            .await?;
+        app.by_test_id("instrument-check").await?.click().await?;
+        app.by_test_id("instrument-file-problem").await?;
+        settle().await;
+        audit
+            .check(app, "instrument library (a file with an error)")
+            .await?;
+        std::fs::write(&file, support::OWN_INSTRUMENT)?;
+        app.by_test_id("instrument-check").await?.click().await?;
+        app.by_test_id("instrument-preview").await?;
+        settle().await;
+        audit
+            .check(app, "instrument library (a file's preview)")
+            .await?;
         app.by_test_id("change-own").await?.click().await?;
         app.by_test_id("change-passphrase").await?;
         settle().await;
@@ -497,6 +520,18 @@ async fn every_role_s_work_is_accessible() -> TestResult {
         app.by_test_id("addendum").await?;
         settle().await;
         audit.check(app, "completed view (addendum)").await?;
+        // A draft on an older version of an instrument: the offer to move it to the newer
+        // version, with what carries over and what is needed.
+        let older = start_version(app, "farlighet-stil", Some("1.0.0"), "valdsutsatt").await?;
+        app.by_test_id("to-home").await?.click().await?;
+        app.by_test_id(&format!("draft-{older}"))
+            .await?
+            .click()
+            .await?;
+        app.by_test_id("upgrade-review").await?.click().await?;
+        app.by_test_id("upgrade-carried").await?;
+        settle().await;
+        audit.check(app, "interview (upgrade offer)").await?;
         lock(app).await?;
 
         // The arbetsledare: work, review queue, a review, statistics, administration.

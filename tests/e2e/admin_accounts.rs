@@ -1,7 +1,10 @@
 //! Konton och enheter in the real app, by keyboard: an administratör adds a handläggare with a
 //! one-time passphrase; the handläggare signs in and must choose a new passphrase before
 //! anything else; the administratör deactivates the handläggare (the database is re-keyed),
-//! who can no longer sign in with either passphrase.
+//! who can no longer sign in with either passphrase. And a unit's first day, all in the app:
+//! accounts for a handläggare and an arbetsledare, a screening completed and approved, the
+//! handläggare deactivated and removed from the list, a backup restored with the approved
+//! screening in it.
 
 use fantoccini::key::Key;
 use fantoccini::Locator;
@@ -166,6 +169,213 @@ async fn an_administrator_adds_and_deactivates_an_account_in_the_app() -> TestRe
                 wait_contains(app, "error", "Fel lösenfras").await?;
             }
             support::unlock_as(app, support::ADMIN, support::PASSPHRASE).await?;
+            Ok(())
+        },
+    )
+    .await
+}
+
+const FREDA_ITEMS: [&str; 5] = [
+    "fysiskt_vald",
+    "hot",
+    "kontroll",
+    "sexuellt_vald",
+    "radsla_nu",
+];
+const SUPERVISOR: &str = "stina";
+const SUPERVISOR_OWN: &str = "stinas egen granskarfras 31";
+
+/// Adds an account in the open Konton panel by keyboard, with the one-time passphrase.
+async fn add_account(app: &App, username: &str, name: &str, role: &str) -> TestResult {
+    app.fill("add-name", name).await?;
+    app.fill("add-username", username).await?;
+    app.by_test_id("add-role")
+        .await?
+        .select_by_value(role)
+        .await?;
+    app.by_test_id("add-unit").await?.send_keys(" ").await?;
+    app.fill("add-pass", ONE_TIME).await?;
+    app.keys(&Key::Enter.to_string()).await?;
+    wait_contains(
+        app,
+        "accounts-status",
+        &format!("Kontot {username} är tillagt"),
+    )
+    .await?;
+    Ok(())
+}
+
+/// Signs in with the one-time passphrase, chooses `own` on the forced change screen and
+/// waits for `[data-testid=then]` of the role's own screens.
+async fn first_sign_in(app: &App, username: &str, own: &str, then: &str) -> TestResult {
+    support::unlock_as(app, username, ONE_TIME).await?;
+    app.by_test_id("change-passphrase").await?;
+    let (tab, enter) = (Key::Tab.to_string(), Key::Enter.to_string());
+    app.keys(&format!("{ONE_TIME}{tab}{own}{tab}{own}{enter}"))
+        .await?;
+    app.by_test_id(then).await?;
+    Ok(())
+}
+
+/// Opens the edit panel of `username`'s row and presses `button`, then `confirm`.
+async fn account_action(app: &App, username: &str, button: &str, confirm: &str) -> TestResult {
+    css(
+        app,
+        &format!("[data-testid=account-row][data-username={username}] [data-testid=account-edit]"),
+    )
+    .await?
+    .click()
+    .await?;
+    app.by_test_id(button).await?.click().await?;
+    app.by_test_id(confirm).await?.click().await?;
+    Ok(())
+}
+
+#[tokio::test]
+async fn a_unit_is_set_up_and_run_from_the_app_alone() -> TestResult {
+    run(
+        "a_unit_is_set_up_and_run_from_the_app_alone",
+        async |app: &App| {
+            let enter = Key::Enter.to_string();
+            support::set_up(app).await?;
+            app.by_test_id("tab-admin").await?.click().await?;
+            app.by_test_id("accounts").await?;
+            add_account(app, NEW_USER, "Nina Nilsson", "handlaggare").await?;
+            add_account(app, SUPERVISOR, "Stina Ström", "arbetsledare").await?;
+            lock(app).await?;
+
+            // The handläggare's first sign-in: a new passphrase, then a FREDA-style screening
+            // by keyboard, completed.
+            first_sign_in(app, NEW_USER, OWN, "new-screening").await?;
+            support::start_screening(app, "freda-kortfragor-stil", "valdsutsatt").await?;
+            for (i, item) in FREDA_ITEMS.iter().enumerate() {
+                app.wait_for_attr(
+                    &format!("[data-testid=\"item\"][data-key=\"{item}\"]"),
+                    "aria-current",
+                    "true",
+                )
+                .await?;
+                app.keys("n").await?;
+                app.wait_for_text("save-status", "Sparat").await?;
+                if i + 1 < FREDA_ITEMS.len() {
+                    app.keys(&enter).await?;
+                }
+            }
+            app.by_test_id("to-summary").await?.click().await?;
+            app.by_test_id("no-gaps").await?;
+            app.by_test_id("complete-confirm").await?.click().await?;
+            app.by_test_id("completed-view").await?;
+            let mine = app.invoke("my_screenings", serde_json::json!({})).await?;
+            let id = mine["ok"]["completed"][0]["id"]
+                .as_str()
+                .ok_or_else(|| format!("no completed screening: {mine}"))?
+                .to_owned();
+            lock(app).await?;
+
+            // The arbetsledare's first sign-in, then the review queue: approve.
+            first_sign_in(app, SUPERVISOR, SUPERVISOR_OWN, "tab-review").await?;
+            app.by_test_id("tab-review").await?.click().await?;
+            app.by_test_id("queue-open").await?.click().await?;
+            app.by_test_id("review-view").await?;
+            app.by_test_id("review-approve").await?.click().await?;
+            app.by_test_id("review-locked").await?;
+            lock(app).await?;
+
+            // The handläggare leaves: deactivated, then removed from the list.
+            support::unlock_as(app, support::ADMIN, support::PASSPHRASE).await?;
+            app.by_test_id("tab-admin").await?.click().await?;
+            account_action(
+                app,
+                NEW_USER,
+                "account-deactivate",
+                "account-deactivate-yes",
+            )
+            .await?;
+            wait_contains(app, "accounts-status", "nina är inaktiverat").await?;
+            app.wait_for_attr(
+                "[data-testid=account-row][data-username=nina]",
+                "data-active",
+                "false",
+            )
+            .await?;
+            account_action(app, NEW_USER, "account-remove", "account-remove-yes").await?;
+            wait_contains(app, "accounts-status", "nina är borttaget ur kontolistan").await?;
+            for _ in 0..50 {
+                if app
+                    .client
+                    .find(Locator::Css(
+                        "[data-testid=account-row][data-username=nina]",
+                    ))
+                    .await
+                    .is_err()
+                {
+                    break;
+                }
+                tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+            }
+            assert!(
+                app.client
+                    .find(Locator::Css(
+                        "[data-testid=account-row][data-username=nina]"
+                    ))
+                    .await
+                    .is_err(),
+                "a removed account leaves the list"
+            );
+            app.by_test_id("accounts-show-removed")
+                .await?
+                .click()
+                .await?;
+            let row = css(app, "[data-testid=account-row][data-username=nina]").await?;
+            assert!(
+                row.text().await?.contains("Borttaget"),
+                "removed accounts shown on request"
+            );
+            // Both changes are in loggkontroll.
+            let log = app
+                .invoke(
+                    "audit_list",
+                    serde_json::json!({"filter": {"event": "account_remove"}}),
+                )
+                .await?;
+            assert_eq!(log["ok"].as_array().map(Vec::len), Some(1), "{log}");
+
+            // A backup, and a restore from the lock screen.
+            let out = tempfile::tempdir()?;
+            app.fill("backup-folder", &out.path().display().to_string())
+                .await?;
+            app.by_test_id("backup-make").await?.click().await?;
+            app.by_test_id("backup-done").await?;
+            let file = std::fs::read_dir(out.path())?
+                .next()
+                .ok_or("no backup file")??
+                .path();
+            lock(app).await?;
+            app.by_test_id("restore-mode").await?.click().await?;
+            app.fill("restore-file", &file.display().to_string())
+                .await?;
+            wait_contains(app, "restore-preview", "kontrollsumman stämmer").await?;
+            app.fill("unlock-username", support::ADMIN).await?;
+            app.by_test_id("restore-confirm")
+                .await?
+                .send_keys(" ")
+                .await?;
+            app.fill("restore-passphrase", support::PASSPHRASE).await?;
+            app.keys(&enter).await?;
+            app.by_test_id("signed-in").await?;
+            lock(app).await?;
+
+            // The removed handläggare cannot sign in; the arbetsledare finds the approved
+            // screening in the restored data.
+            app.fill("unlock-username", NEW_USER).await?;
+            app.fill("unlock-passphrase", OWN).await?;
+            app.by_test_id("unlock-submit").await?.click().await?;
+            wait_contains(app, "error", "Fel lösenfras").await?;
+            support::unlock_as(app, SUPERVISOR, SUPERVISOR_OWN).await?;
+            let state = app
+                .invoke("review_state", serde_json::json!({"id": id}))
+                .await?;
+            assert_eq!(state["ok"]["status"], "approved", "{state}");
             Ok(())
         },
     )

@@ -7,34 +7,7 @@ use fantoccini::key::Key;
 use fantoccini::Locator;
 use varna_e2e::{run, support, App, TestResult};
 
-const GOOD: &str = r#"id = "egen-fragor"
-version = "1.0.0"
-kind = "screening"
-title = { sv = "Egna frågor om våld", en = "Our own questions about violence" }
-description = { sv = "Organisationens egna kortfrågor." }
-source = { sv = "Skriven av organisationen." }
-licence = { sv = "Endast för internt bruk." }
-
-[[sections]]
-id = "fragor"
-title = { sv = "Frågor" }
-
-[[sections.items]]
-id = "hot"
-type = "yes_no"
-required = true
-text = { sv = "Har någon hotat dig?" }
-
-[[outcomes]]
-id = "screening"
-label = { sv = "Utfall" }
-categories = [
-  { id = "positiv", label = { sv = "Positiv" } },
-  { id = "negativ", label = { sv = "Negativ" } },
-]
-rules = [{ when = "hot", category = "positiv" }]
-otherwise = "negativ"
-"#;
+const GOOD: &str = support::OWN_INSTRUMENT;
 
 /// Waits until `[data-testid=id]` contains `part`.
 async fn wait_contains(app: &App, id: &str, part: &str) -> Result<(), String> {

@@ -74,6 +74,10 @@ pub enum UserCmd {
     /// Reactivate a deactivated account with a new passphrase, which the person must change
     /// at the next sign-in in the app. Reads the passphrase of --as, then the new one.
     Reactivate(UserTargetArgs),
+    /// Remove a deactivated account from the account list when the person has left for
+    /// good. Its row stays for the access log and its username stays taken; it cannot be
+    /// reactivated. Administrators only; reads the passphrase of --as.
+    Remove(UserTargetArgs),
     /// Change an account's role. Reads the passphrase of --as.
     Role(UserRoleArgs),
     /// Replace the units an account belongs to. Reads the passphrase of --as.
@@ -343,7 +347,13 @@ pub fn run(cmd: StoreCmd) -> Result<ExitCode, Error> {
                         acc.username,
                         acc.role.label(),
                         codes.join(","),
-                        if acc.active { "aktiv" } else { "inaktiv" },
+                        if acc.active {
+                            "aktiv"
+                        } else if acc.removed_at.is_some() {
+                            "borttagen"
+                        } else {
+                            "inaktiv"
+                        },
                         acc.display_name
                     );
                 }
@@ -381,6 +391,19 @@ pub fn run(cmd: StoreCmd) -> Result<ExitCode, Error> {
             let account = result?;
             println!(
                 "Reactivated {}. The passphrase must be changed at the next sign-in.",
+                account.username
+            );
+        }
+        StoreCmd::User(UserCmd::Remove(a)) => {
+            let mut store = secrets.unlock(&a.dir.data_dir, &a.actor)?;
+            let result = store
+                .account_by_username(&a.username)
+                .and_then(|acc| store.remove_account(&acc.id));
+            store.lock();
+            let account = result?;
+            println!(
+                "Removed {} from the account list. The access log keeps its rows; the \
+                 username stays taken.",
                 account.username
             );
         }

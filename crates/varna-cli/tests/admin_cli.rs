@@ -1,5 +1,5 @@
 //! Administration from the command line, for scripted roll-outs: `varna user
-//! reactivate|role|units`, `varna user add --one-time` and `varna unit add|rename|close|list`,
+//! reactivate|remove|role|units`, `varna user add --one-time` and `varna unit add|rename|close|list`,
 //! run as a real process with passphrases on standard input, on real stores.
 
 mod common;
@@ -232,4 +232,22 @@ fn role_units_deactivate_and_reactivate_an_account() {
         &["wandas egen nya fras 8"],
     ));
     assert!(err.contains("administratör"), "{err}");
+
+    // An active account cannot be removed; a deactivated one leaves the list for good.
+    let err = fails(&admin(d, &["user", "remove", "--username", "wanda"], &[]));
+    assert!(err.contains("deactivate the account before"), "{err}");
+    ok(&admin(
+        d,
+        &["user", "deactivate", "--username", "wanda"],
+        &[],
+    ));
+    let out = ok(&admin(d, &["user", "remove", "--username", "wanda"], &[]));
+    assert!(out.contains("Removed wanda"), "{out}");
+    assert!(user_line(d, "wanda").contains("borttagen"));
+    let err = fails(&admin(
+        d,
+        &["user", "reactivate", "--username", "wanda"],
+        &["wanda är tillbaka igen 5"],
+    ));
+    assert!(err.contains("cannot be reactivated"), "{err}");
 }

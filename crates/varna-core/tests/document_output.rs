@@ -519,3 +519,106 @@ fn the_journal_text_is_exact() {
         "{review}"
     );
 }
+
+/// The header names the samtal (instrument, version and hash, unit, role, date, case
+/// reference, author, completion) and its review (approved by whom); addenda follow with
+/// who wrote them; and every shipped version renders, not only the newest.
+#[test]
+fn the_header_names_the_samtal_and_its_review_and_addenda_are_listed() {
+    let (w, _admin) = world();
+    let mut hanna = w.unlock("hanna");
+    let out = Path::new(env!("CARGO_TARGET_TMPDIR")).join("documents");
+    std::fs::create_dir_all(&out).unwrap();
+    let doc = hanna
+        .start_screening(NewScreening {
+            case_ref: Some("Dnr-4711-markör".into()),
+            ..new_screening("freda-kortfragor-stil", &w.ifo)
+        })
+        .unwrap();
+    for q in FREDA_QUESTIONS {
+        save(&mut hanna, &doc.id, q, yes(false));
+    }
+    let done = hanna.complete_screening(&doc.id).unwrap();
+    hanna
+        .add_addendum(&doc.id, "Tillägg-markör efter samtalet")
+        .unwrap();
+    hanna.lock();
+    let mut arne = w.unlock("arne");
+    arne.review_decide(&doc.id, varna_core::review::Decision::Approve, None)
+        .unwrap();
+    let (_, pdf) = arne.document_pdf_bytes(&doc.id, Lang::Sv).unwrap();
+    let text = body_text(&pdftotext(&pdf, &out, "header"));
+    // A label and its value are table cells: "Enhet IFO – …" in the extracted text.
+    for part in [
+        format!("Version freda-kortfragor-stil {}", done.instrument_version),
+        format!("Enhet {} – {}", done.unit_code, done.unit_name),
+        "Personens roll Våldsutsatt".into(),
+        format!("Datum för samtalet {}", today().format("%Y-%m-%d")),
+        "Ärende Dnr-4711-markör".into(),
+        "Genomfört av Hanna Handläggare".into(),
+        "Slutfört ".into(),
+        "Granskning Godkänd av Arne Arbetsledare".into(),
+        "Tillägg-markör efter samtalet".into(),
+    ] {
+        assert!(text.contains(&part), "{part:?} missing from: {text}");
+    }
+    // The instrument's hash may wrap across lines.
+    let compact: String = text.split_whitespace().collect();
+    assert!(
+        compact.contains(&format!("(SHA-256{})", done.instrument_sha256)),
+        "the instrument's hash: {text}"
+    );
+    let addendum_at = text.find("Tillägg-markör").unwrap();
+    let heading = text[..addendum_at].rfind("Tillägg ").unwrap();
+    assert!(
+        text[heading..addendum_at].contains("Hanna Handläggare"),
+        "the addendum names its author: {}",
+        &text[heading..]
+    );
+    arne.lock();
+
+    // Every shipped version, older ones included, renders as a valid PDF/A.
+    let mut hanna = w.unlock("hanna");
+    let versions: Vec<(String, String)> = hanna
+        .instruments()
+        .unwrap()
+        .into_iter()
+        .filter(|i| !i.retired)
+        .map(|i| (i.id, i.version))
+        .collect();
+    assert!(
+        versions.len() > INSTRUMENTS.len(),
+        "older versions are shipped: {versions:?}"
+    );
+    for (id, version) in versions {
+        let doc = hanna
+            .start_screening(NewScreening {
+                instrument_version: Some(version.clone()),
+                ..new_screening(&id, &w.ifo)
+            })
+            .unwrap();
+        let done = answer_all_and_complete(&mut hanna, &doc);
+        let (_, pdf) = hanna.document_pdf_bytes(&done.id, Lang::Sv).unwrap();
+        let raw = pdftotext(&pdf, &out, &format!("{id}-{version}"));
+        assert!(
+            raw.contains(&format!("{id} {version}")),
+            "{id} {version}: the version is named"
+        );
+    }
+}
+
+/// Answers every key of `doc` (shown or not) with a valid value and completes it.
+fn answer_all_and_complete(store: &mut Store, doc: &ScreeningDoc) -> ScreeningDoc {
+    for item in doc.definition.items() {
+        for key in item.answer_keys() {
+            let marker = format!("Svar-{}", key.to_string().replace(['@', '#'], "-"));
+            save(
+                store,
+                &doc.id,
+                &key.to_string(),
+                Some(value_for(item, &marker)),
+            );
+        }
+    }
+    store.complete_screening(&doc.id).unwrap()
+}

@@ -407,3 +407,69 @@ fn the_administrator_sets_after_how_many_days_the_backup_reminder_comes() {
         "{logged:?}"
     );
 }
+
+#[test]
+fn a_deactivated_account_is_removed_from_the_list_but_its_history_and_name_stay() {
+    let (w, mut admin) = world();
+    // Hanna does some work first: a screening she conducted.
+    let mut hanna_store = w.unlock("hanna");
+    let doc = start(&mut hanna_store, "freda-kortfragor-stil", &w.ifo);
+    answer_freda(&mut hanna_store, &doc.id, false);
+    hanna_store.complete_screening(&doc.id).unwrap();
+    hanna_store.lock();
+    let hanna = admin.account_by_username("hanna").unwrap();
+    let me = admin.actor().id.clone();
+
+    // Only a deactivated account, never your own, only by an administratör.
+    assert_eq!(code(admin.remove_account(&hanna.id)), ErrorCode::Conflict);
+    assert_eq!(code(admin.remove_account(&me)), ErrorCode::Conflict);
+    admin.deactivate_account(&hanna.id).unwrap();
+    let mut arne = w.unlock("arne");
+    assert_eq!(code(arne.remove_account(&hanna.id)), ErrorCode::Forbidden);
+    arne.lock();
+    assert_eq!(events(&admin, "account_remove", &hanna.id), 0);
+
+    let removed = admin.remove_account(&hanna.id).unwrap();
+    assert!(!removed.active);
+    assert!(removed.removed_at.is_some());
+    assert_eq!(events(&admin, "account_remove", &hanna.id), 1);
+    assert_eq!(code(admin.remove_account(&hanna.id)), ErrorCode::Conflict);
+    let overview = admin.account_overview().unwrap();
+    let row = overview.iter().find(|a| a.id == hanna.id).unwrap();
+    assert_eq!(row.removed_at, removed.removed_at);
+
+    // It cannot come back, and its name is not free for someone else.
+    assert_eq!(
+        code(admin.reactivate_account(&hanna.id, ONE_TIME)),
+        ErrorCode::Conflict
+    );
+    assert_eq!(
+        code(admin.add_account_one_time(NewAccount {
+            username: "hanna",
+            display_name: "Another Hanna",
+            role: Role::Handlaggare,
+            unit_ids: vec![w.ifo.clone()],
+            passphrase: ONE_TIME,
+        })),
+        ErrorCode::Conflict
+    );
+    // The access log still names her on what she did.
+    let hers = admin
+        .audit_list(&AuditFilter {
+            person: Some("hanna".into()),
+            event: Some("screening_complete".into()),
+            ..Default::default()
+        })
+        .unwrap();
+    assert_eq!(hers.len(), 1);
+    assert_eq!(
+        hers[0].actor_name.as_deref(),
+        Some(hanna.display_name.as_str())
+    );
+    assert_eq!(hers[0].object_id, doc.id);
+    // And the account still cannot sign in.
+    assert_eq!(
+        code(Store::unlock(w.path(), "hanna", PASS)),
+        ErrorCode::WrongPassphrase
+    );
+}

@@ -90,6 +90,16 @@ pub async fn account_reactivate(
     Ok(state.with_store(|s| s.reactivate_account(&account_id, passphrase.expose_secret()))?)
 }
 
+/// Removes a deactivated account from the account list (kept for the access log).
+#[tauri::command]
+#[specta::specta]
+pub async fn account_remove(
+    state: State<'_, AppState>,
+    account_id: String,
+) -> CommandResult<Account> {
+    Ok(state.with_store(|s| s.remove_account(&account_id))?)
+}
+
 /// Sets a new one-time passphrase for an account that forgot its own.
 #[tauri::command]
 #[specta::specta]

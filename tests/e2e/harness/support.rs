@@ -144,3 +144,34 @@ pub async fn start_screening(app: &App, instrument: &str, role: &str) -> TestRes
     app.by_test_id("interview").await?;
     Ok(())
 }
+
+/// A small instrument file of the organisation's own (one yes/no question, one outcome),
+/// for the tests that add a file to the instrument library.
+pub const OWN_INSTRUMENT: &str = r#"id = "egen-fragor"
+version = "1.0.0"
+kind = "screening"
+title = { sv = "Egna frågor om våld", en = "Our own questions about violence" }
+description = { sv = "Organisationens egna kortfrågor." }
+source = { sv = "Skriven av organisationen." }
+licence = { sv = "Endast för internt bruk." }
+
+[[sections]]
+id = "fragor"
+title = { sv = "Frågor" }
+
+[[sections.items]]
+id = "hot"
+type = "yes_no"
+required = true
+text = { sv = "Har någon hotat dig?" }
+
+[[outcomes]]
+id = "screening"
+label = { sv = "Utfall" }
+categories = [
+  { id = "positiv", label = { sv = "Positiv" } },
+  { id = "negativ", label = { sv = "Negativ" } },
+]
+rules = [{ when = "hot", category = "positiv" }]
+otherwise = "negativ"
+"#;

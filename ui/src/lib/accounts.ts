@@ -18,6 +18,7 @@ export const accountUnitsSet = (accountId: string, unitIds: string[]) =>
 export const accountDeactivate = (accountId: string) => guard(commands.accountDeactivate(accountId));
 export const accountReactivate = (accountId: string, passphrase: string) =>
   guard(commands.accountReactivate(accountId, passphrase));
+export const accountRemove = (accountId: string) => guard(commands.accountRemove(accountId));
 export const accountPassphraseReset = (accountId: string, passphrase: string) =>
   guard(commands.accountPassphraseReset(accountId, passphrase));
 export const passphraseChange = (oldPassphrase: string, newPassphrase: string) =>

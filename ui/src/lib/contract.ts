@@ -129,6 +129,12 @@ async accountReactivate(accountId: string, passphrase: string) : Promise<Account
     return await TAURI_INVOKE("account_reactivate", { accountId, passphrase });
 },
 /**
+ * Removes a deactivated account from the account list (kept for the access log).
+ */
+async accountRemove(accountId: string) : Promise<Account> {
+    return await TAURI_INVOKE("account_remove", { accountId });
+},
+/**
  * Sets a new one-time passphrase for an account that forgot its own.
  */
 async accountPassphraseReset(accountId: string, passphrase: string) : Promise<null> {
@@ -387,7 +393,7 @@ async reviewResubmit(id: string) : Promise<ReviewState> {
 
 /** user-defined constants **/
 
-export const AUDIT_EVENTS = ["setup","unlock","unlock_failed","lock","screening_create","screening_open","screening_complete","screening_discard","addendum_add","review_decision","export","backup","restore","account_add","account_role","account_units","account_deactivate","passphrase_reset","passphrase_change","recovery_key_rotate","unit_add","unit_rename","settings_change","instrument_add","retention_settings","retention_run","retention_delete","audit_broken","rekey","rollback_detected","review_view","retention_held","retention_confirm","account_reactivate","unit_close","denominator_set","instrument_retire","instrument_reactivate","sender_trust","sender_untrust","document_save","document_print","journal_copy","screening_upgrade"] as const;
+export const AUDIT_EVENTS = ["setup","unlock","unlock_failed","lock","screening_create","screening_open","screening_complete","screening_discard","addendum_add","review_decision","export","backup","restore","account_add","account_role","account_units","account_deactivate","passphrase_reset","passphrase_change","recovery_key_rotate","unit_add","unit_rename","settings_change","instrument_add","retention_settings","retention_run","retention_delete","audit_broken","rekey","rollback_detected","review_view","retention_held","retention_confirm","account_reactivate","unit_close","denominator_set","instrument_retire","instrument_reactivate","sender_trust","sender_untrust","document_save","document_print","journal_copy","screening_upgrade","account_remove"] as const;
 
 /** user-defined types **/
 
@@ -403,7 +409,12 @@ unit_ids: string[]; active: boolean; created_at: string;
  * Set while the account's passphrase was chosen by an administratör: the person must
  * choose their own at the next sign-in (the app forces it).
  */
-must_change_passphrase: PassphraseNotice | null }
+must_change_passphrase: PassphraseNotice | null; 
+/**
+ * When an administratör removed the (deactivated) account from the administration
+ * list. A removed account cannot be reactivated; its row stays for the access log.
+ */
+removed_at: string | null }
 export type AccountInput = { username: string; displayName: string; role: Role; unitIds: string[]; 
 /**
  * The one-time passphrase the administratör sets; wiped when dropped.
@@ -413,6 +424,10 @@ passphrase: string }
  * An account with what the administration list shows besides it.
  */
 export type AccountOverview = { id: string; username: string; displayName: string; role: Role; unitIds: string[]; active: boolean; createdAt: string; mustChangePassphrase: PassphraseNotice | null; 
+/**
+ * See [`Account::removed_at`].
+ */
+removedAt: string | null; 
 /**
  * The time of the account's last sign-in (its newest `unlock` row in the access log).
  */

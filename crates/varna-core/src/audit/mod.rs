@@ -135,6 +135,8 @@ pub enum Event {
     /// A draft was moved to a newer version of its instrument (detail: from → to, how many
     /// answers carried and dropped).
     ScreeningUpgrade,
+    /// A deactivated account was removed from the administration list (kept for the log).
+    AccountRemove,
 }
 
 impl Event {
@@ -183,6 +185,7 @@ impl Event {
         Event::DocumentPrint,
         Event::JournalCopy,
         Event::ScreeningUpgrade,
+        Event::AccountRemove,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -231,6 +234,7 @@ impl Event {
             Event::DocumentPrint => "document_print",
             Event::JournalCopy => "journal_copy",
             Event::ScreeningUpgrade => "screening_upgrade",
+            Event::AccountRemove => "account_remove",
         }
     }
 

@@ -102,6 +102,9 @@ pub struct Account {
     /// Set while the account's passphrase was chosen by an administratör: the person must
     /// choose their own at the next sign-in (the app forces it).
     pub must_change_passphrase: Option<PassphraseNotice>,
+    /// When an administratör removed the (deactivated) account from the administration
+    /// list. A removed account cannot be reactivated; its row stays for the access log.
+    pub removed_at: Option<String>,
 }
 
 /// An account with what the administration list shows besides it.
@@ -116,6 +119,8 @@ pub struct AccountOverview {
     pub active: bool,
     pub created_at: String,
     pub must_change_passphrase: Option<PassphraseNotice>,
+    /// See [`Account::removed_at`].
+    pub removed_at: Option<String>,
     /// The time of the account's last sign-in (its newest `unlock` row in the access log).
     pub last_sign_in: Option<String>,
 }
@@ -203,7 +208,7 @@ pub(crate) fn check_unit_code(s: &str) -> Result<String> {
 }
 
 const ACCOUNT_COLUMNS: &str =
-    "id, username, display_name, role, active, created_at, must_change_passphrase";
+    "id, username, display_name, role, active, created_at, must_change_passphrase, removed_at";
 
 fn account_from_row(conn: &Connection, row: &Row<'_>) -> rusqlite::Result<Account> {
     let id: String = row.get(0)?;
@@ -229,6 +234,7 @@ fn account_from_row(conn: &Connection, row: &Row<'_>) -> rusqlite::Result<Accoun
             .get::<_, Option<String>>(6)?
             .as_deref()
             .and_then(PassphraseNotice::parse),
+        removed_at: row.get(7)?,
     })
 }
 
@@ -464,6 +470,44 @@ impl Store {
         self.rekey(&gate, "account_deactivate", None)
     }
 
+    /// Removes a deactivated account from the administration list: when the person has left
+    /// for good, so that the list shows the people who work here. Nothing is deleted: the
+    /// access log names the account on every row it wrote, screenings name their author, and
+    /// a username is never reused for another person, so the row stays (marked
+    /// `removed_at`) and can no longer be reactivated. Only a deactivated account (its access
+    /// already revoked by re-keying) can be removed, and not your own. Administrators only.
+    pub fn remove_account(&mut self, account_id: &str) -> Result<Account> {
+        self.require(&[Role::Administrator], "removing an account")?;
+        let account = self.existing_account(account_id)?;
+        if account.id == self.actor.id {
+            return Err(Error::Conflict("you cannot remove your own account".into()));
+        }
+        if account.active {
+            return Err(Error::Conflict(
+                "deactivate the account before you remove it".into(),
+            ));
+        }
+        if account.removed_at.is_some() {
+            return Err(Error::Conflict("the account is already removed".into()));
+        }
+        let me = self.actor.id.clone();
+        let now = now_text();
+        self.with_tx(|tx| {
+            tx.execute(
+                "UPDATE accounts SET removed_at = ?2 WHERE id = ?1 AND active = 0",
+                (account_id, &now),
+            )
+            .db("removing the account")?;
+            audit::record(
+                tx,
+                Some(&me),
+                Event::AccountRemove,
+                Obj::account(account_id),
+            )
+        })?;
+        self.existing_account(account_id)
+    }
+
     /// Sets a new passphrase for another account (it forgot it). Administrators only.
     pub fn reset_passphrase(&mut self, account_id: &str, new_passphrase: &str) -> Result<()> {
         self.require(&[Role::Administrator], "resetting a passphrase")?;
@@ -547,6 +591,11 @@ impl Store {
         if account.active {
             return Err(Error::Conflict("the account is already active".into()));
         }
+        if account.removed_at.is_some() {
+            return Err(Error::Conflict(
+                "a removed account cannot be reactivated; add a new account".into(),
+            ));
+        }
         check_new_passphrase(new_passphrase, &account.username)?;
         let data_dir = self.data_dir.clone();
         let store_id = self.store_id.clone();
@@ -614,6 +663,7 @@ impl Store {
                     active: a.active,
                     created_at: a.created_at,
                     must_change_passphrase: a.must_change_passphrase,
+                    removed_at: a.removed_at,
                     last_sign_in,
                 })
             })

@@ -299,6 +299,11 @@ pub(crate) const MIGRATIONS: &[Migration] = &[Migration {
         CREATE INDEX screenings_by_completed ON screenings(completed_at);
     ",
     sample_data: "",
+}, Migration {
+    version: 12,
+    name: "accounts: a deactivated account can be removed from the administration list (kept for the access log; its username stays taken)",
+    sql: "ALTER TABLE accounts ADD COLUMN removed_at TEXT;",
+    sample_data: "",
 }];
 
 /// The schema version this build writes.

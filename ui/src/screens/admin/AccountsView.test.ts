@@ -19,11 +19,11 @@ const IFO = { id: 'u-ifo', code: 'IFO', name: 'Individ- och familjeomsorg', acti
 const VUX = { id: 'u-vux', code: 'VUX', name: 'Vuxenenheten', active: false, closed_at: '2026-11-01T00:00:00Z' };
 const admin = {
   id: 'a-1', username: 'anna', displayName: 'Anna Admin', role: 'administrator', unitIds: ['u-ifo'], active: true,
-  createdAt: '2026-01-01T00:00:00Z', mustChangePassphrase: null, lastSignIn: '2026-11-30T08:00:00Z',
+  createdAt: '2026-01-01T00:00:00Z', mustChangePassphrase: null, removedAt: null, lastSignIn: '2026-11-30T08:00:00Z',
 };
 const hanna = {
   id: 'a-2', username: 'hanna', displayName: 'Hanna H', role: 'handlaggare', unitIds: ['u-ifo', 'u-vux'], active: true,
-  createdAt: '2026-01-01T00:00:00Z', mustChangePassphrase: 'new_account', lastSignIn: null,
+  createdAt: '2026-01-01T00:00:00Z', mustChangePassphrase: 'new_account', removedAt: null, lastSignIn: null,
 };
 const conflict = (msg: string) => Object.assign(new Error(msg), { code: 'conflict' });
 const of = (cmd: string) => calls.filter((c) => c.cmd === cmd).map((c) => c.args);
@@ -142,6 +142,45 @@ describe('AccountsView', () => {
       expect(of('account_passphrase_reset')).toEqual([{ accountId: 'a-2', passphrase: 'glömd men ny fras 99' }]),
     );
     expect((await screen.findByTestId('accounts-status')).textContent).toContain('får veta det vid nästa inloggning');
+  });
+
+  it('removes a deactivated account after a confirmation, and hides removed accounts unless asked', async () => {
+    const gone = { ...hanna, active: false, mustChangePassphrase: null };
+    answers.accounts_list = [admin, gone];
+    answers.account_remove = { ...gone, removedAt: '2026-12-01T09:00:00Z' };
+    render(AccountsView);
+    const rows = await screen.findAllByTestId('account-row');
+    await fireEvent.click(within(rows[1]).getByTestId('account-edit'));
+    await fireEvent.click(screen.getByTestId('account-remove'));
+    expect(of('account_remove')).toEqual([]);
+    expect(screen.getByRole('alert').textContent).toContain('kan inte återaktiveras');
+    answers.accounts_list = [admin, { ...gone, removedAt: '2026-12-01T09:00:00Z' }];
+    await fireEvent.click(screen.getByTestId('account-remove-yes'));
+    await waitFor(() => expect(of('account_remove')).toEqual([{ accountId: 'a-2' }]));
+    expect((await screen.findByTestId('accounts-status')).textContent).toContain('hanna är borttaget ur kontolistan');
+    // The removed account leaves the list and the panel; it is shown again only when asked for.
+    await waitFor(() => expect(screen.getAllByTestId('account-row').map((r) => r.dataset.username)).toEqual(['anna']));
+    await waitFor(() => expect(screen.queryByTestId('account-panel')).toBeNull());
+    const show = screen.getByTestId('accounts-show-removed');
+    expect(show.closest('label')!.textContent).toContain('Visa borttagna konton (1)');
+    await fireEvent.click(show);
+    const all = screen.getAllByTestId('account-row');
+    expect(all[1].textContent).toContain('Borttaget 2026-12-01 09:00:00 UTC');
+    // A removed account offers no actions: no reactivation, no second removal.
+    await fireEvent.click(within(all[1]).getByTestId('account-edit'));
+    expect(screen.queryByTestId('account-reactivate-pass')).toBeNull();
+    expect(screen.queryByTestId('account-remove')).toBeNull();
+  });
+
+  it('explains why an active account cannot be removed', async () => {
+    answers.accounts_list = [admin, { ...hanna, active: false, mustChangePassphrase: null }];
+    answers.account_remove = conflict('deactivate the account before you remove it');
+    render(AccountsView);
+    const rows = await screen.findAllByTestId('account-row');
+    await fireEvent.click(within(rows[1]).getByTestId('account-edit'));
+    await fireEvent.click(screen.getByTestId('account-remove'));
+    await fireEvent.click(screen.getByTestId('account-remove-yes'));
+    expect((await screen.findByTestId('accounts-error')).textContent).toContain('Bara ett inaktiverat konto kan tas bort');
   });
 
   it('adds, renames and closes units (closing only after a confirmation)', async () => {
