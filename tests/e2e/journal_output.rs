@@ -2,7 +2,8 @@
 //! with the keyboard, saves its PDF/A document through the save dialog (stubbed at the
 //! `dialog_save` command boundary by the debug build's `VARNA_TEST_DIALOG_ANSWERS` file, after
 //! the warning that the file is not encrypted; everything after it is real), copies the journal
-//! text with Alt+J and finds it on the X clipboard (`xclip`), which is cleared afterwards;
+//! text with Alt+J and finds it on the X clipboard (`xclip`), which is cleared afterwards
+//! (but not when something else was copied meanwhile);
 //! the access log holds the save, the print and the copy; a handläggare of another unit is
 //! refused every output, also when the UI is bypassed. The first page of the PDF is left in
 //! the artefacts as an image (`pdftoppm`) for a person to look at.
@@ -59,6 +60,27 @@ fn clipboard(display: &str) -> Result<String, String> {
         .map_err(|e| format!("xclip (apt install xclip): {e}"))?;
     // An empty clipboard makes xclip fail; that reads as "".
     Ok(String::from_utf8_lossy(&out.stdout).into_owned())
+}
+
+/// Puts `text` on the X clipboard as another program would (xclip keeps serving it).
+fn set_clipboard(display: &str, text: &str) -> Result<(), String> {
+    use std::io::Write;
+    let mut child = std::process::Command::new("xclip")
+        .args(["-i", "-selection", "clipboard"])
+        .env("DISPLAY", display)
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .map_err(|e| format!("xclip (apt install xclip): {e}"))?;
+    child
+        .stdin
+        .take()
+        .expect("piped")
+        .write_all(text.as_bytes())
+        .map_err(|e| e.to_string())?;
+    child.wait().map_err(|e| e.to_string())?;
+    Ok(())
 }
 
 fn pdftotext(pdf: &Path) -> Result<String, String> {
@@ -278,6 +300,17 @@ async fn a_completed_screening_is_saved_as_pdf_and_copied_to_the_journal() -> Te
         );
         tokio::time::sleep(Duration::from_secs(CLEAR_SECONDS + 3)).await;
         assert_eq!(clipboard(&display)?, "", "the clipboard is cleared");
+        // Copied again, then replaced by something else the worker copied: that is left alone.
+        app.keys(&format!("{}j{}", Key::Alt, Key::Null)).await?;
+        wait_status(app, "kopierad").await?;
+        assert!(clipboard(&display)?.starts_with("Screening i Värna: "));
+        set_clipboard(&display, "Något annat som kopierades")?;
+        tokio::time::sleep(Duration::from_secs(CLEAR_SECONDS + 3)).await;
+        assert_eq!(
+            clipboard(&display)?,
+            "Något annat som kopierades",
+            "a clipboard replaced meanwhile is not cleared"
+        );
 
         // The print view's document (the dialog itself is the system's).
         let printed = ok(

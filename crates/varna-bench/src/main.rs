@@ -5,11 +5,12 @@
 //! builds this in release together with the app and the bare window of benchmark 4.
 //!
 //! ```text
-//! varna-bench [--only 1,2,3,4,5,6,7] [--screenings N] [--history N] [--app PATH --bare PATH]
-//!             [--out FILE]
+//! varna-bench [--only 1,2,3,4,5,6,7,9] [--screenings N] [--history N] [--app PATH --bare PATH]
+//!             [--latency FILE] [--out FILE]
 //! ```
 
 mod harness;
+mod latency;
 mod startup;
 
 use std::path::{Path, PathBuf};
@@ -34,17 +35,20 @@ struct Opts {
     bare: Option<PathBuf>,
     out: PathBuf,
     work: PathBuf,
+    /// Benchmark 9's samples, written by the end-to-end benchmark `interview_latency`.
+    latency: PathBuf,
 }
 
 fn parse_args() -> Opts {
     let mut o = Opts {
-        only: vec![1, 2, 3, 4, 5, 6, 7],
+        only: vec![1, 2, 3, 4, 5, 6, 7, 9],
         screenings: 1_000_000,
         history: 100_000,
         app: None,
         bare: None,
         out: PathBuf::from("target/bench/report.md"),
         work: PathBuf::from("target/bench"),
+        latency: PathBuf::from("target/bench/latency.json"),
     };
     let mut args = std::env::args().skip(1);
     while let Some(a) = args.next() {
@@ -67,10 +71,11 @@ fn parse_args() -> Opts {
             "--bare" => o.bare = Some(PathBuf::from(val())),
             "--out" => o.out = PathBuf::from(val()),
             "--work" => o.work = PathBuf::from(val()),
+            "--latency" => o.latency = PathBuf::from(val()),
             "-h" | "--help" => {
                 println!(
-                    "varna-bench [--only 1,2,3,4,5,6,7] [--screenings N] [--history N] \
-                     [--app PATH --bare PATH] [--out FILE] [--work DIR]"
+                    "varna-bench [--only 1,2,3,4,5,6,7,9] [--screenings N] [--history N] \
+                     [--app PATH --bare PATH] [--latency FILE] [--out FILE] [--work DIR]"
                 );
                 std::process::exit(0);
             }
@@ -119,7 +124,8 @@ fn main() {
             5 => bench_instruments(tmp.path(), &mut report),
             6 => bench_pdf(&mut report),
             7 => bench_unlock_history(&small, &o.work, o.history, &mut report),
-            _ => die("benchmarks are numbered 1 to 7"),
+            9 => latency::bench_latency(&o.latency, &mut report),
+            _ => die("benchmarks are numbered 1 to 7 and 9"),
         }
     }
     let md = report.markdown();
