@@ -522,8 +522,12 @@ async fn every_role_s_work_is_accessible() -> TestResult {
         audit.check(app, "completed view (addendum)").await?;
         // A draft on an older version of an instrument: the offer to move it to the newer
         // version, with what carries over and what is needed.
-        let older = start_version(app, "farlighet-stil", Some("1.0.0"), "valdsutsatt").await?;
         app.by_test_id("to-home").await?.click().await?;
+        app.by_test_id("new-screening").await?.click().await?;
+        app.by_test_id("new-screening-form").await?;
+        let older = start_version(app, "farlighet-stil", Some("1.0.0"), "valdsutsatt").await?;
+        app.by_test_id("new-cancel").await?.click().await?;
+        app.by_test_id("home").await?;
         app.by_test_id(&format!("draft-{older}"))
             .await?
             .click()
