@@ -8,6 +8,11 @@
 //! literals are removed first, so a doc link is no dependency. The crate root (`lib.rs`) only
 //! declares the modules and is not a node.
 //!
+//! Paths are not the only way to use a module here: most modules add methods to `Store` in
+//! their own `impl Store` block, and a call `store.with_tx(…)` names no module. So a call of
+//! a `Store` method defined in one other module counts as a use of that module too (names
+//! that are also methods of other types are left out: the parser has no types).
+//!
 //! Run with `--nocapture` to see the graph in layers (the lowest first); it is the one
 //! `docs/ARCHITECTURE.md` shows under "Module dependencies".
 
@@ -282,6 +287,7 @@ fn module_graph(src: &Path) -> Graph {
         parsed.push((f.clone(), parts, code));
     }
     let mut graph = Graph::new();
+    let mut code_of: BTreeMap<String, String> = BTreeMap::new();
     let top: BTreeSet<String> = parsed
         .iter()
         .filter(|(_, parts, _)| parts.len() > 1 || parts[0] != "lib.rs")
@@ -307,8 +313,124 @@ fn module_graph(src: &Path) -> Graph {
                 entry.insert(r);
             }
         }
+        let all = code_of.entry(own).or_default();
+        all.push_str(&code);
+        all.push('\n');
     }
+    add_method_edges(&mut graph, &code_of);
     graph
+}
+
+/// The bodies of `impl NAME {` blocks in `code` (type name, body).
+fn impl_blocks(code: &str) -> Vec<(String, &str)> {
+    let mut out = Vec::new();
+    for (i, _) in code.match_indices("impl") {
+        let b = code.as_bytes();
+        if i > 0 && is_ident(b[i - 1]) {
+            continue;
+        }
+        let rest = &code[i + 4..];
+        let Some(open) = rest.find('{') else { continue };
+        let head = rest[..open].trim();
+        if head.contains(';') || head.contains('}') {
+            continue;
+        }
+        // `impl Type`, `impl<'a> Type<'a>`, `impl Trait for Type`: the self type.
+        let mut ty = head.rsplit(" for ").next().unwrap_or(head).trim();
+        if head.starts_with('<') && !head.contains(" for ") {
+            ty = ty.split_once("> ").map_or(ty, |(_, t)| t).trim();
+        }
+        let ty: String = ty
+            .chars()
+            .take_while(|c| c.is_alphanumeric() || *c == '_' || *c == ':')
+            .collect();
+        let name = ty.rsplit("::").next().unwrap_or("").to_owned();
+        let body_start = i + 4 + open;
+        let mut depth = 0;
+        for (k, ch) in code[body_start..].char_indices() {
+            match ch {
+                '{' => depth += 1,
+                '}' => {
+                    depth -= 1;
+                    if depth == 0 {
+                        out.push((name, &code[body_start + 1..body_start + k]));
+                        break;
+                    }
+                }
+                _ => {}
+            }
+        }
+    }
+    out
+}
+
+/// The names of the functions defined at the top of an impl body.
+fn fn_names(body: &str) -> Vec<String> {
+    let b = body.as_bytes();
+    let mut depth = 0;
+    let mut names = Vec::new();
+    let mut i = 0;
+    while i < b.len() {
+        match b[i] {
+            b'{' => depth += 1,
+            b'}' => depth -= 1,
+            b'f' if depth == 0
+                && body[i..].starts_with("fn ")
+                && (i == 0 || !is_ident(b[i - 1])) =>
+            {
+                names.push(ident_at(b, i + 3));
+            }
+            _ => {}
+        }
+        i += 1;
+    }
+    names
+}
+
+/// Methods of `Store` are defined in many modules (`impl Store` blocks); a call
+/// `.name(` or `Store::name(` elsewhere is a use of the module that defines `name`. Names
+/// that are also methods of another type of the crate, or of a common standard type, are
+/// left out (ambiguous without types).
+fn add_method_edges(graph: &mut Graph, code_of: &BTreeMap<String, String>) {
+    let mut defined: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
+    let mut other: BTreeSet<String> = BTreeSet::new();
+    for (module, code) in code_of {
+        for (ty, body) in impl_blocks(code) {
+            for name in fn_names(body) {
+                if ty == "Store" {
+                    defined.entry(name).or_default().insert(module.clone());
+                } else {
+                    other.insert(name);
+                }
+            }
+        }
+    }
+    // Names that are also methods of the standard library's types (`File::open`,
+    // `Mutex::lock`, …): a call cannot be told apart without types.
+    const STD: &[&str] = &[
+        "open", "lock", "new", "get", "read", "write", "close", "clone",
+    ];
+    for (name, modules) in &defined {
+        if modules.len() != 1 || other.contains(name) || STD.contains(&name.as_str()) {
+            continue;
+        }
+        let home = modules.iter().next().unwrap();
+        for (module, code) in code_of {
+            if module == home {
+                continue;
+            }
+            let called = [
+                format!(".{name}("),
+                format!(".{name}::<"),
+                format!("Store::{name}("),
+            ]
+            .iter()
+            .any(|pat| code.contains(pat.as_str()));
+            if called {
+                graph.get_mut(module).unwrap().insert(home.clone());
+            }
+        }
+    }
 }
 
 /// A cycle of `graph` (its modules in order, the first repeated at the end), if it has one.
@@ -445,7 +567,10 @@ fn the_core_modules_form_no_cycle() {
     let src = Path::new(env!("CARGO_MANIFEST_DIR")).join("src");
     let graph = module_graph(&src);
     println!("{}", render(&graph));
-    assert!(graph.len() > 10, "the parser found too few modules: {graph:?}");
+    assert!(
+        graph.len() > 10,
+        "the parser found too few modules: {graph:?}"
+    );
     if let Some(cycle) = find_cycle(&graph) {
         let comps: Vec<String> = tangled(&graph)
             .iter()
@@ -477,12 +602,27 @@ fn the_parser_finds_references_and_cycles() {
          const S: &str = \"crate::d\";\nuse crate::{b::X, self};\n\
          #[cfg(test)]\nmod tests { use crate::d::Y; fn f() { let _ = '{'; } }\n",
     );
-    write("a/inner.rs", "fn g() { super::super::c::h(); let _ = super::x; }");
+    write(
+        "a/inner.rs",
+        "fn g() { super::super::c::h(); let _ = super::x; }",
+    );
     write("a/helper.rs", "use crate::d;");
     write("a/more_tests.rs", "use crate::d;");
-    write("b.rs", "/// [`crate::d`]\nfn f<'a>(x: &'a str) { crate::a::f(); }");
+    write(
+        "b.rs",
+        "/// [`crate::d`]\nfn f<'a>(x: &'a str) { crate::a::f(); }",
+    );
     write("c.rs", "");
     write("d.rs", "use super::c;");
+    // `Store` gets methods in several modules; calling one is a use of its module.
+    write(
+        "c.rs",
+        "struct Store; impl Store { pub fn from_c(&self) {} }",
+    );
+    write(
+        "d.rs",
+        "use super::c; impl Store { fn from_d(&self) {} } fn f(s: &Store) { s.from_c(); }",
+    );
     let graph = module_graph(src);
     let names = |m: &str| graph[m].iter().cloned().collect::<Vec<_>>().join(",");
     assert_eq!(names("a"), "b,c");

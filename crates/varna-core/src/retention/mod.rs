@@ -39,9 +39,11 @@
 use rusqlite::{Connection, OptionalExtension};
 use serde::{Deserialize, Serialize};
 
+use crate::access::Role;
 use crate::audit::{self, Event, Obj};
+use crate::db::Store;
+use crate::error::DbContext;
 use crate::error::{Error, Result};
-use crate::store::{DbContext, Role, Store};
 
 const COMPLETED_KEY: &str = "retention_completed_months";
 const DRAFT_KEY: &str = "retention_draft_days";

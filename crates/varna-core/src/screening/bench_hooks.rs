@@ -3,9 +3,11 @@
 //! Nothing in the app or the CLI calls them.
 
 use super::tally;
+use crate::access::Role;
+use crate::db::Store;
+use crate::error::DbContext;
 use crate::error::Result;
 use crate::export::{PersonRole, YearMonth};
-use crate::store::{DbContext, Role, Store};
 
 /// One synthetic screening for [`Store::bench_bulk_insert`].
 #[doc(hidden)]
