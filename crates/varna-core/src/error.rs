@@ -108,29 +108,6 @@ impl Error {
 /// The core's result type.
 pub type Result<T, E = Error> = std::result::Result<T, E>;
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn codes_serialize_as_stable_snake_case_strings() {
-        let json = serde_json::to_string(&Error::WrongPassphrase.code()).unwrap();
-        assert_eq!(json, "\"wrong_passphrase\"");
-        let json = serde_json::to_string(&Error::RateLimited { wait_seconds: 3 }.code()).unwrap();
-        assert_eq!(json, "\"rate_limited\"");
-    }
-
-    #[test]
-    fn io_errors_keep_their_context() {
-        let e = Error::io(
-            "writing key file",
-            std::io::Error::new(std::io::ErrorKind::StorageFull, "no space"),
-        );
-        assert_eq!(e.code(), ErrorCode::Io);
-        assert!(e.to_string().starts_with("writing key file: "));
-    }
-}
-
 /// `.db("reading the unit")` on a database result: the error with its context, as
 /// [`db_error`] makes it (a full disk, a locked or corrupt file each get their own error).
 pub(crate) trait DbContext<T> {
@@ -180,5 +157,28 @@ pub(crate) fn db_error(context: &str, e: rusqlite::Error) -> Error {
         },
         rusqlite::Error::QueryReturnedNoRows => Error::NotFound(context.to_string()),
         _ => Error::Internal(format!("{context}: database error")),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn codes_serialize_as_stable_snake_case_strings() {
+        let json = serde_json::to_string(&Error::WrongPassphrase.code()).unwrap();
+        assert_eq!(json, "\"wrong_passphrase\"");
+        let json = serde_json::to_string(&Error::RateLimited { wait_seconds: 3 }.code()).unwrap();
+        assert_eq!(json, "\"rate_limited\"");
+    }
+
+    #[test]
+    fn io_errors_keep_their_context() {
+        let e = Error::io(
+            "writing key file",
+            std::io::Error::new(std::io::ErrorKind::StorageFull, "no space"),
+        );
+        assert_eq!(e.code(), ErrorCode::Io);
+        assert!(e.to_string().starts_with("writing key file: "));
     }
 }
