@@ -154,7 +154,12 @@ pub(crate) fn sqlcipher_version() -> Option<String> {
 /// The current time as stored: RFC 3339, UTC, whole seconds (the wall clock; the
 /// screening module reads its own clock, which tests and demo back-dating can set).
 pub(crate) fn now_text() -> String {
-    chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
+    time_text(chrono::Utc::now())
+}
+
+/// A time as stored: RFC 3339, UTC, whole seconds (`2026-03-01T09:30:00Z`).
+pub(crate) fn time_text(t: chrono::DateTime<chrono::Utc>) -> String {
+    t.to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

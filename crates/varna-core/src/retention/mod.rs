@@ -41,7 +41,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::access::Role;
 use crate::audit::{self, Event, Obj};
-use crate::db::Store;
+use crate::db::{time_text, Store};
 use crate::error::DbContext;
 use crate::error::{Error, Result};
 
@@ -273,10 +273,6 @@ fn settings_of(conn: &Connection) -> Result<RetentionSettings> {
         )?,
         draft_days: read_setting(conn, DRAFT_KEY, RetentionSettings::DRAFT_DAYS_MAX)?,
     })
-}
-
-fn time_text(t: chrono::DateTime<chrono::Utc>) -> String {
-    t.to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
 }
 
 fn table_exists(conn: &Connection, name: &str) -> Result<bool> {

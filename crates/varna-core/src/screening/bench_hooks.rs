@@ -29,7 +29,7 @@ impl Store {
     #[doc(hidden)]
     pub fn bench_bulk_insert(&mut self, rows: &[BulkScreening]) -> Result<()> {
         self.require(&[Role::Administrator], "bulk inserting")?;
-        let now = chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
+        let now = crate::db::now_text();
         let me = self.actor().id.clone();
         self.with_tx(|tx| {
             // Even a benchmark's bulk write is in the access log.
@@ -89,7 +89,7 @@ impl Store {
     ) -> Result<u64> {
         use crate::audit::{record, Event, Obj};
         self.require(&[Role::Administrator], "bulk inserting")?;
-        let now = chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
+        let now = crate::db::now_text();
         let answers: Vec<(String, String)> = answers
             .iter()
             .map(|(k, v)| {

@@ -302,7 +302,7 @@ pub struct ScreeningSummary {
 
 /// The current time as stored: RFC 3339, UTC, whole seconds.
 fn now_text() -> String {
-    tally::now_utc().to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
+    crate::db::time_text(tally::now_utc())
 }
 
 #[cfg(test)]

@@ -205,7 +205,7 @@ impl Store {
             })
             .db("reading the unit")?;
         let actor = self.actor().id.clone();
-        let now = chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
+        let now = crate::db::now_text();
         self.with_tx(|tx| {
             match value {
                 Some(v) => tx.execute(
