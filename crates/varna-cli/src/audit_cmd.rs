@@ -4,13 +4,12 @@
 //! `audit verify` exits 0 when the log is intact and 1 when it is broken, printing the
 //! first broken row; other failures exit 2 like every `varna` command.
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::process::ExitCode;
 
 use clap::{Args, Subcommand};
 use varna_core::audit::AuditFilter;
 use varna_core::retention::RetentionSettings;
-use varna_core::store::Store;
 use varna_core::Error;
 
 #[derive(Debug, Subcommand)]
@@ -91,11 +90,6 @@ pub struct SetArgs {
     draft_days: u32,
 }
 
-/// The one unlock of the CLI (passphrase from the terminal or one line of stdin).
-fn unlock(data_dir: &Path, username: &str) -> Result<Store, Error> {
-    crate::store_cmd::unlock_as(data_dir, username)
-}
-
 macro_rules! print_json {
     ($v:expr) => {{
         let text = serde_json::to_string_pretty($v).map_err(|e| Error::Internal(e.to_string()))?;
@@ -106,7 +100,7 @@ macro_rules! print_json {
 pub fn run_audit(cmd: AuditCmd) -> Result<ExitCode, Error> {
     match cmd {
         AuditCmd::Verify(w) => {
-            let store = unlock(&w.data_dir, &w.actor)?;
+            let store = crate::unlock::unlock_as(&w.data_dir, &w.actor)?;
             let report = store.verify_audit();
             store.lock();
             let report = report?;
@@ -127,7 +121,7 @@ pub fn run_audit(cmd: AuditCmd) -> Result<ExitCode, Error> {
             })
         }
         AuditCmd::List(a) => {
-            let store = unlock(&a.who.data_dir, &a.who.actor)?;
+            let store = crate::unlock::unlock_as(&a.who.data_dir, &a.who.actor)?;
             let rows = store.audit_list(&AuditFilter {
                 person: a.person,
                 object_id: a.screening,
@@ -162,7 +156,7 @@ pub fn run_audit(cmd: AuditCmd) -> Result<ExitCode, Error> {
 pub fn run_retention(cmd: RetentionCmd) -> Result<ExitCode, Error> {
     match cmd {
         RetentionCmd::Preview(w) => {
-            let store = unlock(&w.data_dir, &w.actor)?;
+            let store = crate::unlock::unlock_as(&w.data_dir, &w.actor)?;
             let items = store.retention_preview();
             store.lock();
             let items = items?;
@@ -187,7 +181,7 @@ pub fn run_retention(cmd: RetentionCmd) -> Result<ExitCode, Error> {
             who: w,
             confirm_clock,
         }) => {
-            let mut store = unlock(&w.data_dir, &w.actor)?;
+            let mut store = crate::unlock::unlock_as(&w.data_dir, &w.actor)?;
             let report = store.retention_run(confirm_clock);
             store.lock();
             let report = report?;
@@ -201,7 +195,7 @@ pub fn run_retention(cmd: RetentionCmd) -> Result<ExitCode, Error> {
             }
         }
         RetentionCmd::Set(a) => {
-            let mut store = unlock(&a.who.data_dir, &a.who.actor)?;
+            let mut store = crate::unlock::unlock_as(&a.who.data_dir, &a.who.actor)?;
             let s = store.set_retention_settings(RetentionSettings {
                 completed_months: a.completed_months,
                 draft_days: a.draft_days,

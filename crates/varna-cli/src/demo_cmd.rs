@@ -113,7 +113,7 @@ const DEMO_ADMIN: &str = "demo.admin";
 
 fn seed(a: SeedArgs) -> Result<ExitCode, Error> {
     let mut admin = match &a.actor {
-        Some(actor) => crate::store_cmd::unlock_as(&a.data_dir, actor)?,
+        Some(actor) => crate::unlock::unlock_as(&a.data_dir, actor)?,
         None if !Store::is_initialized(&a.data_dir) => crate::store_cmd::init_folder(
             &a.data_dir,
             &FirstRun {

@@ -188,7 +188,7 @@ pub fn run(cmd: ExportCmd) -> Result<ExitCode, Error> {
                 };
                 inputs.push(bytes);
             }
-            let mut store = crate::store_cmd::unlock_as(&data_dir, &actor)?;
+            let mut store = crate::unlock::unlock_as(&data_dir, &actor)?;
             let merged = store.merge_exports(&inputs);
             store.lock();
             let merged = match merged {
@@ -242,7 +242,7 @@ pub fn run(cmd: ExportCmd) -> Result<ExitCode, Error> {
                 );
                 return Ok(ExitCode::from(1));
             }
-            let mut store = crate::store_cmd::unlock_as(&data_dir, &actor)?;
+            let mut store = crate::unlock::unlock_as(&data_dir, &actor)?;
             let trusted = store.trust_sender(export.installation_id(), &key.to_hex(), &name);
             store.lock();
             let trusted = trusted?;
@@ -260,7 +260,7 @@ pub fn run(cmd: ExportCmd) -> Result<ExitCode, Error> {
             let id = uuid::Uuid::parse_str(installation.trim()).map_err(|_| {
                 Error::InvalidInput(format!("{installation:?} is not an installation id"))
             })?;
-            let mut store = crate::store_cmd::unlock_as(&data_dir, &actor)?;
+            let mut store = crate::unlock::unlock_as(&data_dir, &actor)?;
             let done = store.untrust_sender(id);
             store.lock();
             done?;
@@ -268,7 +268,7 @@ pub fn run(cmd: ExportCmd) -> Result<ExitCode, Error> {
             Ok(ExitCode::SUCCESS)
         }
         ExportSub::Trusted { data_dir, actor } => {
-            let store = crate::store_cmd::unlock_as(&data_dir, &actor)?;
+            let store = crate::unlock::unlock_as(&data_dir, &actor)?;
             let list = store.trusted_senders();
             store.lock();
             let list = list?;
@@ -304,7 +304,7 @@ fn normalise_fingerprint(s: &str) -> String {
 fn write_export(w: WriteArgs) -> Result<ExitCode, Error> {
     let from: YearMonth = w.from.parse()?;
     let to: YearMonth = w.to.parse()?;
-    let mut store = crate::store_cmd::unlock_as(&w.data_dir, &w.actor)?;
+    let mut store = crate::unlock::unlock_as(&w.data_dir, &w.actor)?;
     let file = store.export(from, to);
     store.lock();
     let file = file?;

@@ -22,7 +22,7 @@ pub struct Admin {
 /// Unlocks as the administratör and brings the store's instruments up to date with the
 /// shipped ones and the organisation's folder, as the app does at sign-in.
 fn unlock_synced(a: &Admin) -> Result<(Store, PathBuf), varna_core::Error> {
-    let mut store = crate::store_cmd::unlock_as(&a.data_dir, &a.actor)?;
+    let mut store = crate::unlock::unlock_as(&a.data_dir, &a.actor)?;
     let folder = varna_core::datadir::instruments_dir(&a.data_dir);
     store.sync_instruments(&instrument::shipped::shipped_and_dir(Some(&folder)))?;
     Ok((store, folder))

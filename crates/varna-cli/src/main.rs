@@ -14,6 +14,7 @@ mod export_cmd;
 mod instrument_cmd;
 mod screening_cmd;
 mod store_cmd;
+mod unlock;
 
 #[derive(Debug, Parser)]
 #[command(

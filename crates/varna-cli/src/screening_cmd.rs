@@ -39,7 +39,7 @@ pub struct PdfArgs {
 pub fn run(cmd: ScreeningCmd) -> Result<ExitCode, Error> {
     match cmd {
         ScreeningCmd::Pdf(a) => {
-            let mut store = crate::store_cmd::unlock_as(&a.data_dir, &a.actor)?;
+            let mut store = crate::unlock::unlock_as(&a.data_dir, &a.actor)?;
             let saved = store.document_save_pdf(&a.id, lang_of(&a.lang), &a.out);
             store.lock();
             let saved = saved?;

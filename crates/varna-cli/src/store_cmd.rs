@@ -6,14 +6,14 @@
 //! process list). With a terminal they are prompted for without echo; otherwise they are
 //! read from standard input, one per line, in the order each command documents.
 
-use std::io::{BufRead, IsTerminal};
 use std::path::PathBuf;
 use std::process::ExitCode;
 
 use clap::{Args, Subcommand};
 use varna_core::store::{FirstRun, NewAccount, RecoveryKey, Role, Store};
 use varna_core::Error;
-use zeroize::Zeroizing;
+
+use crate::unlock::Secrets;
 
 #[derive(Debug, Subcommand)]
 pub enum StoreCmd {
@@ -314,8 +314,11 @@ pub fn run(cmd: StoreCmd) -> Result<ExitCode, Error> {
                 store.reset_passphrase(&id, &pass)?;
                 store.lock();
             } else {
-                let old = secrets.secret(&format!("Current passphrase for {}", a.username))?;
-                let mut store = Store::unlock(&a.dir.data_dir, &a.username, &old)?;
+                let (mut store, old) = secrets.unlock_keeping(
+                    &a.dir.data_dir,
+                    &a.username,
+                    &format!("Current passphrase for {}", a.username),
+                )?;
                 let pass = secrets.new_passphrase("New passphrase")?;
                 store.change_passphrase(&old, &pass)?;
                 store.lock();
@@ -556,66 +559,4 @@ pub(crate) fn init_folder(
     println!();
     println!("{}", recovery.to_grouped_string().as_str());
     Ok(store)
-}
-
-/// Unlocks `data_dir` as `username`, reading the passphrase like every store command (for
-/// other command groups, e.g. `varna export`).
-pub(crate) fn unlock_as(data_dir: &std::path::Path, username: &str) -> Result<Store, Error> {
-    Secrets::new().unlock(data_dir, username)
-}
-
-/// Reads passphrases: prompted without echo on a terminal, else line by line from stdin.
-struct Secrets {
-    tty: bool,
-}
-
-impl Secrets {
-    fn new() -> Self {
-        Secrets {
-            tty: std::io::stdin().is_terminal(),
-        }
-    }
-
-    fn secret(&mut self, prompt: &str) -> Result<Zeroizing<String>, Error> {
-        if self.tty {
-            let s = rpassword::prompt_password(format!("{prompt}: "))
-                .map_err(|e| Error::io("reading a passphrase", e))?;
-            return Ok(Zeroizing::new(s));
-        }
-        let mut line = Zeroizing::new(String::new());
-        let n = std::io::stdin()
-            .lock()
-            .read_line(&mut line)
-            .map_err(|e| Error::io("reading a passphrase from standard input", e))?;
-        if n == 0 {
-            return Err(Error::InvalidInput(format!(
-                "expected a line on standard input: {prompt}"
-            )));
-        }
-        let trimmed = Zeroizing::new(line.trim_end_matches(['\r', '\n']).to_string());
-        Ok(trimmed)
-    }
-
-    /// A new passphrase; on a terminal it is asked for twice.
-    fn new_passphrase(&mut self, prompt: &str) -> Result<Zeroizing<String>, Error> {
-        let first = self.secret(prompt)?;
-        if self.tty {
-            let again = self.secret("Repeat it")?;
-            if *again != *first {
-                return Err(Error::InvalidInput("the two passphrases differ".into()));
-            }
-        }
-        Ok(first)
-    }
-
-    fn unlock(&mut self, data_dir: &std::path::Path, username: &str) -> Result<Store, Error> {
-        let delay = Store::unlock_delay(data_dir, username);
-        if delay.wait_seconds > 0 {
-            return Err(Error::RateLimited {
-                wait_seconds: delay.wait_seconds,
-            });
-        }
-        let pass = self.secret(&format!("Passphrase for {username}"))?;
-        Store::unlock(data_dir, username, &pass)
-    }
 }

@@ -107,7 +107,7 @@ fn legacy_dir_for(env: Env<'_>) -> Option<PathBuf> {
 fn io_err(context: &str, path: &Path, e: io::Error) -> Error {
     // The store's mapping: a read-only or inaccessible folder and a full disk get the same
     // clear words everywhere.
-    crate::store::io_error(&format!("{context} {}", path.display()), e)
+    crate::fsutil::io_error(&format!("{context} {}", path.display()), e)
 }
 
 /// Creates the data folder if it is missing and makes it private: the folder `0700`, every

@@ -108,6 +108,58 @@ impl Error {
 /// The core's result type.
 pub type Result<T, E = Error> = std::result::Result<T, E>;
 
+/// `.db("reading the unit")` on a database result: the error with its context, as
+/// [`db_error`] makes it (a full disk, a locked or corrupt file each get their own error).
+pub(crate) trait DbContext<T> {
+    fn db(self, context: &str) -> Result<T>;
+}
+
+impl<T> DbContext<T> for rusqlite::Result<T> {
+    fn db(self, context: &str) -> Result<T> {
+        self.map_err(|e| db_error(context, e))
+    }
+}
+
+/// Maps a SQLite error to the core's error without passing on any of the library's text
+/// (which could, for a constraint, name a value).
+pub(crate) fn db_error(context: &str, e: rusqlite::Error) -> Error {
+    use rusqlite::ffi::ErrorCode as C;
+    use std::io::ErrorKind as K;
+    match &e {
+        rusqlite::Error::SqliteFailure(f, _) => match f.code {
+            C::DiskFull => Error::io(
+                context,
+                std::io::Error::new(K::StorageFull, "the disk is full or the file cannot grow"),
+            ),
+            C::ReadOnly | C::CannotOpen | C::PermissionDenied => Error::io(
+                context,
+                std::io::Error::new(
+                    K::PermissionDenied,
+                    "the data folder is read-only or not accessible",
+                ),
+            ),
+            C::SystemIoFailure => Error::io(
+                context,
+                std::io::Error::other(
+                    "the operating system refused a read or write (disk full or failing?)",
+                ),
+            ),
+            C::DatabaseCorrupt | C::NotADatabase => {
+                Error::Corrupt(format!("{context}: the database file is damaged"))
+            }
+            C::DatabaseBusy | C::DatabaseLocked => {
+                Error::Conflict("the database is busy in another program; try again".into())
+            }
+            C::ConstraintViolation => {
+                Error::Conflict(format!("{context}: conflicts with existing data"))
+            }
+            other => Error::Internal(format!("{context}: database error {other:?}")),
+        },
+        rusqlite::Error::QueryReturnedNoRows => Error::NotFound(context.to_string()),
+        _ => Error::Internal(format!("{context}: database error")),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -19,7 +19,7 @@ pub const MAX_EXPORT_BYTES: u64 = 32 * 1024 * 1024;
 /// refused without blocking; so is a larger file. The error names the file.
 pub fn read_regular(path: &Path, max: u64) -> Result<Vec<u8>> {
     let context = format!("reading {}", path.display());
-    match crate::store::read_bounded(path, max) {
+    match crate::fsutil::read_bounded(path, max) {
         Ok(Some(bytes)) => Ok(bytes),
         Ok(None) => Err(Error::io(
             context,

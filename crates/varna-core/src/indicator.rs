@@ -5,7 +5,8 @@
 //! completion adds one to `indicator:<id>` in the tally, under the month of completion, and
 //! every approved review adds one to `indicator:reviewed_by_supervisor`. The export carries
 //! the indicator ids, never their names. Where each name comes from: `docs/EXPORT.md`,
-//! "Follow-up indicators".
+//! "Follow-up indicators". Their names are the statistics' (`stats::indicators`); which
+//! indicators a completion counts is the screening's (`screening::completion_tags`).
 
 use std::fmt;
 use std::str::FromStr;
@@ -13,7 +14,6 @@ use std::str::FromStr;
 use serde::{Deserialize, Serialize};
 
 use crate::error::{Error, Result};
-use crate::instrument::Text;
 
 /// One follow-up indicator. The list is closed: an instrument file naming another id is
 /// refused at load, and the export refuses any other `indicator:` measure.
@@ -31,13 +31,6 @@ pub enum Indicator {
     ChildrenPresent,
     /// The screening was reviewed and approved by the arbetsledare.
     ReviewedBySupervisor,
-}
-
-/// An indicator with its names, for the UI and the CLI.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, specta::Type)]
-pub struct IndicatorInfo {
-    pub id: &'static str,
-    pub name: Text,
 }
 
 impl Indicator {
@@ -68,30 +61,6 @@ impl Indicator {
         Indicator::ALL.iter().copied().find(|i| i.id() == id)
     }
 
-    /// Swedish and English names.
-    pub fn name(self) -> Text {
-        let (sv, en) = match self {
-            Indicator::AskedAboutViolence => ("Frågat om våld", "Asked about violence"),
-            Indicator::StandardisedRiskAssessment => (
-                "Standardiserad riskbedömning gjord",
-                "Standardised risk assessment made",
-            ),
-            Indicator::SafetyPlan => ("Säkerhetsplan upprättad", "Safety plan drawn up"),
-            Indicator::ReassessmentAfterIncident => (
-                "Ny bedömning efter ny händelse",
-                "New assessment after a new incident",
-            ),
-            Indicator::ChildrenPresent => ("Barn finns i hushållet", "Children in the household"),
-            Indicator::ReviewedBySupervisor => {
-                ("Granskad av arbetsledare", "Reviewed by the supervisor")
-            }
-        };
-        Text {
-            sv: sv.to_owned(),
-            en: Some(en.to_owned()),
-        }
-    }
-
     /// The tally and export measure, `indicator:<id>`.
     pub fn measure(self) -> String {
         format!("indicator:{}", self.id())
@@ -101,17 +70,6 @@ impl Indicator {
     /// `reviewed_by_supervisor` is counted by the review, never by a completion.
     pub fn taggable(self) -> bool {
         self != Indicator::ReviewedBySupervisor
-    }
-
-    /// The closed list with names.
-    pub fn catalogue() -> Vec<IndicatorInfo> {
-        Indicator::ALL
-            .iter()
-            .map(|i| IndicatorInfo {
-                id: i.id(),
-                name: i.name(),
-            })
-            .collect()
     }
 }
 
@@ -182,17 +140,6 @@ pub fn shipped_tags(id: &str, version: &str) -> &'static [Indicator] {
         .map_or(&[], |(_, _, tags)| tags)
 }
 
-/// The indicators a completion of this instrument version counts: those in its file and the
-/// shipped table, each once, in list order.
-pub fn completion_tags(def: &crate::instrument::Instrument) -> Vec<Indicator> {
-    let shipped = shipped_tags(&def.id, &def.version.to_string());
-    Indicator::ALL
-        .iter()
-        .copied()
-        .filter(|i| def.indicators.contains(i) || shipped.contains(i))
-        .collect()
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -225,7 +172,7 @@ mod tests {
         for inst in &report.loaded {
             let def = &inst.definition;
             assert!(
-                !completion_tags(def).is_empty(),
+                !crate::screening::completion_tags(def).is_empty(),
                 "{} {} has no indicator",
                 def.id,
                 def.version

@@ -8,7 +8,9 @@
 mod access;
 pub mod audit;
 mod contract;
+mod db;
 pub mod error;
+mod fsutil;
 
 pub use error::{Error, ErrorCode};
 
@@ -20,7 +22,7 @@ pub const VERSION: &str = env!("CARGO_PKG_VERSION");
 /// SQLite linked is not SQLCipher (the store then refuses to open anything).
 pub fn sqlcipher_version() -> Option<&'static str> {
     static VERSION: std::sync::OnceLock<Option<String>> = std::sync::OnceLock::new();
-    VERSION.get_or_init(store::sqlcipher_version).as_deref()
+    VERSION.get_or_init(db::sqlcipher_version).as_deref()
 }
 
 pub mod datadir;

@@ -3,8 +3,10 @@
 use serde::{Deserialize, Serialize};
 
 use super::Event;
+use crate::access::Role;
+use crate::db::Store;
+use crate::error::DbContext;
 use crate::error::{Error, Result};
-use crate::store::{DbContext, Role, Store};
 
 /// One row of the access log as shown in loggkontroll.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, specta::Type)]

@@ -36,9 +36,9 @@ pub use model::{
 pub use pdf::render as render_pdf;
 
 use crate::audit::{self, Event, Obj};
+use crate::db::Store;
 use crate::error::Result;
 use crate::instrument::Lang;
-use crate::store::Store;
 
 /// What [`Store::document_save_pdf`] wrote.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, specta::Type)]

@@ -11,6 +11,7 @@ use serde::Serialize;
 
 use super::labels::Labels;
 use crate::instrument::{AnswerKey, AnswerValue, Instrument, Item, ItemKind, Lang};
+pub use crate::review::ReviewInfo;
 use crate::review::ReviewStatus;
 use crate::screening::ScreeningDoc;
 
@@ -81,17 +82,6 @@ pub struct DocAddendum {
     pub by: String,
     pub at: String,
     pub text: String,
-}
-
-/// The review of the screening, as far as a document needs it.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct ReviewInfo {
-    pub status: ReviewStatus,
-    /// Who made the last decision (approve or return) and when (RFC 3339).
-    pub by: Option<String>,
-    pub at: Option<String>,
-    /// The reason of a return (or the note of an approval).
-    pub reason: Option<String>,
 }
 
 /// Who printed the document and when: the footer's "Utskrivet <time> av <user>".

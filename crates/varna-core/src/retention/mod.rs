@@ -39,9 +39,11 @@
 use rusqlite::{Connection, OptionalExtension};
 use serde::{Deserialize, Serialize};
 
+use crate::access::Role;
 use crate::audit::{self, Event, Obj};
+use crate::db::{time_text, Store};
+use crate::error::DbContext;
 use crate::error::{Error, Result};
-use crate::store::{DbContext, Role, Store};
 
 const COMPLETED_KEY: &str = "retention_completed_months";
 const DRAFT_KEY: &str = "retention_draft_days";
@@ -271,10 +273,6 @@ fn settings_of(conn: &Connection) -> Result<RetentionSettings> {
         )?,
         draft_days: read_setting(conn, DRAFT_KEY, RetentionSettings::DRAFT_DAYS_MAX)?,
     })
-}
-
-fn time_text(t: chrono::DateTime<chrono::Utc>) -> String {
-    t.to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
 }
 
 fn table_exists(conn: &Connection, name: &str) -> Result<bool> {

@@ -26,6 +26,8 @@
 mod ops;
 mod rules;
 
+pub use ops::ReviewInfo;
+
 use serde::{Deserialize, Serialize};
 
 use crate::instrument::Text;

@@ -10,9 +10,12 @@ use super::{
     Decision, QueueItem, ReviewComment, ReviewDoc, ReviewEvent, ReviewEventKind, ReviewQueue,
     ReviewState, ReviewStatus,
 };
+use crate::access::Role;
+use crate::db::now_text;
+use crate::db::Store;
+use crate::error::DbContext;
 use crate::error::{Error, Result};
 use crate::screening::ScreeningDoc;
-use crate::store::{now_text, DbContext, Role, Store};
 
 /// A review's row; a completed screening without one is awaiting its first review.
 struct Row {
@@ -160,11 +163,22 @@ fn load_history(conn: &Connection, doc: &ScreeningDoc) -> Result<Vec<ReviewEvent
     Ok(out)
 }
 
+/// The review of the screening, as far as a document needs it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ReviewInfo {
+    pub status: ReviewStatus,
+    /// Who made the last decision (approve or return) and when (RFC 3339).
+    pub by: Option<String>,
+    pub at: Option<String>,
+    /// The reason of a return (or the note of an approval).
+    pub reason: Option<String>,
+}
+
 impl Store {
     /// The review of a completed screening as a document states it: the status and the last
     /// decision (approval or return) with who, when and the reason. No access check and no
     /// log row: the caller (the document module) has done both for the screening.
-    pub(crate) fn review_info(&self, doc: &ScreeningDoc) -> Result<crate::document::ReviewInfo> {
+    pub(crate) fn review_info(&self, doc: &ScreeningDoc) -> Result<ReviewInfo> {
         let conn = self.conn();
         let row = load_row(conn, doc)?;
         let last = load_history(conn, doc)?.into_iter().rev().find(|e| {
@@ -175,7 +189,7 @@ impl Store {
         });
         let decided = matches!(row.status, ReviewStatus::Approved | ReviewStatus::Returned);
         let last = last.filter(|_| decided);
-        Ok(crate::document::ReviewInfo {
+        Ok(ReviewInfo {
             status: row.status,
             by: last.as_ref().map(|e| e.actor_name.clone()),
             at: last.as_ref().map(|e| e.at.clone()),

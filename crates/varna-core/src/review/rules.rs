@@ -3,10 +3,10 @@
 //! message that names no content.
 
 use super::{ReviewStatus, MAX_REVIEW_TEXT_CHARS};
+use crate::access::Role;
 use crate::error::{Error, Result};
 use crate::instrument::Instrument;
 use crate::screening::{ScreeningDoc, Status};
-use crate::store::Role;
 
 pub(super) use crate::access::Actor;
 

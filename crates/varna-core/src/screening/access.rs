@@ -4,10 +4,12 @@
 use rusqlite::{Connection, OptionalExtension, TransactionBehavior};
 
 use super::Status;
+use crate::access::Role;
 use crate::audit::{self, Event, Obj};
+use crate::db::Store;
+use crate::error::DbContext;
 use crate::error::{Error, Result};
 use crate::export::PersonRole;
-use crate::store::{DbContext, Role, Store};
 
 pub(super) use crate::access::Actor;
 

@@ -3,9 +3,11 @@
 //! Nothing in the app or the CLI calls them.
 
 use super::tally;
+use crate::access::Role;
+use crate::db::Store;
+use crate::error::DbContext;
 use crate::error::Result;
 use crate::export::{PersonRole, YearMonth};
-use crate::store::{DbContext, Role, Store};
 
 /// One synthetic screening for [`Store::bench_bulk_insert`].
 #[doc(hidden)]
@@ -27,7 +29,7 @@ impl Store {
     #[doc(hidden)]
     pub fn bench_bulk_insert(&mut self, rows: &[BulkScreening]) -> Result<()> {
         self.require(&[Role::Administrator], "bulk inserting")?;
-        let now = chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
+        let now = crate::db::now_text();
         let me = self.actor().id.clone();
         self.with_tx(|tx| {
             // Even a benchmark's bulk write is in the access log.
@@ -87,7 +89,7 @@ impl Store {
     ) -> Result<u64> {
         use crate::audit::{record, Event, Obj};
         self.require(&[Role::Administrator], "bulk inserting")?;
-        let now = chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
+        let now = crate::db::now_text();
         let answers: Vec<(String, String)> = answers
             .iter()
             .map(|(k, v)| {

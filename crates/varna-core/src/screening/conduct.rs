@@ -12,10 +12,12 @@ use super::{
     now_text, Addendum, MyScreenings, NewScreening, Saved, ScreeningDoc, ScreeningSummary, Status,
     MAX_CASE_REF_CHARS, MAX_FREE_TEXT_CHARS, RECENT_COMPLETED,
 };
+use crate::access::Role;
 use crate::audit::{self, Event, Obj};
+use crate::db::Store;
+use crate::error::DbContext;
 use crate::error::{Error, Result};
 use crate::instrument::{self, AnswerKey, AnswerValue, Answers, Evaluation, Instrument};
-use crate::store::{DbContext, Role, Store};
 
 /// The earliest accepted day of a samtal.
 fn earliest_day() -> chrono::NaiveDate {
@@ -250,7 +252,7 @@ impl Store {
     ) -> Result<T> {
         let actor_id = self.actor().id.clone();
         let cached = self
-            .take_draft_cache()
+            .take_draft_cache::<DraftCache>()
             .filter(|c| c.draft.row.id == id && c.actor_id == actor_id);
         let (out, mut cache) = self.with_tx(|tx| {
             let data_version = data_version(tx)?;
@@ -722,7 +724,7 @@ impl Store {
                 (&row.id, &now),
             )
             .db("completing the screening")?;
-            let tags = crate::indicator::completion_tags(&version.definition);
+            let tags = crate::screening::completion_tags(&version.definition);
             let follow_up = row.follows_id.is_some();
             for (measure, category) in
                 tally::completion_cells(&ev, row.person_role, &tags, follow_up)

@@ -4,9 +4,11 @@
 //! a folder an administratör has marked as a demo installation (logged); in any other store
 //! the clock cannot be moved, so its counts stay exactly what happened.
 
+use crate::access::Role;
 use crate::audit::{self, Event, Obj};
+use crate::db::Store;
+use crate::error::DbContext;
 use crate::error::{Error, Result};
-use crate::store::{DbContext, Role, Store};
 
 impl Store {
     /// Marks this store as a demo installation (administratör; logged). Only

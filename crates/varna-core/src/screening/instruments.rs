@@ -7,9 +7,11 @@ use std::sync::{Arc, Mutex, OnceLock};
 use rusqlite::{Connection, OptionalExtension};
 
 use super::{now_text, FailedInstrument, InstrumentSummary, RefusedInstrument, SyncReport};
+use crate::access::Role;
+use crate::db::Store;
+use crate::error::DbContext;
 use crate::error::{Error, Result};
 use crate::instrument::{self, Instrument, InstrumentRegistry, LoadReport};
-use crate::store::{DbContext, Role, Store};
 
 /// A stored instrument version.
 pub(super) struct StoredVersion {

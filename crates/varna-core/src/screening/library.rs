@@ -15,10 +15,12 @@ use serde::Serialize;
 
 use super::instruments::{all_versions, stored_hashes};
 use super::now_text;
+use crate::access::Role;
 use crate::audit::{self, Event, Obj};
+use crate::db::Store;
+use crate::error::DbContext;
 use crate::error::{Error, Result};
 use crate::instrument::{self, InstrumentRegistry, Kind, LoadedInstrument, Text};
-use crate::store::{DbContext, Role, Store};
 
 /// Where a stored instrument version came from.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, specta::Type)]

@@ -24,7 +24,7 @@ pub(crate) use access::log_read;
 mod bench_hooks;
 mod conduct;
 mod demo;
-pub(crate) use conduct::{item_key, DraftCache};
+pub(crate) use conduct::item_key;
 mod instruments;
 mod library;
 mod tally;
@@ -41,6 +41,7 @@ pub use library::{
 pub use bench_hooks::BulkScreening;
 #[cfg(feature = "test-hooks")]
 pub use tally::__test_set_clock;
+pub use tally::completion_tags;
 pub use tally::current_month;
 pub(crate) use tally::refile_if_pending as refile_tally_if_pending;
 
@@ -52,7 +53,7 @@ use crate::export::PersonRole;
 use crate::instrument::{AnswerValue, Evaluation, Instrument, Kind, Text};
 
 #[cfg(doc)]
-use crate::store::Store;
+use crate::db::Store;
 
 /// Longest case reference accepted, in characters.
 pub const MAX_CASE_REF_CHARS: usize = 64;
@@ -301,7 +302,7 @@ pub struct ScreeningSummary {
 
 /// The current time as stored: RFC 3339, UTC, whole seconds.
 fn now_text() -> String {
-    tally::now_utc().to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
+    crate::db::time_text(tally::now_utc())
 }
 
 #[cfg(test)]

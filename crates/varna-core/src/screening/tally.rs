@@ -8,13 +8,15 @@ use rusqlite::{Connection, OptionalExtension};
 use super::access;
 use super::conduct::load_answers;
 use super::instruments;
+use crate::access::Role;
+use crate::db::Store;
+use crate::error::DbContext;
 use crate::error::{Error, Result};
 use crate::export::{
     Assessment, Code, CountRow, DeclaredInstrument, InstrumentVersion, Measure, OutcomeDimension,
     PersonRole, UnitCode, YearMonth,
 };
 use crate::instrument::{self, Evaluation};
-use crate::store::{DbContext, Role, Store};
 
 /// Where a count goes: the month in which the counted event happened (the screening was
 /// started, completed, discarded or approved), unit, instrument version.
@@ -241,7 +243,7 @@ fn contributions(
             // Indicator counts started with schema version 7 and are never refiled: the
             // refile moves only what the tally of schema version 5 held.
             let tags = if indicators {
-                crate::indicator::completion_tags(&version.definition)
+                completion_tags(&version.definition)
             } else {
                 Vec::new()
             };
@@ -487,4 +489,15 @@ impl Store {
         }
         Ok(out)
     }
+}
+
+/// The indicators a completion of this instrument version counts: those in its file and the
+/// shipped table, each once, in list order.
+pub fn completion_tags(def: &crate::instrument::Instrument) -> Vec<crate::indicator::Indicator> {
+    let shipped = crate::indicator::shipped_tags(&def.id, &def.version.to_string());
+    crate::indicator::Indicator::ALL
+        .iter()
+        .copied()
+        .filter(|i| def.indicators.contains(i) || shipped.contains(i))
+        .collect()
 }

@@ -15,10 +15,12 @@ use super::access;
 use super::conduct::load_answers;
 use super::instruments::{self, StoredVersion};
 use super::Status;
+use crate::access::Role;
 use crate::audit::{self, Event, Obj};
+use crate::db::Store;
+use crate::error::DbContext;
 use crate::error::{Error, Result};
 use crate::instrument::{self, AnswerKey};
-use crate::store::{DbContext, Role, Store};
 
 /// What upgrading a draft would do.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, specta::Type)]

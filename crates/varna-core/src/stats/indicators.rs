@@ -15,10 +15,56 @@ use serde::Serialize;
 use uuid::Uuid;
 
 use super::{sum_published, ViewCell, STATS_ROLES};
+use crate::db::Store;
+use crate::error::DbContext;
 use crate::error::{Error, Result};
 use crate::export::{self, InstallationKey, Measure, Period, YearMonth};
-use crate::indicator::{Indicator, IndicatorInfo};
-use crate::store::{DbContext, Store};
+use crate::indicator::Indicator;
+use crate::instrument::Text;
+
+/// An indicator with its names, for the UI and the CLI.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, specta::Type)]
+pub struct IndicatorInfo {
+    pub id: &'static str,
+    pub name: Text,
+}
+
+impl Indicator {
+    /// Swedish and English names.
+    pub fn name(self) -> Text {
+        let (sv, en) = match self {
+            Indicator::AskedAboutViolence => ("Frågat om våld", "Asked about violence"),
+            Indicator::StandardisedRiskAssessment => (
+                "Standardiserad riskbedömning gjord",
+                "Standardised risk assessment made",
+            ),
+            Indicator::SafetyPlan => ("Säkerhetsplan upprättad", "Safety plan drawn up"),
+            Indicator::ReassessmentAfterIncident => (
+                "Ny bedömning efter ny händelse",
+                "New assessment after a new incident",
+            ),
+            Indicator::ChildrenPresent => ("Barn finns i hushållet", "Children in the household"),
+            Indicator::ReviewedBySupervisor => {
+                ("Granskad av arbetsledare", "Reviewed by the supervisor")
+            }
+        };
+        Text {
+            sv: sv.to_owned(),
+            en: Some(en.to_owned()),
+        }
+    }
+
+    /// The closed list with names.
+    pub fn catalogue() -> Vec<IndicatorInfo> {
+        Indicator::ALL
+            .iter()
+            .map(|i| IndicatorInfo {
+                id: i.id(),
+                name: i.name(),
+            })
+            .collect()
+    }
+}
 
 /// The largest denominator accepted (a unit's cases in one year).
 pub const MAX_DENOMINATOR: u64 = 1_000_000;
@@ -159,7 +205,7 @@ impl Store {
             })
             .db("reading the unit")?;
         let actor = self.actor().id.clone();
-        let now = chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
+        let now = crate::db::now_text();
         self.with_tx(|tx| {
             match value {
                 Some(v) => tx.execute(

@@ -24,13 +24,16 @@ use serde::Serialize;
 use uuid::Uuid;
 use zeroize::Zeroizing;
 
+use crate::access::Role;
+use crate::db::now_text;
+use crate::db::Store;
+use crate::error::DbContext;
 use crate::error::{Error, Result};
 use crate::export::{
     self, Cell, CountRow, ExportRequest, InstallationKey, Measure, Period, SignedExport,
     SuppressionThreshold, YearMonth,
 };
 use crate::instrument::Text;
-use crate::store::{now_text, DbContext, Role, Store};
 
 const STATS_ROLES: &[Role] = &[Role::Arbetsledare, Role::Administrator];
 const META_INSTALLATION_ID: &str = "installation_id";

@@ -24,9 +24,10 @@ use uuid::Uuid;
 
 use super::{MergeSource, MergeSummary, STATS_ROLES};
 use crate::audit::{self, Event, Obj};
+use crate::db::Store;
+use crate::error::DbContext;
 use crate::error::{Error, ErrorCode, Result};
 use crate::export::{self, PublicKey, SignedExport};
-use crate::store::{DbContext, Store};
 
 /// The longest local name of a trusted sender, in characters.
 pub const MAX_SENDER_LABEL: usize = 100;

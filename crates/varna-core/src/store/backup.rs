@@ -367,19 +367,14 @@ impl Store {
         // A restore is a deliberate step back: the anchors are set to the restored log
         // (inside `finish_unlock`), and the restore itself is logged.
         store.finish_unlock(
-            crate::audit::UnlockKind::Restore,
+            super::lifecycle::UnlockKind::Restore,
             &gate,
             kf,
-            super::UnlockNotes::default(),
+            super::UnlockNotes {
+                clear_buckets: Vec::new(),
+                chose_passphrase: matches!(credential, RestoreCredential::Recovery { .. }),
+            },
         )?;
-        if matches!(credential, RestoreCredential::Recovery { .. })
-            && store.actor.must_change_passphrase.is_some()
-        {
-            // The person chose this passphrase: a notice to change it no longer applies.
-            let id = store.actor.id.clone();
-            store.set_must_change(&id, None, crate::audit::Event::PassphraseChange)?;
-            store.actor.must_change_passphrase = None;
-        }
         Ok(store)
     }
 }

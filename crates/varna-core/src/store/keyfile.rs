@@ -38,6 +38,7 @@ use serde::{Deserialize, Serialize};
 use zeroize::Zeroizing;
 
 use super::fsutil;
+pub(crate) use crate::db::{DbKey, PageMac};
 use crate::error::{Error, Result};
 
 /// The key file's name inside the data folder.
@@ -199,31 +200,6 @@ pub(crate) struct Anchor {
     pub(crate) mac: String,
 }
 
-/// The MAC SQLCipher puts on every page of the database (and of its backups). The key file
-/// says which one its database uses.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize, specta::Type)]
-#[serde(rename_all = "kebab-case")]
-pub(crate) enum PageMac {
-    /// SQLCipher 4's default. Stores set up before the key file named its page MAC use it.
-    #[default]
-    HmacSha512,
-    /// What new stores use: a MAC as strong for this purpose (256-bit tags, 256-bit keys)
-    /// and about twice as fast on processors with SHA extensions, which every autosave
-    /// feels (docs/BENCHMARKS.md).
-    HmacSha256,
-}
-
-impl PageMac {
-    /// The `PRAGMA [schema.]cipher_hmac_algorithm` statement that selects it.
-    pub(crate) fn pragma(self, schema: &str) -> String {
-        let name = match self {
-            PageMac::HmacSha512 => "HMAC_SHA512",
-            PageMac::HmacSha256 => "HMAC_SHA256",
-        };
-        format!("PRAGMA {schema}.cipher_hmac_algorithm = {name};")
-    }
-}
-
 #[derive(Debug, Clone, Serialize, Deserialize, specta::Type)]
 pub(crate) struct KeyFile {
     format: String,
@@ -253,8 +229,6 @@ pub(crate) enum ReadFrom {
     Primary,
     Backup,
 }
-
-pub(crate) type DbKey = Zeroizing<[u8; 32]>;
 
 pub(crate) fn random_bytes<const N: usize>() -> Result<[u8; N]> {
     let mut out = [0u8; N];

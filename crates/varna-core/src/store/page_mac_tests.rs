@@ -26,7 +26,7 @@ fn first_run(dir: &Path) -> Store {
 
 /// Turns a new store into one as it was before the key file named its page MAC: the
 /// database re-encrypted with HMAC-SHA512, the key file without `page_mac`.
-fn make_old(dir: &Path, key: &super::DbKey) {
+fn make_old(dir: &Path, key: &crate::db::DbKey) {
     let db = dir.join(DB_FILE);
     let old = dir.join("old.db");
     // The store's connection cannot create files; SQLite takes an empty file as empty.

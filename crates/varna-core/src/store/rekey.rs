@@ -91,7 +91,7 @@ impl Store {
                 need_new_passphrase.len()
             )),
         )?;
-        self.draft_cache = None;
+        self.drop_draft_cache();
 
         let staging = self.data_dir.join(RESTORE_DB);
         super::remove_db_files(&staging)?;
