@@ -66,20 +66,14 @@ fn outcome(ctx: &mut Ctx, t: Tab, map: &ItemMap, scores: &[Score], earlier: &[Ou
             ),
         );
     }
-    // The categories the source can produce, and where the source is.
-    let mut produced: Option<(Vec<Label>, usize)> = None;
-    let mut item_key = None;
-    if let Some(fi) = &from_item {
-        if let Some((key, cats)) = from_item_categories(ctx, &t, map, fi) {
-            produced = cats.map(|c| (c, fi.span().start));
-            item_key = Some(key);
-        }
-    }
-    if let Some(fs) = &from_score {
-        if let Some(cats) = from_score_categories(ctx, scores, fs) {
-            produced = Some((cats, fs.span().start));
-        }
-    }
+    let (produced, item_key) = source_categories(
+        ctx,
+        &t,
+        map,
+        scores,
+        from_item.as_ref(),
+        from_score.as_ref(),
+    );
     if let Some((cats, at)) = produced {
         if declared {
             check_same_categories(ctx, &t, &categories, &cats, at);
@@ -112,6 +106,32 @@ fn outcome(ctx: &mut Ctx, t: Tab, map: &ItemMap, scores: &[Score], earlier: &[Ou
         rules,
         otherwise: otherwise.map(Spanned::into_inner),
     }
+}
+
+/// The categories the source can produce with where the source is, and the answer
+/// reference of `from_item`.
+fn source_categories(
+    ctx: &mut Ctx,
+    t: &Tab,
+    map: &ItemMap,
+    scores: &[Score],
+    from_item: Option<&Spanned<String>>,
+    from_score: Option<&Spanned<String>>,
+) -> (Option<(Vec<Label>, usize)>, Option<AnswerKey>) {
+    let mut produced: Option<(Vec<Label>, usize)> = None;
+    let mut item_key = None;
+    if let Some(fi) = from_item {
+        if let Some((key, cats)) = from_item_categories(ctx, t, map, fi) {
+            produced = cats.map(|c| (c, fi.span().start));
+            item_key = Some(key);
+        }
+    }
+    if let Some(fs) = from_score {
+        if let Some(cats) = from_score_categories(ctx, scores, fs) {
+            produced = Some((cats, fs.span().start));
+        }
+    }
+    (produced, item_key)
 }
 
 /// `[[outcomes.categories]]` as declared (none when not declared).
