@@ -6,7 +6,7 @@ import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { cleanup, fireEvent, render, screen } from '@testing-library/svelte';
 import { setLang } from '../../lib/i18n.svelte';
 import type { AnswerValue, Item, Label } from '../../lib/screening';
-import ListEditor from './ListEditor.svelte';
+import ListEditor from './items/ListEditor.svelte';
 import EntryList from './EntryList.svelte';
 
 const PERSPECTIVES: Label[] = [

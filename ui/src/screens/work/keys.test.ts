@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { isTextEntry, keyHints, scaleDigit, shortcutValue } from './keys';
+import { isTextEntry, keyHints, keyTargetOf, scaleDigit, shortcutValue } from './keys';
 import type { Item } from '../../lib/screening';
 
 const yesNo: Item = { id: 'hot', type: 'yes_no', required: true, allow_decline: true, text: { sv: 'Hot?' } };
@@ -69,5 +69,34 @@ describe('helpers', () => {
     expect(isTextEntry(input)).toBe(false);
     expect(isTextEntry(document.createElement('textarea'))).toBe(true);
     expect(isTextEntry(document.createElement('button'))).toBe(false);
+  });
+});
+
+describe('keyTargetOf', () => {
+  function cell(html: string): HTMLElement {
+    const root = document.createElement('div');
+    root.innerHTML = `<div data-testid="item" data-key="hot">${html}</div>`;
+    return root;
+  }
+  it('names the answer key and what the target is', () => {
+    const root = cell(`<button data-option="yes">J</button><button class="clear">Rensa</button>
+      <input type="text" class="one"><div class="list-editor"><input type="text" class="field"></div>
+      <textarea></textarea><div class="calendar"><button data-month="2025-01">jan</button></div>`);
+    const option = root.querySelector<HTMLElement>('[data-option]')!;
+    const at = keyTargetOf(option)!;
+    expect(at).toMatchObject({ key: 'hot', button: 'option', inCalendar: false });
+    let clicked = 0;
+    option.addEventListener('click', () => (clicked += 1));
+    at.click?.();
+    expect(clicked).toBe(1);
+    expect(keyTargetOf(root.querySelector<HTMLElement>('.clear')!)).toMatchObject({ button: 'plain' });
+    expect(keyTargetOf(root.querySelector<HTMLElement>('input.one')!)).toMatchObject({ text: 'line' });
+    expect(keyTargetOf(root.querySelector<HTMLElement>('input.field')!)).toMatchObject({ text: 'area' });
+    expect(keyTargetOf(root.querySelector<HTMLElement>('textarea')!)).toMatchObject({ text: 'area' });
+    expect(keyTargetOf(root.querySelector<HTMLElement>('[data-month]')!)).toMatchObject({ button: 'plain', inCalendar: true });
+    expect(keyTargetOf(root.querySelector<HTMLElement>('[data-testid="item"]')!)).toEqual({ key: 'hot', inCalendar: false });
+  });
+  it('is null outside an item', () => {
+    expect(keyTargetOf(document.createElement('button'))).toBeNull();
   });
 });

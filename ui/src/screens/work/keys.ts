@@ -1,4 +1,5 @@
-// The interview's keyboard map, as pure functions (tested in keys.test.ts).
+// The interview's keyboard map, as pure functions (tested in keys.test.ts); the controller
+// (interview/controller.svelte.ts) acts on it.
 //
 //   J or Y      yes                       (yes/no items)
 //   N           no                        (yes/no items)
@@ -14,6 +15,30 @@
 //   Ctrl+Enter  next item from inside a text field (Enter in a one-line field also moves on)
 // Typing in a text field never triggers a shortcut.
 import { choicesOf, type AnswerValue, type Item } from '../../lib/screening';
+
+/** A key press, as much of a `KeyboardEvent` as the key map reads. */
+export interface KeyPress {
+  key: string;
+  ctrlKey?: boolean;
+  metaKey?: boolean;
+  altKey?: boolean;
+  shiftKey?: boolean;
+}
+
+/** Where a key was pressed, as the view describes it (`keyTargetOf` below). */
+export interface KeyTarget {
+  /** The answer key of the item group the target is in. */
+  key: string;
+  /** Typing goes here: a one-line field (Enter goes on) or another text entry (a text area,
+   *  a select, a list entry's field: Ctrl+Enter goes on). */
+  text?: 'line' | 'area';
+  /** A button: an answer option (Enter chooses it) or another button (acts natively). */
+  button?: 'option' | 'plain';
+  /** Inside an incident calendar's month grid or incident list. */
+  inCalendar?: boolean;
+  /** Presses an option button (for Enter). */
+  click?: () => void;
+}
 
 export const YES_KEYS = ['j', 'y'];
 export const NO_KEYS = ['n'];
@@ -95,4 +120,23 @@ export function isTextEntry(el: Element | null): boolean {
     return !['button', 'checkbox', 'radio', 'submit', 'reset'].includes(el.type);
   }
   return (el as HTMLElement).isContentEditable === true;
+}
+
+/** Where a key was pressed, for the interview's controller: the item group's answer key and
+ *  what the target is. Null outside an item group. */
+export function keyTargetOf(el: HTMLElement): KeyTarget | null {
+  const group = el.closest<HTMLElement>('[data-testid="item"]');
+  const key = group?.dataset.key;
+  if (!group || !key) return null;
+  const at: KeyTarget = { key, inCalendar: el.closest('.calendar') !== null };
+  if (isTextEntry(el)) {
+    // a list entry's field (and a calendar's description) is not a one-line answer
+    at.text = el instanceof HTMLInputElement && !el.closest('.list-editor') ? 'line' : 'area';
+  } else if (el.tagName === 'BUTTON') {
+    if (el.dataset.option) {
+      at.button = 'option';
+      at.click = () => el.click();
+    } else at.button = 'plain';
+  }
+  return at;
 }
