@@ -401,8 +401,10 @@ impl Parser {
             }
             Some(Tok::Ident(s)) => {
                 let s = s.clone();
+                // `what` carries its article ("an item"); the message names the kind alone.
+                let kind = what.split_once(' ').map_or(what, |(_, kind)| kind);
                 self.error(format!(
-                    "`{s}` is not a valid {what} id (lowercase letters, digits and `_`)"
+                    "`{s}` is not a valid {kind} id (lowercase letters, digits and `_`)"
                 ))
             }
             _ => self.error(format!("expected {what} id, found {}", self.found())),
