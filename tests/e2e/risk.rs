@@ -132,7 +132,7 @@ async fn calendar_with_the_keyboard_flags_escalation_in_the_summary() -> TestRes
             .await?;
         let cal = &doc["ok"]["answers"]["kalender"]["value"];
         assert_eq!(cal["incidents"].as_array().map(Vec::len), Some(3), "{cal}");
-        assert_eq!(cal["as_of"], doc["ok"]["conductedOn"]);
+        assert_eq!(cal["asOf"], doc["ok"]["conductedOn"]);
         assert_eq!(doc["ok"]["answers"]["okat_vald"]["type"], "dont_know");
         Ok(())
     })

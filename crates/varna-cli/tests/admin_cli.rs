@@ -64,7 +64,7 @@ fn units_are_added_renamed_listed_and_closed() {
         .find(|u| u["code"] == "VUX")
         .unwrap();
     assert_eq!(vux["active"], false);
-    assert!(vux["closed_at"].is_string());
+    assert!(vux["closedAt"].is_string());
     // A closed unit takes no new members.
     let err = fails(&admin(
         d,
@@ -112,7 +112,7 @@ fn role_units_deactivate_and_reactivate_an_account() {
     ));
     let json = ok(&admin(d, &["user", "list", "--json"], &[]));
     assert!(
-        json.contains("\"must_change_passphrase\": \"new_account\""),
+        json.contains("\"mustChangePassphrase\": \"new_account\""),
         "{json}"
     );
 
@@ -204,7 +204,7 @@ fn role_units_deactivate_and_reactivate_an_account() {
     assert!(err.contains("already active"), "{err}");
     let json = ok(&admin(d, &["user", "list", "--json"], &[]));
     assert!(
-        json.contains("\"must_change_passphrase\": \"reactivated\""),
+        json.contains("\"mustChangePassphrase\": \"reactivated\""),
         "{json}"
     );
     // The new passphrase works (changing it clears the notice).

@@ -159,6 +159,7 @@ impl PassphraseNotice {
 
 /// An account, as shown to administrators and as the signed-in actor.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, specta::Type)]
+#[serde(rename_all = "camelCase")]
 pub struct Account {
     pub id: String,
     pub username: String,

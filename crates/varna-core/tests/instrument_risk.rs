@@ -327,6 +327,24 @@ fn vet_ej_is_its_own_answer_complete_for_the_interview_and_missing_for_scores_an
     );
 }
 
+/// A calendar answer crosses the boundary as `asOf`; answers stored before that (`as_of`)
+/// still read, and are written back in the one casing.
+#[test]
+fn a_calendar_answer_stored_with_the_old_field_name_still_reads() {
+    let old: CalendarAnswer = serde_json::from_str(
+        r#"{"as_of":"2026-03-15","incidents":[{"date":"2026-03","severity":"hot"}]}"#,
+    )
+    .unwrap();
+    let new: CalendarAnswer = serde_json::from_str(
+        r#"{"asOf":"2026-03-15","incidents":[{"date":"2026-03","severity":"hot"}]}"#,
+    )
+    .unwrap();
+    assert_eq!(old, new);
+    assert_eq!(old.as_of, "2026-03-15");
+    let written = serde_json::to_string(&old).unwrap();
+    assert!(written.contains("\"asOf\":\"2026-03-15\""), "{written}");
+}
+
 fn incident_strategy() -> impl Strategy<Value = Incident> {
     // Months 0–11 back from June 2026, severities l1–l5, with or without a day.
     (0u32..12, 1usize..=5, any::<bool>()).prop_map(|(back, sev, day)| {

@@ -400,21 +400,21 @@ export const AUDIT_EVENTS = ["setup","unlock","unlock_failed","lock","screening_
 /**
  * An account, as shown to administrators and as the signed-in actor.
  */
-export type Account = { id: string; username: string; display_name: string; role: Role; 
+export type Account = { id: string; username: string; displayName: string; role: Role; 
 /**
  * Ids of the units the account belongs to.
  */
-unit_ids: string[]; active: boolean; created_at: string; 
+unitIds: string[]; active: boolean; createdAt: string; 
 /**
  * Set while the account's passphrase was chosen by an administratör: the person must
  * choose their own at the next sign-in (the app forces it).
  */
-must_change_passphrase: PassphraseNotice | null; 
+mustChangePassphrase: PassphraseNotice | null; 
 /**
  * When an administratör removed the (deactivated) account from the administration
  * list. A removed account cannot be reactivated; its row stays for the access log.
  */
-removed_at: string | null }
+removedAt: string | null }
 export type AccountInput = { username: string; displayName: string; role: Role; unitIds: string[]; 
 /**
  * The one-time passphrase the administratör sets; wiped when dropped.
@@ -649,7 +649,7 @@ export type Body =
 /**
  * A list item: its entries, each the filled-in fields in declared order.
  */
-{ type: "list"; entry_label: string; entries: Field[][]; empty: string }
+{ type: "list"; entryLabel: string; entries: Field[][]; empty: string }
 /**
  * One breakdown cell of a view row.
  */
@@ -672,8 +672,9 @@ seq: number; reason: string }
 export type CalendarAnswer = { 
 /**
  * The day the calendar counts back from (the day of the samtal), `YYYY-MM-DD`.
+ * Stored answers written before the one casing say `as_of`.
  */
-as_of: string; 
+asOf: string; 
 /**
  * The incidents, in any order. An empty list is an answer: no incidents.
  */
@@ -836,19 +837,19 @@ export type Evaluation = {
 /**
  * Sections shown, in order.
  */
-visible_sections: string[]; 
+visibleSections: string[]; 
 /**
  * Items shown, in order.
  */
-visible_items: string[]; 
+visibleItems: string[]; 
 /**
  * Items hidden by `show_if` (theirs or their section's); their answers do not count.
  */
-hidden_items: string[]; 
+hiddenItems: string[]; 
 /**
  * Required answers still missing among shown items, plus the reason of an override.
  */
-missing_required: string[]; scores: ScoreResult[]; 
+missingRequired: string[]; scores: ScoreResult[]; 
 /**
  * One value per declared outcome dimension, in declaration order.
  */
@@ -865,7 +866,7 @@ progress: SectionProgress[];
 /**
  * Hidden items that still hold a given answer (kept, but not counted).
  */
-hidden_answered: string[] }
+hiddenAnswered: string[] }
 /**
  * A label and its value (a header line, one field of a list entry, a result line).
  */
@@ -905,7 +906,7 @@ name: string;
 /**
  * Why the file cannot be used at all (damaged, altered, not an export), if so.
  */
-problem: FileProblem | null; installation_id: string | null; public_key: string | null; fingerprint: string | null; status: SenderStatus | null; 
+problem: FileProblem | null; installationId: string | null; publicKey: string | null; fingerprint: string | null; status: SenderStatus | null; 
 /**
  * The local name of the trusted sender (for `own`: none; the UI says "this computer").
  */
@@ -913,7 +914,7 @@ label: string | null;
 /**
  * For `key_changed` and `withdrawn`: the fingerprint that was trusted.
  */
-trusted_fingerprint: string | null; period_from: string | null; period_to: string | null; 
+trustedFingerprint: string | null; periodFrom: string | null; periodTo: string | null; 
 /**
  * The installations whose counts the file holds (more than one for a merged file).
  */
@@ -925,7 +926,7 @@ export type IndicatorInfo = { id: string; name: Text }
 /**
  * One unit × indicator of the year view.
  */
-export type IndicatorYearCell = { unit: string; unit_name: string; indicator: string; 
+export type IndicatorYearCell = { unit: string; unitName: string; indicator: string; 
 /**
  * The year's count, `None` when any month's count is hidden.
  */
@@ -937,7 +938,7 @@ denominator: number | null;
 /**
  * count / denominator in percent, one decimal; `None` when either is missing or hidden.
  */
-share_percent: number | null }
+sharePercent: number | null }
 /**
  * What the year view shows.
  */
@@ -957,15 +958,15 @@ cells: IndicatorYearCell[];
 /**
  * Whether any count is hidden (for the legend).
  */
-any_suppressed: boolean }
+anySuppressed: boolean }
 /**
  * The installation's public identity, as carried in every export file it signs.
  */
-export type InstallationIdentity = { installation_id: string; 
+export type InstallationIdentity = { installationId: string; 
 /**
  * 64 lower-case hex digits.
  */
-public_key: string; 
+publicKey: string; 
 /**
  * The key's short fingerprint, which a receiving unit head compares before trusting it.
  */
@@ -1256,7 +1257,7 @@ export type LibraryProblem = { path: string;
  * `path:line:col: message` for files that do not load; one message for a refused file.
  */
 messages: string[] }
-export type MergeSource = { installation_id: string; from: string; to: string; 
+export type MergeSource = { installationId: string; from: string; to: string; 
 /**
  * The local name of the trusted sender, when the summary was made by
  * [`Store::merge_summary`] and the installation is trusted here.
@@ -1269,7 +1270,7 @@ own: boolean }
 /**
  * What an import/merge produced.
  */
-export type MergeSummary = { period_from: string; period_to: string; sources: MergeSource[]; rows: number }
+export type MergeSummary = { periodFrom: string; periodTo: string; sources: MergeSource[]; rows: number }
 /**
  * The totals of one month across the rows shown (for the chart). A sum is shown only when
  * every number in it is published: a sum over a suppressed number would be a new margin
@@ -1728,11 +1729,11 @@ declined?: number;
 /**
  * How many of the score's shown items are answered "vet ej" (counted as missing).
  */
-dont_know?: number; 
+dontKnow?: number; 
 /**
  * The band of `value`.
  */
-computed_band: string | null; 
+computedBand: string | null; 
 /**
  * The band that applies: the override's when there is one, else the computed band.
  */
@@ -1744,7 +1745,7 @@ override: AppliedOverride | null;
 /**
  * The person's own rating beside the band, once it is answered.
  */
-own_view?: OwnViewResult | null }
+ownView?: OwnViewResult | null }
 /**
  * A screening with everything needed to show, resume or review it.
  */
@@ -1878,7 +1879,7 @@ recoveryKey: string; session: Session }
 /**
  * One row of the statistics table: month × unit × instrument version.
  */
-export type StatisticsRow = { month: string; unit: string; unit_name: string; instrument: string; version: string; instrument_title: Text | null; 
+export type StatisticsRow = { month: string; unit: string; unitName: string; instrument: string; version: string; instrumentTitle: Text | null; 
 /**
  * The totals; `None` when suppressed (schema version 2 hides totals from 1 up to the
  * threshold), `Some(0)` when nothing was counted.
@@ -1899,7 +1900,7 @@ months: MonthTotals[]; rows: StatisticsRow[];
 /**
  * Whether any cell was suppressed (for the legend).
  */
-any_suppressed: boolean; 
+anySuppressed: boolean; 
 /**
  * The month of the period whose counts may still grow (the current month), if any: the
  * screen marks it preliminary, as the export file does.
@@ -1936,23 +1937,23 @@ en?: string | null }
 /**
  * One trusted (or formerly trusted) installation.
  */
-export type TrustedSender = { installation_id: string; 
+export type TrustedSender = { installationId: string; 
 /**
  * 64 lower-case hex digits.
  */
-public_key: string; fingerprint: string; 
+publicKey: string; fingerprint: string; 
 /**
  * The local name given when it was trusted (never exported).
  */
-label: string; trusted_at: string; 
+label: string; trustedAt: string; 
 /**
  * Display name of who trusted it.
  */
-trusted_by: string; 
+trustedBy: string; 
 /**
  * Set when the trust was withdrawn.
  */
-revoked_at: string | null; revoked_by: string | null }
+revokedAt: string | null; revokedBy: string | null }
 /**
  * A unit (enhet).
  */
@@ -1964,7 +1965,7 @@ code: string; name: string; active: boolean;
 /**
  * When the unit was closed (`None` while it is open).
  */
-closed_at: string | null }
+closedAt: string | null }
 export type UnitView = { id: string; code: string; name: string }
 /**
  * What upgrading a draft would do.

@@ -56,7 +56,7 @@ describe('texts and answers', () => {
     const ev = evaluation();
     expect(sectionProgress(ev, 'fragor')).toEqual({ answered: 0, total: 6 });
     expect(sectionProgress(ev, 'no_such_section')).toEqual({ answered: 0, total: 0 });
-    const doc = draft({ evaluation: evaluation({ hidden_answered: ['foljd'] }) });
+    const doc = draft({ evaluation: evaluation({ hiddenAnswered: ['foljd'] }) });
     expect(answeredWhileHidden(doc, 'foljd')).toBe(true);
     expect(answeredWhileHidden(doc, 'hot')).toBe(false);
   });

@@ -1,10 +1,9 @@
 // Typed access to the screening commands, and the JSON shapes the Rust core serialises.
 //
-// The definition (`Instrument`), the answers (`AnswerValue`) and the evaluation (`Evaluation`)
-// are serialised by varna-core with serde and keep its field names (snake_case, e.g.
-// `show_if`, `visible_items`); see crates/varna-core/src/instrument/{model,answer,evaluate}.rs.
-// The screening envelope (`ScreeningDoc`, `ScreeningSummary`) comes from the Tauri shell and is
-// camelCase. A screening is always rendered from its own `doc.definition`.
+// Everything crosses the boundary in camelCase except the instrument definition (`Instrument`,
+// `Item`, …), which is shown as written in its file (`show_if`, `allow_decline`; see
+// docs/INSTRUMENTS.md and instruments/schema.json). A screening is always rendered from its
+// own `doc.definition`.
 import { guard } from './api';
 import { commands } from './contract';
 import { currentLang } from './i18n.svelte';
@@ -109,9 +108,9 @@ export function itemOfKey(doc: Pick<ScreeningDoc, 'keys'>, key: AnswerKeyString)
   return key;
 }
 
-/** A hidden item that still holds a given answer (the core's `hidden_answered`). */
+/** A hidden item that still holds a given answer (the core's `hiddenAnswered`). */
 export function answeredWhileHidden(doc: Pick<ScreeningDoc, 'evaluation'>, itemId: string): boolean {
-  return doc.evaluation.hidden_answered.includes(itemId);
+  return doc.evaluation.hiddenAnswered.includes(itemId);
 }
 
 /** A section's progress as the core computed it. */

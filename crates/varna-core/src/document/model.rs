@@ -46,6 +46,7 @@ pub enum Body {
     },
     /// A list item: its entries, each the filled-in fields in declared order.
     List {
+        #[serde(rename = "entryLabel")]
         entry_label: String,
         entries: Vec<Vec<Field>>,
         /// Shown when there are no entries.

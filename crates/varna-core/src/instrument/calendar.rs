@@ -18,9 +18,11 @@ pub const MAX_DESCRIPTION: usize = 1000;
 
 /// The answer to a `calendar` item.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema, specta::Type)]
-#[serde(deny_unknown_fields)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct CalendarAnswer {
     /// The day the calendar counts back from (the day of the samtal), `YYYY-MM-DD`.
+    /// Stored answers written before the one casing say `as_of`.
+    #[serde(alias = "as_of")]
     pub as_of: String,
     /// The incidents, in any order. An empty list is an answer: no incidents.
     pub incidents: Vec<Incident>,

@@ -13,6 +13,7 @@ use super::model::{Instrument, Item, ItemKind, ScoreMethod};
 
 /// What the answers so far amount to.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, specta::Type)]
+#[serde(rename_all = "camelCase")]
 pub struct Evaluation {
     /// Sections shown, in order.
     pub visible_sections: Vec<String>,
@@ -64,6 +65,7 @@ impl Evaluation {
 
 /// A computed score.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, specta::Type)]
+#[serde(rename_all = "camelCase")]
 pub struct ScoreResult {
     pub id: String,
     pub value: i64,

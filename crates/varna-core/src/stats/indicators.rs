@@ -71,6 +71,7 @@ pub const MAX_DENOMINATOR: u64 = 1_000_000;
 
 /// One unit × indicator of the year view.
 #[derive(Debug, Clone, PartialEq, Serialize, specta::Type)]
+#[serde(rename_all = "camelCase")]
 pub struct IndicatorYearCell {
     pub unit: String,
     pub unit_name: String,
@@ -85,6 +86,7 @@ pub struct IndicatorYearCell {
 
 /// What the year view shows.
 #[derive(Debug, Clone, PartialEq, Serialize, specta::Type)]
+#[serde(rename_all = "camelCase")]
 pub struct IndicatorYearView {
     pub year: u16,
     pub threshold: u64,

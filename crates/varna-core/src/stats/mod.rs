@@ -42,6 +42,7 @@ const SETTING_THRESHOLD: &str = "suppression_threshold";
 
 /// The installation's public identity, as carried in every export file it signs.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, specta::Type)]
+#[serde(rename_all = "camelCase")]
 pub struct InstallationIdentity {
     pub installation_id: Uuid,
     /// 64 lower-case hex digits.
@@ -64,6 +65,7 @@ pub struct BreakdownCell {
 
 /// One row of the statistics table: month × unit × instrument version.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, specta::Type)]
+#[serde(rename_all = "camelCase")]
 pub struct StatisticsRow {
     pub month: String,
     pub unit: String,
@@ -102,6 +104,7 @@ fn sum_published(cells: impl IntoIterator<Item = ViewCell>) -> ViewCell {
 
 /// What the statistics screen shows.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, specta::Type)]
+#[serde(rename_all = "camelCase")]
 pub struct StatisticsView {
     pub from: String,
     pub to: String,
@@ -120,6 +123,7 @@ pub struct StatisticsView {
 
 /// What an import/merge produced.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, specta::Type)]
+#[serde(rename_all = "camelCase")]
 pub struct MergeSummary {
     pub period_from: String,
     pub period_to: String,
@@ -128,6 +132,7 @@ pub struct MergeSummary {
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, specta::Type)]
+#[serde(rename_all = "camelCase")]
 pub struct MergeSource {
     pub installation_id: Uuid,
     pub from: String,

@@ -58,6 +58,7 @@ impl SenderStatus {
 
 /// One trusted (or formerly trusted) installation.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, specta::Type)]
+#[serde(rename_all = "camelCase")]
 pub struct TrustedSender {
     pub installation_id: Uuid,
     /// 64 lower-case hex digits.
@@ -75,6 +76,7 @@ pub struct TrustedSender {
 
 /// A count file the user chose to import, checked but not yet merged.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, specta::Type)]
+#[serde(rename_all = "camelCase")]
 pub struct IncomingFile {
     /// The file's name (not its folder), for the list.
     pub name: String,

@@ -32,6 +32,7 @@ pub struct AccountOverview {
 
 /// A unit (enhet).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, specta::Type)]
+#[serde(rename_all = "camelCase")]
 pub struct Unit {
     pub id: String,
     /// Short code, unique regardless of case, e.g. `IFO-VUX`.

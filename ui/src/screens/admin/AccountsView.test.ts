@@ -15,8 +15,8 @@ vi.mock('@tauri-apps/api/core', () => ({
 import AccountsView from './AccountsView.svelte';
 import { setLang } from '../../lib/i18n.svelte';
 
-const IFO = { id: 'u-ifo', code: 'IFO', name: 'Individ- och familjeomsorg', active: true, closed_at: null };
-const VUX = { id: 'u-vux', code: 'VUX', name: 'Vuxenenheten', active: false, closed_at: '2026-11-01T00:00:00Z' };
+const IFO = { id: 'u-ifo', code: 'IFO', name: 'Individ- och familjeomsorg', active: true, closedAt: null };
+const VUX = { id: 'u-vux', code: 'VUX', name: 'Vuxenenheten', active: false, closedAt: '2026-11-01T00:00:00Z' };
 const admin = {
   id: 'a-1', username: 'anna', displayName: 'Anna Admin', role: 'administrator', unitIds: ['u-ifo'], active: true,
   createdAt: '2026-01-01T00:00:00Z', mustChangePassphrase: null, removedAt: null, lastSignIn: '2026-11-30T08:00:00Z',

@@ -29,7 +29,7 @@ const mapping = () =>
   draft({
     id: 's1', status: 'completed', completedAt: '2025-03-01T10:00:00Z',
     definition: map.definition, keys: map.keys, instrumentId: map.definition.id,
-    evaluation: { ...map.evaluation, complete: true, missing_required: [] },
+    evaluation: { ...map.evaluation, complete: true, missingRequired: [] },
     answers: {
       tidigare_skada: { type: 'entries', value: [{ beskrivning: { type: 'text', value: 'Pappa slog mamma' } }] },
       'sakerhet@worker': { type: 'integer', value: 4 },

@@ -15,11 +15,11 @@ const INDICATORS = [
 ];
 
 const view = (denominator: number | null): IndicatorYearView => ({
-  year: 2025, threshold: 3, preliminary: null, indicators: INDICATORS, any_suppressed: true,
+  year: 2025, threshold: 3, preliminary: null, indicators: INDICATORS, anySuppressed: true,
   cells: [
-    { unit: 'IFO', unit_name: 'IFO', indicator: 'asked_about_violence', count: 12, denominator,
-      share_percent: denominator ? Math.round((12 * 1000) / denominator) / 10 : null },
-    { unit: 'IFO', unit_name: 'IFO', indicator: 'reviewed_by_supervisor', count: null, denominator: 10, share_percent: null },
+    { unit: 'IFO', unitName: 'IFO', indicator: 'asked_about_violence', count: 12, denominator,
+      sharePercent: denominator ? Math.round((12 * 1000) / denominator) / 10 : null },
+    { unit: 'IFO', unitName: 'IFO', indicator: 'reviewed_by_supervisor', count: null, denominator: 10, sharePercent: null },
   ],
 });
 

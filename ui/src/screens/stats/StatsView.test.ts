@@ -27,14 +27,14 @@ const session = (role: Session['role']): Session =>
   workSession({ username: 'u', displayName: 'U', role, units: [{ id: 'u1', code: 'IFO', name: 'IFO' }], autoLockMinutes: 10 });
 
 const VIEW: StatisticsView = {
-  from: '2025-02', to: '2025-03', threshold: 3, any_suppressed: true, units: ['IFO'], preliminary: '2025-03',
+  from: '2025-02', to: '2025-03', threshold: 3, anySuppressed: true, units: ['IFO'], preliminary: '2025-03',
   months: [
     { month: '2025-02', started: 0, completed: 0, reviewed: 0, discarded: 0 },
     { month: '2025-03', started: 7, completed: 5, reviewed: null, discarded: null },
   ],
   rows: [{
-    month: '2025-03', unit: 'IFO', unit_name: 'Individ- och familjeomsorg', instrument: 'freda-kortfragor-stil',
-    version: '1.0.0', instrument_title: { sv: 'FREDA-stil kortfrågor', en: 'FREDA-style short questions' },
+    month: '2025-03', unit: 'IFO', unitName: 'Individ- och familjeomsorg', instrument: 'freda-kortfragor-stil',
+    version: '1.0.0', instrumentTitle: { sv: 'FREDA-stil kortfrågor', en: 'FREDA-style short questions' },
     started: 7, completed: 5, reviewed: null, discarded: null,
     breakdowns: [
       { measure: 'outcome:screening', category: 'positiv', count: 4 },
@@ -50,19 +50,19 @@ const VIEW: StatisticsView = {
 
 const written = (json: string) => ({
   jsonPath: json, csvPath: json.replace('.json', '.csv'), rows: 9, installationId: 'x',
-  summary: { period_from: '2025-02', period_to: '2025-03', rows: 9,
+  summary: { periodFrom: '2025-02', periodTo: '2025-03', rows: 9,
     sources: [
-      { installation_id: 'a', from: '2025-02', to: '2025-03', label: null, own: true },
-      { installation_id: 'b', from: '2025-02', to: '2025-03', label: 'Norr, Karins dator', own: false },
+      { installationId: 'a', from: '2025-02', to: '2025-03', label: null, own: true },
+      { installationId: 'b', from: '2025-02', to: '2025-03', label: 'Norr, Karins dator', own: false },
     ] },
 });
 
-const ME = { installation_id: 'a', public_key: 'a'.repeat(64), fingerprint: 'AAAA BBBB CCCC DDDD EEEE' };
+const ME = { installationId: 'a', publicKey: 'a'.repeat(64), fingerprint: 'AAAA BBBB CCCC DDDD EEEE' };
 
 const incoming = (name: string, status: string, extra: Record<string, unknown> = {}) => ({
-  name, problem: null, installation_id: name === 'egen.json' ? 'a' : 'b', public_key: 'b'.repeat(64),
-  fingerprint: '1111 2222 3333 4444 5555', status, label: null, trusted_fingerprint: null,
-  period_from: '2025-02', period_to: '2025-03', sources: [], rows: 4, ...extra,
+  name, problem: null, installationId: name === 'egen.json' ? 'a' : 'b', publicKey: 'b'.repeat(64),
+  fingerprint: '1111 2222 3333 4444 5555', status, label: null, trustedFingerprint: null,
+  periodFrom: '2025-02', periodTo: '2025-03', sources: [], rows: 4, ...extra,
 });
 
 function route(given: Record<string, (args: Record<string, unknown>) => unknown>) {
@@ -231,10 +231,10 @@ describe('StatsView', () => {
   it('warns that a re-keyed file may be forged, shows both fingerprints and lists withdrawable senders', async () => {
     route({
       statistics_get: () => VIEW,
-      export_inspect: () => [incoming('norr.json', 'key_changed', { label: 'Norr', trusted_fingerprint: '9999 8888 7777 6666 5555' })],
+      export_inspect: () => [incoming('norr.json', 'key_changed', { label: 'Norr', trustedFingerprint: '9999 8888 7777 6666 5555' })],
       senders_list: () => [{
-        installation_id: 'b', public_key: 'c'.repeat(64), fingerprint: '9999 8888 7777 6666 5555', label: 'Norr',
-        trusted_at: '2025-01-02T10:00:00Z', trusted_by: 'Arne', revoked_at: null, revoked_by: null,
+        installationId: 'b', publicKey: 'c'.repeat(64), fingerprint: '9999 8888 7777 6666 5555', label: 'Norr',
+        trustedAt: '2025-01-02T10:00:00Z', trustedBy: 'Arne', revokedAt: null, revokedBy: null,
       }],
       sender_untrust: () => null,
     });

@@ -211,13 +211,13 @@ describe('Saving', () => {
     const first = deferred<unknown>();
     let n = 0;
     await openDraft(draft(), {
-      answer_save: () => (++n === 1 ? first.promise : saved(evaluation({ visible_items: ['hot', 'nar', 'faktor', 'sakerhet', 'anteckning', 'steg'] }))),
+      answer_save: () => (++n === 1 ? first.promise : saved(evaluation({ visibleItems: ['hot', 'nar', 'faktor', 'sakerhet', 'anteckning', 'steg'] }))),
     });
     await press(group('hot'), 'j');
     await press(group('hot'), 'n');
     // the second save waits for the first
     expect(calls('answer_save')).toHaveLength(1);
-    first.resolve(saved(evaluation({ visible_items: ['hot', 'foljd', 'nar', 'faktor', 'sakerhet', 'anteckning', 'steg'] })));
+    first.resolve(saved(evaluation({ visibleItems: ['hot', 'foljd', 'nar', 'faktor', 'sakerhet', 'anteckning', 'steg'] })));
     await waitFor(() => expect(calls('answer_save')).toHaveLength(2));
     await waitFor(() => expect(screen.getByTestId('save-status').textContent).toBe('Sparat'));
     expect(document.querySelector('[data-key="foljd"]')).toBeNull();

@@ -17,7 +17,7 @@ afterEach(() => cleanup());
 function doc(before: GeneratedFixture['evaluation'] | null) {
   const { definition, keys, evaluation } = structuredClone(farlighet);
   // Now: 15 of 20 markers, band "hög".
-  evaluation.scores = evaluation.scores.map((s) => ({ ...s, value: 15, answered: 20, band: 'hog', computed_band: 'hog' }));
+  evaluation.scores = evaluation.scores.map((s) => ({ ...s, value: 15, answered: 20, band: 'hog', computedBand: 'hog' }));
   evaluation.outcomes = evaluation.outcomes.map((o) => (o.dimension === 'riskniva' ? { ...o, category: 'hog' } : o));
   return draft({
     definition, keys, evaluation, instrumentId: definition.id, instrumentVersion: definition.version,
@@ -33,7 +33,7 @@ describe('ResultPanel', () => {
     const before = structuredClone(farlighet.evaluation);
     // Then: 4 markers, band "standard", overridden to "medel" after professional judgement.
     before.scores = before.scores.map((s) => ({
-      ...s, value: 4, answered: 20, band: 'medel', computed_band: 'standard',
+      ...s, value: 4, answered: 20, band: 'medel', computedBand: 'standard',
       override: { from: 'standard', to: 'medel', reason: 'Skäl då' },
     }));
     before.outcomes = before.outcomes.map((o) => (o.dimension === 'riskniva' ? { ...o, category: 'medel' } : o));

@@ -39,16 +39,16 @@ describe.each(shipped)('shipped instrument %s', (_, { definition, keys, evaluati
     await fireEvent.click(await screen.findByTestId('draft-s1'));
     await screen.findByTestId('interview');
     await tick();
-    const visible = new Set(evaluation.visible_items);
+    const visible = new Set(evaluation.visibleItems);
     const want = allKeys(doc).filter((k) => visible.has(itemOfKey(doc, k)));
     const got = screen.getAllByTestId('item').map((g) => g.getAttribute('data-key'));
     expect(got).toEqual(want);
     expect(screen.getAllByTestId('note')).toHaveLength(want.length);
-    expect(screen.getAllByTestId('section-progress')).toHaveLength(evaluation.visible_sections.length);
+    expect(screen.getAllByTestId('section-progress')).toHaveLength(evaluation.visibleSections.length);
     expect(document.activeElement?.getAttribute('data-key') ?? document.activeElement?.closest('[data-testid="item"]')?.getAttribute('data-key')).toBe(want[0]);
 
     await fireEvent.click(screen.getByTestId('to-summary'));
     await screen.findByTestId('summary');
-    expect(screen.queryAllByTestId('gap').map((g) => g.getAttribute('data-key'))).toEqual(evaluation.missing_required);
+    expect(screen.queryAllByTestId('gap').map((g) => g.getAttribute('data-key'))).toEqual(evaluation.missingRequired);
   });
 });

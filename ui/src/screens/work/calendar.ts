@@ -1,5 +1,5 @@
 // Month arithmetic of the incident calendar (items/CalendarEditor.svelte), as pure functions.
-// The core counts whole months back from the calendar's `as_of` (the day of the samtal);
+// The core counts whole months back from the calendar's `asOf` (the day of the samtal);
 // the grid shows the same months (crates/varna-core/src/instrument/calendar.rs).
 import type { Incident } from '../../lib/screening';
 

@@ -147,7 +147,7 @@ export class InterviewController {
     const ev = this.doc.evaluation;
     let shown = this.shownItems.get(ev);
     if (!shown) {
-      shown = new Set(ev.visible_items);
+      shown = new Set(ev.visibleItems);
       this.shownItems.set(ev, shown);
     }
     return shown.has(this.itemOf(key));
