@@ -372,7 +372,11 @@ async fn the_access_log_shows_more_rows_by_keyboard() -> TestResult {
                 }
                 tokio::time::sleep(std::time::Duration::from_millis(100)).await;
             }
-            assert!(rows.len() > 50, "the next page was appended: {} rows", rows.len());
+            assert!(
+                rows.len() > 50,
+                "the next page was appended: {} rows",
+                rows.len()
+            );
             let all = seqs(rows).await;
             assert_eq!(all[..50], first[..], "the first page stays, in its order");
             let focused = app
@@ -383,7 +387,11 @@ async fn the_access_log_shows_more_rows_by_keyboard() -> TestResult {
                     vec![],
                 )
                 .await?;
-            assert_eq!(focused, serde_json::json!(true), "the focus is on the first new row");
+            assert_eq!(
+                focused,
+                serde_json::json!(true),
+                "the focus is on the first new row"
+            );
             a11y::assert_accessible(app, "access log, second page").await?;
             Ok(())
         },

@@ -146,9 +146,10 @@ pub(crate) fn audit_query(
     if let Some(p) = non_empty(&filter.person) {
         let lower = push(&mut params, p.to_lowercase());
         let id = push(&mut params, p.to_owned());
+        // One account: the username's, else the text as an account id. One equality, so the
+        // log is read on its index by actor.
         sql.push_str(&format!(
-            " AND (l.actor_id = (SELECT id FROM accounts WHERE username = ?{lower}) \
-                 OR l.actor_id = ?{id})"
+            " AND l.actor_id = COALESCE((SELECT id FROM accounts WHERE username = ?{lower}), ?{id})"
         ));
     }
     if let Some(o) = non_empty(&filter.object_id) {

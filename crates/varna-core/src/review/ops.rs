@@ -34,10 +34,16 @@ pub(crate) fn queue_count_sql() -> String {
 }
 
 /// One page of one list of the queue (parameters: arbetsledare, status, the cursor's three
-/// parts, the row limit); only the page's rows are read in full.
+/// parts, the row limit). The page is chosen among the candidates alone (index entries and
+/// review rows, sorted with the limit, in a subquery that SQLite does not flatten into the
+/// join); only its rows are then read in full.
 pub(crate) fn queue_page_sql() -> String {
     format!(
-        "WITH q AS ({QUEUE_CANDIDATES})
+        "WITH q AS (
+             SELECT id, sort_at, done FROM ({QUEUE_CANDIDATES})
+             WHERE (sort_at, done, id) > (?3, ?4, ?5)
+             ORDER BY sort_at, done, id LIMIT ?6
+         )
          SELECT s.id, s.instrument_id, s.instrument_version, u.code, a.display_name,
                 s.conducted_on, s.completed_at, q.sort_at,
                 COALESCE(r.status, 'awaiting_review'), COALESCE(r.round, 1)
@@ -46,8 +52,7 @@ pub(crate) fn queue_page_sql() -> String {
          JOIN units u ON u.id = s.unit_id
          JOIN accounts a ON a.id = s.author_id
          LEFT JOIN reviews r ON r.screening_id = s.id
-         WHERE (q.sort_at, q.done, q.id) > (?3, ?4, ?5)
-         ORDER BY q.sort_at, q.done, q.id LIMIT ?6"
+         ORDER BY q.sort_at, q.done, q.id"
     )
 }
 
