@@ -180,8 +180,8 @@ fn run_case(w: &World, p: &mut People, c: &Case) {
             |n| {
                 if n < 3 && n % c.insert_every == 0 {
                     let mut h = hanna.borrow_mut();
-                    start(&mut **h, FREDA, &w.ifo);
-                    completed(&mut **h, &w.ifo);
+                    start(&mut h, FREDA, &w.ifo);
+                    completed(&mut h, &w.ifo);
                 }
             },
         );
@@ -211,7 +211,7 @@ fn run_case(w: &World, p: &mut People, c: &Case) {
             |q| q.screening_id.clone(),
             |n| {
                 if n < 3 && n % c.insert_every == 0 {
-                    completed(&mut **hilda.borrow_mut(), &w.ifo);
+                    completed(&mut hilda.borrow_mut(), &w.ifo);
                 }
             },
         );
@@ -247,7 +247,7 @@ fn run_case(w: &World, p: &mut People, c: &Case) {
             |e| e.seq.to_string(),
             |n| {
                 if n < 3 && n % c.insert_every == 0 {
-                    completed(&mut **hanna.borrow_mut(), &w.ifo);
+                    completed(&mut hanna.borrow_mut(), &w.ifo);
                 }
             },
         );
