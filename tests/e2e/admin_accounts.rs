@@ -534,3 +534,78 @@ async fn a_backup_is_restored_with_the_recovery_key_when_the_passphrase_is_forgo
     )
     .await
 }
+
+/// The access log read page by page: on a folder with more rows than one page (seeded with
+/// `varna demo seed`), loggkontroll shows the first 50 with a count, and "Visa fler", reached
+/// and pressed by keyboard, appends the next page in order and moves the focus to its first
+/// row.
+#[tokio::test]
+async fn the_access_log_shows_more_rows_by_keyboard() -> TestResult {
+    let home = tempfile::Builder::new().prefix("varna-e2e-").tempdir()?;
+    let data = home.path().join("data");
+    support::init_with_cli(&data)?;
+    support::demo_seed_with_cli(&data, 40)?;
+    let app = App::start_in(home).await?;
+    run_on(
+        "the_access_log_shows_more_rows_by_keyboard",
+        app,
+        async |app: &App| {
+            support::unlock_as(app, support::ADMIN, support::PASSPHRASE).await?;
+            app.by_test_id("tab-admin").await?.click().await?;
+            app.by_test_id("log-table").await?;
+            wait_contains(app, "log-more-count", "Visar 50, det finns fler").await?;
+            let seqs = |rows: Vec<fantoccini::elements::Element>| async move {
+                let mut out = Vec::new();
+                for r in rows {
+                    out.push(r.text().await.unwrap_or_default());
+                }
+                out
+            };
+            let first = app
+                .client
+                .find_all(Locator::Css("[data-testid=log-row]"))
+                .await?;
+            assert_eq!(first.len(), 50, "the first page");
+            let first = seqs(first).await;
+            // The button is a real button, reached by keyboard and pressed with Enter.
+            let button = app.by_test_id("log-more-button").await?;
+            assert_eq!(button.tag_name().await?, "button");
+            button.send_keys(&Key::Enter.to_string()).await?;
+            let mut rows = Vec::new();
+            for _ in 0..100 {
+                rows = app
+                    .client
+                    .find_all(Locator::Css("[data-testid=log-row]"))
+                    .await?;
+                if rows.len() > 50 {
+                    break;
+                }
+                tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+            }
+            assert!(
+                rows.len() > 50,
+                "the next page was appended: {} rows",
+                rows.len()
+            );
+            let all = seqs(rows).await;
+            assert_eq!(all[..50], first[..], "the first page stays, in its order");
+            let focused = app
+                .client
+                .execute(
+                    "return document.activeElement === \
+                     document.querySelectorAll('[data-testid=log-row]')[50];",
+                    vec![],
+                )
+                .await?;
+            assert_eq!(
+                focused,
+                serde_json::json!(true),
+                "the focus is on the first new row"
+            );
+            a11y::assert_accessible(app, "access log, second page").await?;
+            Ok(())
+        },
+    )
+    .await
+    .map(|_| ())
+}

@@ -5,12 +5,13 @@
 //! builds this in release together with the app and the bare window of benchmark 4.
 //!
 //! ```text
-//! varna-bench [--only 1,2,3,4,5,6,7,9] [--screenings N] [--history N] [--app PATH --bare PATH]
+//! varna-bench [--only 1,2,3,4,5,6,7,8,9] [--screenings N] [--history N] [--app PATH --bare PATH]
 //!             [--latency FILE] [--out FILE]
 //! ```
 
 mod harness;
 mod latency;
+mod lists;
 mod startup;
 
 use std::path::{Path, PathBuf};
@@ -22,9 +23,9 @@ use varna_core::instrument::{self, AnswerValue};
 use varna_core::screening::{BulkScreening, NewScreening};
 use varna_core::store::{FirstRun, KdfParams, NewAccount, Role, Store};
 
-const ADMIN: &str = "bench.admin";
-const WORKER: &str = "bench.hl";
-const PASS: &str = "benchmark passphrase 1";
+pub(crate) const ADMIN: &str = "bench.admin";
+pub(crate) const WORKER: &str = "bench.hl";
+pub(crate) const PASS: &str = "benchmark passphrase 1";
 
 struct Opts {
     only: Vec<u32>,
@@ -41,7 +42,7 @@ struct Opts {
 
 fn parse_args() -> Opts {
     let mut o = Opts {
-        only: vec![1, 2, 3, 4, 5, 6, 7, 9],
+        only: vec![1, 2, 3, 4, 5, 6, 7, 8, 9],
         screenings: 1_000_000,
         history: 100_000,
         app: None,
@@ -74,7 +75,7 @@ fn parse_args() -> Opts {
             "--latency" => o.latency = PathBuf::from(val()),
             "-h" | "--help" => {
                 println!(
-                    "varna-bench [--only 1,2,3,4,5,6,7,9] [--screenings N] [--history N] \
+                    "varna-bench [--only 1,2,3,4,5,6,7,8,9] [--screenings N] [--history N] \
                      [--app PATH --bare PATH] [--latency FILE] [--out FILE] [--work DIR]"
                 );
                 std::process::exit(0);
@@ -85,12 +86,12 @@ fn parse_args() -> Opts {
     o
 }
 
-fn die(msg: &str) -> ! {
+pub(crate) fn die(msg: &str) -> ! {
     eprintln!("varna-bench: {msg}");
     std::process::exit(2)
 }
 
-fn ok<T>(r: varna_core::error::Result<T>, what: &str) -> T {
+pub(crate) fn ok<T>(r: varna_core::error::Result<T>, what: &str) -> T {
     r.unwrap_or_else(|e| die(&format!("{what}: {e}")))
 }
 
@@ -124,8 +125,9 @@ fn main() {
             5 => bench_instruments(tmp.path(), &mut report),
             6 => bench_pdf(&mut report),
             7 => bench_unlock_history(&small, &o.work, o.history, &mut report),
+            8 => lists::bench_lists(&o.work, &mut report),
             9 => latency::bench_latency(&o.latency, &mut report),
-            _ => die("benchmarks are numbered 1 to 7 and 9"),
+            _ => die("benchmarks are numbered 1 to 9"),
         }
     }
     let md = report.markdown();
@@ -627,7 +629,7 @@ fn seeded_store(work: &Path, n: u64) -> PathBuf {
 }
 
 /// FNV-1a of the schema SQL: a seeded store is reused only with the schema it was made with.
-fn schema_hash() -> u64 {
+pub(crate) fn schema_hash() -> u64 {
     let schema = varna_core::store::bench_schema_sql();
     schema.bytes().fold(0xcbf2_9ce4_8422_2325u64, |h, b| {
         (h ^ b as u64).wrapping_mul(0x100_0000_01b3)

@@ -32,6 +32,7 @@ pub mod files;
 pub mod idle;
 pub mod indicator;
 pub mod instrument;
+pub mod page;
 pub mod retention;
 pub mod review;
 pub mod screening;

@@ -4,6 +4,7 @@
 
 use tauri::State;
 use varna_core::audit::{AuditEntry, AuditFilter, AuditReport};
+use varna_core::page::{Page, PageRequest};
 use varna_core::retention::{RetentionHold, RetentionItem, RetentionReport, RetentionSettings};
 
 use crate::error::CommandResult;
@@ -16,6 +17,17 @@ pub async fn audit_list(
     filter: AuditFilter,
 ) -> CommandResult<Vec<AuditEntry>> {
     Ok(state.with_store(|s| s.audit_list(&filter))?)
+}
+
+/// One page of the access log, newest first (the log view reads it page by page).
+#[tauri::command]
+#[specta::specta]
+pub async fn audit_page(
+    state: State<'_, AppState>,
+    filter: AuditFilter,
+    page: PageRequest,
+) -> CommandResult<Page<AuditEntry>> {
+    Ok(state.with_store(|s| s.audit_page(&filter, &page))?)
 }
 
 /// Checks the whole chain now.

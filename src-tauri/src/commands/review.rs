@@ -2,7 +2,10 @@
 //! enforces every rule (roles, units, author, states).
 
 use tauri::State;
-use varna_core::review::{Decision, ReviewComment, ReviewDoc, ReviewQueue, ReviewState};
+use varna_core::page::{Page, PageRequest};
+use varna_core::review::{
+    Decision, QueueItem, QueueList, ReviewComment, ReviewDoc, ReviewQueue, ReviewState,
+};
 
 use crate::error::CommandResult;
 use crate::state::AppState;
@@ -11,6 +14,17 @@ use crate::state::AppState;
 #[specta::specta]
 pub async fn review_queue(state: State<'_, AppState>) -> CommandResult<ReviewQueue> {
     Ok(state.with_store(|s| s.review_queue())?)
+}
+
+/// The next page of one list of the review queue (`page.after`: the previous page's `next`).
+#[tauri::command]
+#[specta::specta]
+pub async fn review_queue_page(
+    state: State<'_, AppState>,
+    list: QueueList,
+    page: PageRequest,
+) -> CommandResult<Page<QueueItem>> {
+    Ok(state.with_store(|s| s.review_queue_page(list, &page))?)
 }
 
 #[tauri::command]

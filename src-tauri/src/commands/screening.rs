@@ -2,8 +2,10 @@
 
 use tauri::State;
 use varna_core::instrument::AnswerValue;
+use varna_core::page::{Page, PageRequest};
 use varna_core::screening::{
-    Addendum, InstrumentSummary, MyScreenings, NewScreening, Saved, ScreeningDoc, UpgradePreview,
+    Addendum, InstrumentSummary, MyList, MyScreenings, NewScreening, Saved, ScreeningDoc,
+    ScreeningSummary, UpgradePreview,
 };
 
 use crate::error::CommandResult;
@@ -19,6 +21,17 @@ pub async fn instruments_list(state: State<'_, AppState>) -> CommandResult<Vec<I
 #[specta::specta]
 pub async fn my_screenings(state: State<'_, AppState>) -> CommandResult<MyScreenings> {
     Ok(state.with_store(|s| s.my_screenings())?)
+}
+
+/// The next page of one list of the start page (`page.after`: the previous page's `next`).
+#[tauri::command]
+#[specta::specta]
+pub async fn my_screenings_page(
+    state: State<'_, AppState>,
+    list: MyList,
+    page: PageRequest,
+) -> CommandResult<Page<ScreeningSummary>> {
+    Ok(state.with_store(|s| s.my_screenings_page(list, &page))?)
 }
 
 #[tauri::command]

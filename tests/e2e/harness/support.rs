@@ -102,6 +102,25 @@ pub fn init_with_cli(data_dir: &std::path::Path) -> TestResult {
     )
 }
 
+/// Seeds `screenings` synthetic screenings into a folder set up by [`init_with_cli`], with
+/// the CLI's `varna demo seed` as the administrator `anna` (demo units and accounts, each
+/// screening started, answered and completed, left a draft or discarded: its log rows).
+pub fn demo_seed_with_cli(data_dir: &std::path::Path, screenings: u32) -> TestResult {
+    cli(
+        &[
+            "demo",
+            "seed",
+            "--data-dir",
+            data_dir.to_str().expect("utf-8 path"),
+            "--as",
+            ADMIN,
+            "--screenings",
+            &screenings.to_string(),
+        ],
+        &format!("{PASSPHRASE}\n"),
+    )
+}
+
 /// Adds an instrument file to the store's library with the CLI, as the administrator `anna`
 /// (the store must not be open in the app: lock it first).
 pub fn add_instrument_with_cli(data_dir: &std::path::Path, file: &std::path::Path) -> TestResult {

@@ -29,6 +29,10 @@ export function cleanFilter(f: AuditFilter): AuditFilter {
 }
 
 export const auditList = (filter: AuditFilter) => guard(commands.auditList(cleanFilter(filter)));
+/** A page of the access log, newest first: the first one, or the one after the cursor
+ *  `after` (the previous page's `next`) with the same filter. */
+export const auditPage = (filter: AuditFilter, after: string | null = null) =>
+  guard(commands.auditPage(cleanFilter(filter), after ? { after } : {}));
 export const auditVerify = () => guard(commands.auditVerify());
 export const retentionGet = () => guard(commands.retentionGet());
 export const retentionSet = (settings: RetentionSettings) => guard(commands.retentionSet(settings));

@@ -37,6 +37,12 @@ async auditList(filter: AuditFilter) : Promise<AuditEntry[]> {
     return await TAURI_INVOKE("audit_list", { filter });
 },
 /**
+ * One page of the access log, newest first (the log view reads it page by page).
+ */
+async auditPage(filter: AuditFilter, page: PageRequest) : Promise<Page<AuditEntry>> {
+    return await TAURI_INVOKE("audit_page", { filter, page });
+},
+/**
  * Checks the whole chain now.
  */
 async auditVerify() : Promise<AuditReport> {
@@ -251,6 +257,12 @@ async instrumentsList() : Promise<InstrumentSummary[]> {
 async myScreenings() : Promise<MyScreenings> {
     return await TAURI_INVOKE("my_screenings");
 },
+/**
+ * The next page of one list of the start page (`page.after`: the previous page's `next`).
+ */
+async myScreeningsPage(list: MyList, page: PageRequest) : Promise<Page<ScreeningSummary>> {
+    return await TAURI_INVOKE("my_screenings_page", { list, page });
+},
 async screeningStart(screening: NewScreening) : Promise<ScreeningDoc> {
     return await TAURI_INVOKE("screening_start", { screening });
 },
@@ -369,6 +381,12 @@ async settingsThresholdSet(value: number) : Promise<number> {
 },
 async reviewQueue() : Promise<ReviewQueue> {
     return await TAURI_INVOKE("review_queue");
+},
+/**
+ * The next page of one list of the review queue (`page.after`: the previous page's `next`).
+ */
+async reviewQueuePage(list: QueueList, page: PageRequest) : Promise<Page<QueueItem>> {
+    return await TAURI_INVOKE("review_queue_page", { list, page });
 },
 async reviewGet(id: string) : Promise<ReviewDoc> {
     return await TAURI_INVOKE("review_get", { id });
@@ -1278,17 +1296,47 @@ export type MergeSummary = { periodFrom: string; periodTo: string; sources: Merg
  */
 export type MonthTotals = { month: string; started: number | null; completed: number | null; reviewed: number | null; discarded: number | null }
 /**
- * The signed-in account's screenings.
+ * One of the lists of [`MyScreenings`], read page by page with
+ * [`Store::my_screenings_page`].
+ */
+export type MyList = 
+/**
+ * Drafts: `updated_at`, `created_at`, `id`, newest first.
+ */
+"drafts" | 
+/**
+ * Completed: `completed_at`, `created_at`, `id`, newest first.
+ */
+"completed"
+/**
+ * The first pages of the signed-in account's screenings (the start page); the rest of each
+ * list is read with [`Store::my_screenings_page`] from its `…_next` cursor.
  */
 export type MyScreenings = { 
 /**
- * Every draft, most recently changed first.
+ * The first page of the drafts, most recently changed first.
  */
 drafts: ScreeningSummary[]; 
 /**
- * The latest 20 completed, most recently completed first.
+ * The first page of the completed, most recently completed first.
  */
-completed: ScreeningSummary[] }
+completed: ScreeningSummary[]; 
+/**
+ * The cursor of the drafts' next page; absent when `drafts` is all of them.
+ */
+draftsNext?: string | null; 
+/**
+ * The cursor of the completed screenings' next page; absent when `completed` is all.
+ */
+completedNext?: string | null; 
+/**
+ * How many drafts there are in all.
+ */
+draftsTotal: number; 
+/**
+ * How many completed screenings there are in all.
+ */
+completedTotal: number }
 /**
  * What is needed to start a screening.
  */
@@ -1402,6 +1450,31 @@ differs: boolean;
  */
 comment: string | null }
 /**
+ * One page of a list, in the list's order.
+ */
+export type Page<T> = { items: T[]; 
+/**
+ * The cursor of the next page; `None` when this page is the last.
+ */
+next: string | null; 
+/**
+ * Rows in the whole list when counting them is cheap (an index); `None` otherwise
+ * (the access log), where `next` alone says that more exist.
+ */
+total: number | null }
+/**
+ * Which page of a list to read.
+ */
+export type PageRequest = { 
+/**
+ * The `next` of the previous page; `None` for the first page.
+ */
+after?: string | null; 
+/**
+ * Rows wanted (default [`DEFAULT_PAGE_SIZE`], at most [`MAX_PAGE_SIZE`]).
+ */
+limit?: number | null }
+/**
  * Why an account must choose a new passphrase at its next sign-in: its passphrase was
  * set by an administratör (a one-time passphrase), not chosen by the person.
  */
@@ -1455,6 +1528,11 @@ at: string; by: string }
  * One line of the review queue. Holds no answer content and no case reference.
  */
 export type QueueItem = { screeningId: string; instrumentId: string; instrumentVersion: string; instrumentTitle: Text; unitCode: string; authorName: string; conductedOn: string; completedAt: string; submittedAt: string; status: ReviewStatus; round: number }
+/**
+ * One of the lists of [`ReviewQueue`], read page by page with
+ * [`Store::review_queue_page`](crate::store::Store::review_queue_page).
+ */
+export type QueueList = "awaiting" | "returned"
 /**
  * What a re-key did.
  */
@@ -1563,17 +1641,36 @@ export type ReviewEventKind =
  */
 "completed" | "commented" | "returned" | "resubmitted" | "approved"
 /**
- * The arbetsledare's queue: completed screenings in their units that they did not write.
+ * The first pages of the arbetsledare's queue: completed screenings in their units that
+ * they did not write. The rest of each list is read with
+ * [`Store::review_queue_page`](crate::store::Store::review_queue_page) from its `…_next`
+ * cursor.
  */
 export type ReviewQueue = { 
 /**
- * Awaiting review, oldest submission first.
+ * Awaiting review, oldest submission first (the first page).
  */
 awaiting: QueueItem[]; 
 /**
- * Returned and waiting for the worker, oldest first.
+ * Returned and waiting for the worker, oldest first (the first page).
  */
-returned: QueueItem[] }
+returned: QueueItem[]; 
+/**
+ * The cursor of the next page of `awaiting`; absent when it is all of them.
+ */
+awaitingNext?: string | null; 
+/**
+ * The cursor of the next page of `returned`; absent when it is all of them.
+ */
+returnedNext?: string | null; 
+/**
+ * How many await review in all.
+ */
+awaitingTotal: number; 
+/**
+ * How many are returned in all.
+ */
+returnedTotal: number }
 /**
  * The review of one completed screening, as the signed-in account sees it.
  */

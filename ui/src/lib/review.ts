@@ -15,9 +15,11 @@ export type {
   ReviewState,
   ReviewStatus,
 } from './contract';
-import type { Decision } from './contract';
+import type { Decision, QueueList } from './contract';
 
 export const reviewQueue = () => guard(commands.reviewQueue());
+/** The page of `list` after the cursor `after` (the previous page's `next`). */
+export const reviewQueuePage = (list: QueueList, after: string) => guard(commands.reviewQueuePage(list, { after }));
 export const reviewGet = (id: string) => guard(commands.reviewGet(id));
 export const reviewState = (id: string) => guard(commands.reviewState(id));
 export const reviewComment = (id: string, answerKey: string | null, text: string) =>

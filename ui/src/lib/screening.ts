@@ -46,6 +46,7 @@ export type {
 import type {
   AnswerValue,
   Choice,
+  MyList,
   Instrument,
   Item,
   KeyView,
@@ -83,6 +84,8 @@ export const screeningUpgrade = (id: string, version: string, expectDropped: num
   guard(commands.screeningUpgrade(id, version, expectDropped));
 export const addendumAdd = (id: string, text: string) => guard(commands.addendumAdd(id, text));
 export const myScreenings = () => guard(commands.myScreenings());
+/** The page of `list` after the cursor `after` (the previous page's `next`). */
+export const myScreeningsPage = (list: MyList, after: string) => guard(commands.myScreeningsPage(list, { after }));
 
 // ---------- keys and progress: computed by the core, looked up here ----------
 

@@ -7,6 +7,7 @@ use crate::access::Role;
 use crate::db::Store;
 use crate::error::DbContext;
 use crate::error::{Error, Result};
+use crate::page::{Page, PageRequest};
 
 /// One row of the access log as shown in loggkontroll.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, specta::Type)]
@@ -61,47 +62,52 @@ fn non_empty(v: &Option<String>) -> Option<&str> {
     v.as_deref().map(str::trim).filter(|s| !s.is_empty())
 }
 
+/// The day after `day` (`YYYY-MM-DD`), so a last day is the bound `at < next day`.
+fn next_day(day: &str) -> Result<String> {
+    chrono::NaiveDate::parse_from_str(day, "%Y-%m-%d")
+        .ok()
+        .and_then(|d| d.succ_opt())
+        .map(|d| d.format("%Y-%m-%d").to_string())
+        .ok_or_else(|| Error::InvalidInput("the last day is out of range".into()))
+}
+
 impl Store {
-    /// The access log, newest first, filtered. Administratör and arbetsledare.
+    /// The access log, newest first, filtered, at most `filter.limit` rows (default 500,
+    /// at most 10 000). Administratör and arbetsledare. The screens read it page by page
+    /// with [`Store::audit_page`].
     pub fn audit_list(&self, filter: &AuditFilter) -> Result<Vec<AuditEntry>> {
+        let limit = filter.limit.unwrap_or(500).clamp(1, 10_000);
+        self.audit_rows(filter, i64::MAX, limit)
+    }
+
+    /// One page of the access log, newest first, filtered as [`Store::audit_list`]
+    /// (`filter.limit` is not used: the page's size is). The cursor is the `seq` of the
+    /// page's last row; the next page is the rows below it, read backwards on the log's
+    /// primary key (or the index of the person or the object filtered on), so a page costs
+    /// the same at the start of the log and after years of it. No total: counting the rows
+    /// would read the whole log; `next` says that more exist.
+    pub fn audit_page(&self, filter: &AuditFilter, page: &PageRequest) -> Result<Page<AuditEntry>> {
+        let below = match &page.after {
+            Some(c) => crate::page::parts(c, 1)?[0]
+                .parse::<i64>()
+                .map_err(|_| Error::InvalidInput("a page cursor is not valid".into()))?,
+            None => i64::MAX,
+        };
+        let size = page.size();
+        let rows = self.audit_rows(filter, below, size + 1)?;
+        Ok(Page::from_rows(rows, size, None, |e| e.seq.to_string()))
+    }
+
+    fn audit_rows(&self, filter: &AuditFilter, below: i64, limit: u32) -> Result<Vec<AuditEntry>> {
         self.require(
             &[Role::Administrator, Role::Arbetsledare],
             "reading the access log",
         )?;
-        let mut sql = String::from(
-            "SELECT l.seq, l.at, l.actor_id, a.username, a.display_name, l.event,
-                    l.object_kind, l.object_id, l.detail
-             FROM audit_log l LEFT JOIN accounts a ON a.id = l.actor_id WHERE 1 = 1",
-        );
-        let mut params: Vec<String> = Vec::new();
-        if let Some(p) = non_empty(&filter.person) {
-            params.push(p.to_lowercase());
-            params.push(p.to_owned());
-            sql.push_str(&format!(
-                " AND (a.username = ?{} OR l.actor_id = ?{})",
-                params.len() - 1,
-                params.len()
-            ));
-        }
-        if let Some(o) = non_empty(&filter.object_id) {
-            params.push(o.to_owned());
-            sql.push_str(&format!(" AND l.object_id = ?{}", params.len()));
-        }
-        if let Some(e) = non_empty(&filter.event) {
-            params.push(Event::parse(e)?.as_str().to_owned());
-            sql.push_str(&format!(" AND l.event = ?{}", params.len()));
-        }
-        if let Some(f) = non_empty(&filter.from) {
-            params.push(day(f, "the first day")?);
-            sql.push_str(&format!(" AND substr(l.at, 1, 10) >= ?{}", params.len()));
-        }
-        if let Some(t) = non_empty(&filter.to) {
-            params.push(day(t, "the last day")?);
-            sql.push_str(&format!(" AND substr(l.at, 1, 10) <= ?{}", params.len()));
-        }
-        let limit = filter.limit.unwrap_or(500).clamp(1, 10_000);
-        sql.push_str(&format!(" ORDER BY l.seq DESC LIMIT {limit}"));
-        let mut stmt = self.conn().prepare(&sql).db("reading the access log")?;
+        let (sql, params) = audit_query(filter, below, limit)?;
+        let mut stmt = self
+            .conn()
+            .prepare_cached(&sql)
+            .db("reading the access log")?;
         let rows = stmt
             .query_map(rusqlite::params_from_iter(params.iter()), |r| {
                 Ok(AuditEntry {
@@ -119,5 +125,165 @@ impl Store {
             .and_then(|rows| rows.collect::<rusqlite::Result<Vec<_>>>())
             .db("reading the access log")?;
         Ok(rows)
+    }
+}
+
+/// The query of [`Store::audit_list`] and [`Store::audit_page`]: rows below `below` (a
+/// `seq`), filtered, newest first, at most `limit`; with its parameters.
+pub(crate) fn audit_query(
+    filter: &AuditFilter,
+    below: i64,
+    limit: u32,
+) -> Result<(String, Vec<rusqlite::types::Value>)> {
+    let mut sql = String::from(
+        "SELECT l.seq, l.at, l.actor_id, a.username, a.display_name, l.event,
+                    l.object_kind, l.object_id, l.detail
+             FROM audit_log l LEFT JOIN accounts a ON a.id = l.actor_id WHERE l.seq < ?1",
+    );
+    let mut params: Vec<rusqlite::types::Value> = vec![below.into()];
+    fn push(params: &mut Vec<rusqlite::types::Value>, v: String) -> usize {
+        params.push(v.into());
+        params.len()
+    }
+    if let Some(p) = non_empty(&filter.person) {
+        let lower = push(&mut params, p.to_lowercase());
+        let id = push(&mut params, p.to_owned());
+        // One account: the username's, else the text as an account id. One equality, so the
+        // log is read on its index by actor.
+        sql.push_str(&format!(
+            " AND l.actor_id = COALESCE((SELECT id FROM accounts WHERE username = ?{lower}), ?{id})"
+        ));
+    }
+    if let Some(o) = non_empty(&filter.object_id) {
+        let n = push(&mut params, o.to_owned());
+        sql.push_str(&format!(" AND l.object_id = ?{n}"));
+    }
+    if let Some(e) = non_empty(&filter.event) {
+        let n = push(&mut params, Event::parse(e)?.as_str().to_owned());
+        sql.push_str(&format!(" AND l.event = ?{n}"));
+    }
+    // `at` is RFC 3339 UTC (`YYYY-MM-DDTHH:MM:SSZ`): from the first day's start and
+    // before the start of the day after the last, as strings.
+    if let Some(f) = non_empty(&filter.from) {
+        let n = push(&mut params, day(f, "the first day")?);
+        sql.push_str(&format!(" AND l.at >= ?{n}"));
+    }
+    if let Some(t) = non_empty(&filter.to) {
+        let n = push(&mut params, next_day(&day(t, "the last day")?)?);
+        sql.push_str(&format!(" AND l.at < ?{n}"));
+    }
+    params.push(i64::from(limit).into());
+    sql.push_str(&format!(" ORDER BY l.seq DESC LIMIT ?{}", params.len()));
+    Ok((sql, params))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use rusqlite::Connection;
+
+    /// The plan of `sql`: the detail lines of `EXPLAIN QUERY PLAN`.
+    fn plan(conn: &Connection, sql: &str, params: &[rusqlite::types::Value]) -> Vec<String> {
+        let mut stmt = conn.prepare(&format!("EXPLAIN QUERY PLAN {sql}")).unwrap();
+        stmt.query_map(rusqlite::params_from_iter(params.iter()), |r| {
+            r.get::<_, String>(3)
+        })
+        .unwrap()
+        .collect::<rusqlite::Result<Vec<_>>>()
+        .unwrap()
+    }
+
+    /// No line of the plan reads a whole table of screenings or of the access log.
+    fn assert_no_full_scan(what: &str, plan: &[String]) {
+        for line in plan {
+            let scans = [
+                "SCAN screenings",
+                "SCAN s",
+                "SCAN l",
+                "SCAN audit_log",
+                "SCAN r",
+            ]
+            .iter()
+            .any(|t| line == t || line.starts_with(&format!("{t} ")));
+            assert!(!scans, "{what} scans a table: {plan:?}");
+        }
+    }
+
+    /// The queries of the lists read page by page (`crate::page`) use an index for every
+    /// large table, on a store at the latest version (a new one: the plans do not depend on statistics, none are gathered).
+    #[test]
+    fn the_page_queries_use_indexes() {
+        use crate::audit::AuditFilter;
+        use crate::screening::MyList;
+        use rusqlite::types::Value;
+        let dir = tempfile::tempdir().unwrap();
+        let (store, _) = Store::create_first_run(
+            dir.path(),
+            crate::store::FirstRun {
+                admin_username: "admin",
+                admin_display_name: "Ada Admin",
+                passphrase: "a long test passphrase",
+                unit_code: "IFO",
+                unit_name: "Individ- och familjeomsorg",
+            },
+        )
+        .unwrap();
+        let conn = store.conn();
+        let t = |s: &str| Value::Text(s.to_owned());
+        let n = |i: i64| Value::Integer(i);
+        for list in [MyList::Drafts, MyList::Completed] {
+            let (sql, status) = crate::screening::my_page_sql(list);
+            let p = plan(conn, &sql, &[t("a"), t("~"), t("~"), t("~"), n(51)]);
+            assert_no_full_scan(&format!("{list:?}"), &p);
+            assert!(
+                p.iter().any(|l| l.contains("USING INDEX screenings_")
+                    || l.contains("USING COVERING INDEX screenings_")),
+                "{p:?}"
+            );
+            if list == MyList::Completed {
+                // Read in page order: no sort of the worker's completed screenings.
+                assert!(p.iter().all(|l| !l.contains("TEMP B-TREE")), "{p:?}");
+            }
+            let p = plan(conn, crate::screening::MY_COUNT_SQL, &[t("a"), t(status)]);
+            assert_no_full_scan("count", &p);
+        }
+        let queue = [t("a"), t("awaiting_review"), t(""), t(""), t(""), n(51)];
+        let p = plan(conn, &crate::review::queue_page_sql(), &queue);
+        assert_no_full_scan("review queue", &p);
+        assert!(
+            p.iter().any(|l| l.contains("screenings_for_review")),
+            "{p:?}"
+        );
+        let p = plan(conn, &crate::review::queue_count_sql(), &queue[..2]);
+        assert_no_full_scan("review queue count", &p);
+        let filters = [
+            AuditFilter::default(),
+            AuditFilter {
+                person: Some("hanna".into()),
+                ..AuditFilter::default()
+            },
+            AuditFilter {
+                object_id: Some("s1".into()),
+                ..AuditFilter::default()
+            },
+            AuditFilter {
+                event: Some("screening_open".into()),
+                ..AuditFilter::default()
+            },
+            AuditFilter {
+                from: Some("2025-01-01".into()),
+                to: Some("2025-01-31".into()),
+                ..AuditFilter::default()
+            },
+        ];
+        for f in filters {
+            let (sql, params) = audit_query(&f, 1_000, 51).unwrap();
+            let p = plan(conn, &sql, &params);
+            assert_no_full_scan(&format!("access log {f:?}"), &p);
+            assert!(
+                p.iter().any(|l| l.starts_with("SEARCH l ")),
+                "access log {f:?}: {p:?}"
+            );
+        }
     }
 }

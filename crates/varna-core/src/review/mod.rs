@@ -24,6 +24,8 @@
 //! comment text, reasons or answers.
 
 mod ops;
+#[cfg(test)]
+pub(crate) use ops::{queue_count_sql, queue_page_sql};
 mod rules;
 
 pub use ops::ReviewInfo;
@@ -188,12 +190,34 @@ pub struct QueueItem {
     pub round: u32,
 }
 
-/// The arbetsledare's queue: completed screenings in their units that they did not write.
+/// The first pages of the arbetsledare's queue: completed screenings in their units that
+/// they did not write. The rest of each list is read with
+/// [`Store::review_queue_page`](crate::store::Store::review_queue_page) from its `…_next`
+/// cursor.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, specta::Type)]
 #[serde(rename_all = "camelCase")]
 pub struct ReviewQueue {
-    /// Awaiting review, oldest submission first.
+    /// Awaiting review, oldest submission first (the first page).
     pub awaiting: Vec<QueueItem>,
-    /// Returned and waiting for the worker, oldest first.
+    /// Returned and waiting for the worker, oldest first (the first page).
     pub returned: Vec<QueueItem>,
+    /// The cursor of the next page of `awaiting`; absent when it is all of them.
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub awaiting_next: Option<String>,
+    /// The cursor of the next page of `returned`; absent when it is all of them.
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub returned_next: Option<String>,
+    /// How many await review in all.
+    pub awaiting_total: u32,
+    /// How many are returned in all.
+    pub returned_total: u32,
+}
+
+/// One of the lists of [`ReviewQueue`], read page by page with
+/// [`Store::review_queue_page`](crate::store::Store::review_queue_page).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, specta::Type)]
+#[serde(rename_all = "snake_case")]
+pub enum QueueList {
+    Awaiting,
+    Returned,
 }

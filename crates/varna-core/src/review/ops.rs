@@ -7,15 +7,57 @@ use rusqlite::{Connection, OptionalExtension};
 
 use super::rules::{self, Actor};
 use super::{
-    Decision, QueueItem, ReviewComment, ReviewDoc, ReviewEvent, ReviewEventKind, ReviewQueue,
-    ReviewState, ReviewStatus,
+    Decision, QueueItem, QueueList, ReviewComment, ReviewDoc, ReviewEvent, ReviewEventKind,
+    ReviewQueue, ReviewState, ReviewStatus,
 };
 use crate::access::Role;
 use crate::db::now_text;
 use crate::db::Store;
 use crate::error::DbContext;
 use crate::error::{Error, Result};
+use crate::page::{Page, PageRequest};
 use crate::screening::ScreeningDoc;
+
+/// The review queue's candidates of one list (parameters: the arbetsledare, the status):
+/// id and sort key of the completed screenings of the arbetsledare's units by someone else,
+/// found on the covering index `screenings_for_review`, each with its review row by key.
+const QUEUE_CANDIDATES: &str =
+    "SELECT s.id AS id, COALESCE(r.submitted_at, s.completed_at) AS sort_at,
+        s.completed_at AS done
+     FROM account_units au
+     JOIN screenings s INDEXED BY screenings_for_review
+       ON s.unit_id = au.unit_id AND s.status = 'completed'
+     LEFT JOIN reviews r ON r.screening_id = s.id
+     WHERE au.account_id = ?1 AND s.author_id <> ?1
+       AND COALESCE(r.status, 'awaiting_review') = ?2";
+
+/// The number of rows in one list of the queue.
+pub(crate) fn queue_count_sql() -> String {
+    format!("SELECT count(*) FROM ({QUEUE_CANDIDATES})")
+}
+
+/// One page of one list of the queue (parameters: arbetsledare, status, the cursor's three
+/// parts, the row limit). The page is chosen among the candidates alone (index entries and
+/// review rows, sorted with the limit, in a subquery that SQLite does not flatten into the
+/// join); only its rows are then read in full.
+pub(crate) fn queue_page_sql() -> String {
+    format!(
+        "WITH q AS (
+             SELECT id, sort_at, done FROM ({QUEUE_CANDIDATES})
+             WHERE (sort_at, done, id) > (?3, ?4, ?5)
+             ORDER BY sort_at, done, id LIMIT ?6
+         )
+         SELECT s.id, s.instrument_id, s.instrument_version, u.code, a.display_name,
+                s.conducted_on, s.completed_at, q.sort_at,
+                COALESCE(r.status, 'awaiting_review'), COALESCE(r.round, 1)
+         FROM q
+         JOIN screenings s ON s.id = q.id
+         JOIN units u ON u.id = s.unit_id
+         JOIN accounts a ON a.id = s.author_id
+         LEFT JOIN reviews r ON r.screening_id = s.id
+         ORDER BY q.sort_at, q.done, q.id"
+    )
+}
 
 /// A review's row; a completed screening without one is awaiting its first review.
 struct Row {
@@ -260,33 +302,57 @@ impl Store {
         })
     }
 
-    /// The arbetsledare's queue: completed screenings of their units written by someone
-    /// else, awaiting review (oldest submission first) and returned (oldest first).
+    /// The first page (default size) of each list of the arbetsledare's queue: completed
+    /// screenings of their units written by someone else, awaiting review (oldest
+    /// submission first) and returned (oldest first). Not logged (a list, not a person's
+    /// data).
     pub fn review_queue(&self) -> Result<ReviewQueue> {
+        let first = PageRequest::default();
+        let awaiting = self.review_queue_page(QueueList::Awaiting, &first)?;
+        let returned = self.review_queue_page(QueueList::Returned, &first)?;
+        Ok(ReviewQueue {
+            awaiting_total: awaiting.total.unwrap_or_default(),
+            returned_total: returned.total.unwrap_or_default(),
+            awaiting_next: awaiting.next,
+            returned_next: returned.next,
+            awaiting: awaiting.items,
+            returned: returned.items,
+        })
+    }
+
+    /// One page of a list of the review queue, in the queue's order
+    /// `(COALESCE(submitted_at, completed_at), completed_at, id)`, read by keyset: rows
+    /// strictly after the cursor. The candidates are found on the index
+    /// `screenings_for_review` (migration 13: unit, status, completion, author, id) and each
+    /// one's review row by its key; only the page's rows are read in full.
+    pub fn review_queue_page(
+        &self,
+        list: QueueList,
+        page: &PageRequest,
+    ) -> Result<Page<QueueItem>> {
         self.require(&[Role::Arbetsledare], "the review queue")?;
         let actor = self.review_actor()?;
+        let status = match list {
+            QueueList::Awaiting => ReviewStatus::AwaitingReview,
+            QueueList::Returned => ReviewStatus::Returned,
+        };
+        // The first page starts after a key below every stored one.
+        let after = match &page.after {
+            Some(c) => crate::page::parts(c, 3)?,
+            None => vec![String::new(), String::new(), String::new()],
+        };
+        let size = page.size();
         let titles: BTreeMap<(String, String), crate::instrument::Text> = self
             .instruments()?
             .into_iter()
             .map(|i| ((i.id, i.version), i.title))
             .collect();
         let conn = self.conn();
-        let mut stmt = conn
-            .prepare(
-                "SELECT s.id, s.instrument_id, s.instrument_version, u.code, a.display_name,
-                        s.conducted_on, s.completed_at,
-                        COALESCE(r.submitted_at, s.completed_at),
-                        COALESCE(r.status, 'awaiting_review'), COALESCE(r.round, 1)
-                 FROM screenings s
-                 JOIN units u ON u.id = s.unit_id
-                 JOIN accounts a ON a.id = s.author_id
-                 LEFT JOIN reviews r ON r.screening_id = s.id
-                 WHERE s.status = 'completed' AND s.author_id <> ?1
-                   AND s.unit_id IN (SELECT unit_id FROM account_units WHERE account_id = ?1)
-                   AND COALESCE(r.status, 'awaiting_review') <> 'approved'
-                 ORDER BY COALESCE(r.submitted_at, s.completed_at), s.completed_at, s.id",
-            )
+        let total: u32 = conn
+            .prepare_cached(&queue_count_sql())
+            .and_then(|mut s| s.query_row((&actor.id, status.as_str()), |r| r.get(0)))
             .db("reading the review queue")?;
+        let sql = queue_page_sql();
         type Raw = (
             String,
             String,
@@ -299,33 +365,46 @@ impl Store {
             String,
             u32,
         );
-        let rows = stmt
-            .query_map([&actor.id], |r| {
-                Ok((
-                    r.get(0)?,
-                    r.get(1)?,
-                    r.get(2)?,
-                    r.get(3)?,
-                    r.get(4)?,
-                    r.get(5)?,
-                    r.get(6)?,
-                    r.get(7)?,
-                    r.get(8)?,
-                    r.get(9)?,
-                ))
+        let rows = conn
+            .prepare_cached(&sql)
+            .and_then(|mut stmt| {
+                stmt.query_map(
+                    (
+                        &actor.id,
+                        status.as_str(),
+                        &after[0],
+                        &after[1],
+                        &after[2],
+                        size + 1,
+                    ),
+                    |r| {
+                        Ok((
+                            r.get(0)?,
+                            r.get(1)?,
+                            r.get(2)?,
+                            r.get(3)?,
+                            r.get(4)?,
+                            r.get(5)?,
+                            r.get(6)?,
+                            r.get(7)?,
+                            r.get(8)?,
+                            r.get(9)?,
+                        ))
+                    },
+                )?
+                .collect::<rusqlite::Result<Vec<Raw>>>()
             })
-            .and_then(|rows| rows.collect::<rusqlite::Result<Vec<Raw>>>())
             .db("reading the review queue")?;
-        let mut queue = ReviewQueue {
-            awaiting: Vec::new(),
-            returned: Vec::new(),
-        };
+        let page = Page::from_rows(rows, size, Some(total), |r: &Raw| {
+            crate::page::cursor(&[&r.7, &r.6, &r.0])
+        });
+        let mut items = Vec::with_capacity(page.items.len());
         for (id, iid, version, unit_code, author_name, on, completed, submitted, status, round) in
-            rows
+            page.items
         {
             let status = ReviewStatus::parse(&status)
                 .ok_or_else(|| Error::Corrupt("a stored review status is damaged".into()))?;
-            let item = QueueItem {
+            items.push(QueueItem {
                 instrument_title: titles
                     .get(&(iid.clone(), version.clone()))
                     .cloned()
@@ -344,14 +423,13 @@ impl Store {
                 submitted_at: submitted,
                 status,
                 round,
-            };
-            match status {
-                ReviewStatus::AwaitingReview => queue.awaiting.push(item),
-                ReviewStatus::Returned => queue.returned.push(item),
-                ReviewStatus::Approved => {}
-            }
+            });
         }
-        Ok(queue)
+        Ok(Page {
+            items,
+            next: page.next,
+            total: page.total,
+        })
     }
 
     /// Comments on a completed screening, overall (`answer_key` `None`) or on one item or

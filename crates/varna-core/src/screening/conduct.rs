@@ -9,8 +9,8 @@ use super::access::{self, Row, ROW_COLUMNS};
 use super::instruments::{self, StoredVersion};
 use super::tally;
 use super::{
-    now_text, Addendum, MyScreenings, NewScreening, Saved, ScreeningDoc, ScreeningSummary, Status,
-    MAX_CASE_REF_CHARS, MAX_FREE_TEXT_CHARS, RECENT_COMPLETED,
+    now_text, Addendum, MyList, MyScreenings, NewScreening, Saved, ScreeningDoc, ScreeningSummary,
+    Status, MAX_CASE_REF_CHARS, MAX_FREE_TEXT_CHARS,
 };
 use crate::access::Role;
 use crate::audit::{self, Event, Obj};
@@ -18,6 +18,7 @@ use crate::db::Store;
 use crate::error::DbContext;
 use crate::error::{Error, Result};
 use crate::instrument::{self, AnswerKey, AnswerValue, Answers, Evaluation, Instrument};
+use crate::page::{Page, PageRequest};
 
 /// The earliest accepted day of a samtal.
 fn earliest_day() -> chrono::NaiveDate {
@@ -822,60 +823,115 @@ impl Store {
         })
     }
 
-    /// The signed-in account's drafts and its latest completed screenings.
+    /// The first page (default size) of the signed-in account's drafts and of its completed
+    /// screenings. Reading a list is not reading a person's data: nothing is logged.
     pub fn my_screenings(&self) -> Result<MyScreenings> {
-        let actor = access::actor(self)?;
-        let drafts = self.summaries(
-            &format!(
-                "SELECT {ROW_COLUMNS} FROM screenings WHERE author_id = ?1 AND status = 'draft'
-                 ORDER BY updated_at DESC, created_at DESC"
-            ),
-            &actor.id,
-        )?;
-        let completed = self.summaries(
-            &format!(
-                "SELECT {ROW_COLUMNS} FROM screenings
-                 WHERE author_id = ?1 AND status = 'completed'
-                 ORDER BY completed_at DESC, created_at DESC LIMIT {RECENT_COMPLETED}"
-            ),
-            &actor.id,
-        )?;
-        Ok(MyScreenings { drafts, completed })
+        let first = PageRequest::default();
+        let drafts = self.my_screenings_page(MyList::Drafts, &first)?;
+        let completed = self.my_screenings_page(MyList::Completed, &first)?;
+        Ok(MyScreenings {
+            drafts_total: drafts.total.unwrap_or_default(),
+            completed_total: completed.total.unwrap_or_default(),
+            drafts_next: drafts.next,
+            completed_next: completed.next,
+            drafts: drafts.items,
+            completed: completed.items,
+        })
     }
 
-    fn summaries(&self, sql: &str, author_id: &str) -> Result<Vec<ScreeningSummary>> {
+    /// One page of the signed-in account's drafts or completed screenings, newest first
+    /// (drafts by their last change), read by keyset on the list's index (migration 13):
+    /// `(updated_at | completed_at, created_at, id)` strictly below the cursor. The total is
+    /// counted on the index `screenings_by_author`.
+    pub fn my_screenings_page(
+        &self,
+        list: MyList,
+        page: &PageRequest,
+    ) -> Result<Page<ScreeningSummary>> {
+        let actor = access::actor(self)?;
+        // The first page starts below a key above every stored one: timestamps and ids
+        // start with a digit or a letter, all below `~`.
+        let after = match &page.after {
+            Some(c) => crate::page::parts(c, 3)?,
+            None => vec!["~".to_owned(), "~".to_owned(), "~".to_owned()],
+        };
+        let size = page.size();
         let conn = self.conn();
-        let mut stmt = conn.prepare(sql).db("listing screenings")?;
-        let rows = stmt
-            .query_map([author_id], access::row_from_sql)
-            .and_then(|rows| rows.collect::<rusqlite::Result<Vec<_>>>())
+        let (sql, status) = my_page_sql(list);
+        let rows = conn
+            .prepare_cached(&sql)
+            .and_then(|mut stmt| {
+                stmt.query_map(
+                    (&actor.id, &after[0], &after[1], &after[2], size + 1),
+                    |r| Ok((access::row_from_sql(r)?, r.get::<_, Option<String>>(13)?)),
+                )?
+                .collect::<rusqlite::Result<Vec<_>>>()
+            })
             .db("listing screenings")?;
-        let mut out = Vec::with_capacity(rows.len());
-        for row in rows {
-            let version =
-                instruments::load_version(conn, &row.instrument_id, &row.instrument_version)?;
-            let answers = load_answers(conn, &row.id)?;
-            let ev = instrument::evaluate(&version.definition, &answers);
-            let (answered, total) = progress(&ev);
-            let unit = self.unit(&row.unit_id)?;
-            out.push(ScreeningSummary {
-                id: row.id,
-                instrument_id: version.id,
-                instrument_version: version.version,
-                instrument_title: version.definition.title.clone(),
-                status: row.status,
-                unit_code: unit.code,
-                person_role: row.person_role,
-                conducted_on: row.conducted_on,
-                created_at: row.created_at,
-                completed_at: row.completed_at,
-                answered,
-                total,
-            });
+        let total: u32 = conn
+            .prepare_cached(MY_COUNT_SQL)
+            .and_then(|mut s| s.query_row((&actor.id, status), |r| r.get(0)))
+            .db("counting screenings")?;
+        let page = Page::from_rows(rows, size, Some(total), |(row, key)| {
+            crate::page::cursor(&[key.as_deref().unwrap_or(""), &row.created_at, &row.id])
+        });
+        let mut items = Vec::with_capacity(page.items.len());
+        let page = page.map(|(row, _)| row);
+        for row in &page.items {
+            items.push(self.summary(row)?);
         }
-        Ok(out)
+        Ok(Page {
+            items,
+            next: page.next,
+            total: page.total,
+        })
+    }
+
+    fn summary(&self, row: &Row) -> Result<ScreeningSummary> {
+        let conn = self.conn();
+        let version = instruments::load_version(conn, &row.instrument_id, &row.instrument_version)?;
+        let answers = load_answers(conn, &row.id)?;
+        let ev = instrument::evaluate(&version.definition, &answers);
+        let (answered, total) = progress(&ev);
+        let unit = self.unit(&row.unit_id)?;
+        Ok(ScreeningSummary {
+            id: row.id.clone(),
+            instrument_id: version.id,
+            instrument_version: version.version,
+            instrument_title: version.definition.title.clone(),
+            status: row.status,
+            unit_code: unit.code,
+            person_role: row.person_role,
+            conducted_on: row.conducted_on,
+            created_at: row.created_at.clone(),
+            completed_at: row.completed_at.clone(),
+            answered,
+            total,
+        })
     }
 }
+
+/// The query of one page of [`Store::my_screenings_page`] (parameters: the author, the
+/// cursor's three parts, the row limit) and the list's status.
+pub(crate) fn my_page_sql(list: MyList) -> (String, &'static str) {
+    let (status, key) = match list {
+        MyList::Drafts => ("draft", "updated_at"),
+        MyList::Completed => ("completed", "completed_at"),
+    };
+    (
+        format!(
+            "SELECT {ROW_COLUMNS}, {key} FROM screenings
+             WHERE author_id = ?1 AND status = '{status}'
+               AND ({key}, created_at, id) < (?2, ?3, ?4)
+             ORDER BY {key} DESC, created_at DESC, id DESC LIMIT ?5"
+        ),
+        status,
+    )
+}
+
+/// The total of one list of [`Store::my_screenings_page`] (parameters: author, status).
+pub(crate) const MY_COUNT_SQL: &str =
+    "SELECT count(*) FROM screenings WHERE author_id = ?1 AND status = ?2";
 
 /// Inside a write transaction: the screening is still a draft.
 fn ensure_draft(tx: &Connection, id: &str) -> Result<()> {

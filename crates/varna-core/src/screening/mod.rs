@@ -25,6 +25,8 @@ mod bench_hooks;
 mod conduct;
 mod demo;
 pub(crate) use conduct::item_key;
+#[cfg(test)]
+pub(crate) use conduct::{my_page_sql, MY_COUNT_SQL};
 mod instruments;
 mod library;
 mod tally;
@@ -59,8 +61,6 @@ use crate::db::Store;
 pub const MAX_CASE_REF_CHARS: usize = 64;
 /// Longest addendum or note accepted, in characters.
 pub const MAX_FREE_TEXT_CHARS: usize = 10_000;
-/// How many completed screenings [`Store::my_screenings`] lists.
-pub const RECENT_COMPLETED: u32 = 20;
 
 /// What [`Store::sync_instruments`] did with a load report.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, specta::Type)]
@@ -270,14 +270,36 @@ pub struct Saved {
     pub position: Option<String>,
 }
 
-/// The signed-in account's screenings.
+/// The first pages of the signed-in account's screenings (the start page); the rest of each
+/// list is read with [`Store::my_screenings_page`] from its `…_next` cursor.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, specta::Type)]
 #[serde(rename_all = "camelCase")]
 pub struct MyScreenings {
-    /// Every draft, most recently changed first.
+    /// The first page of the drafts, most recently changed first.
     pub drafts: Vec<ScreeningSummary>,
-    /// The latest 20 completed, most recently completed first.
+    /// The first page of the completed, most recently completed first.
     pub completed: Vec<ScreeningSummary>,
+    /// The cursor of the drafts' next page; absent when `drafts` is all of them.
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub drafts_next: Option<String>,
+    /// The cursor of the completed screenings' next page; absent when `completed` is all.
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub completed_next: Option<String>,
+    /// How many drafts there are in all.
+    pub drafts_total: u32,
+    /// How many completed screenings there are in all.
+    pub completed_total: u32,
+}
+
+/// One of the lists of [`MyScreenings`], read page by page with
+/// [`Store::my_screenings_page`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, specta::Type)]
+#[serde(rename_all = "snake_case")]
+pub enum MyList {
+    /// Drafts: `updated_at`, `created_at`, `id`, newest first.
+    Drafts,
+    /// Completed: `completed_at`, `created_at`, `id`, newest first.
+    Completed,
 }
 
 /// One line in a list of screenings. Holds no answer content and no case reference.

@@ -304,6 +304,22 @@ pub(crate) const MIGRATIONS: &[Migration] = &[Migration {
     name: "accounts: a deactivated account can be removed from the administration list (kept for the access log; its username stays taken)",
     sql: "ALTER TABLE accounts ADD COLUMN removed_at TEXT;",
     sample_data: "",
+}, Migration {
+    version: 13,
+    name: "indexes for the lists read page by page (a worker's completed screenings, the review queue's candidates, the access log by event)",
+    // A worker's completed screenings in page order, and each unit's completed screenings
+    // with what the review queue filters on, so neither list reads the screenings table
+    // beyond the rows of its page. Drafts keep `screenings_by_author` (their order key,
+    // `updated_at`, changes with every autosave; an index on it would cost every touch a
+    // page write, and a worker's drafts are few).
+    sql: "
+        CREATE INDEX screenings_mine_completed
+            ON screenings(author_id, status, completed_at, created_at, id);
+        CREATE INDEX screenings_for_review
+            ON screenings(unit_id, status, completed_at, author_id, id);
+        CREATE INDEX audit_log_by_event ON audit_log(event, seq);
+    ",
+    sample_data: "",
 }];
 
 /// The schema version this build writes.

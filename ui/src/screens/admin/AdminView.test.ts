@@ -30,7 +30,7 @@ describe('AdminView', () => {
   beforeEach(() => {
     setLang('sv');
     calls.length = 0;
-    answers.audit_list = [row];
+    answers.audit_page = { items: [row], next: null, total: null };
     answers.audit_verify = { ok: true, rows: 7, firstBroken: null };
     answers.retention_get = { completedMonths: 0, draftDays: 0 };
     answers.retention_preview = [];
@@ -44,8 +44,27 @@ describe('AdminView', () => {
     expect(screen.getByTestId('chain-status').textContent).toContain('Loggkedjan är hel (7 rader)');
     await fireEvent.input(screen.getByTestId('log-person'), { target: { value: ' bo ' } });
     await fireEvent.click(screen.getByTestId('log-search'));
-    await waitFor(() => expect(calls.filter((c) => c.cmd === 'audit_list').length).toBe(2));
-    expect(calls.filter((c) => c.cmd === 'audit_list')[1].args).toEqual({ filter: { person: 'bo' } });
+    await waitFor(() => expect(calls.filter((c) => c.cmd === 'audit_page').length).toBe(2));
+    expect(calls.filter((c) => c.cmd === 'audit_page')[1].args).toEqual({ filter: { person: 'bo' }, page: {} });
+  });
+
+  it('loads the next page of the log with the filter of the search and focuses its first row', async () => {
+    answers.audit_page = { items: [{ ...row, seq: 9 }, { ...row, seq: 8 }], next: '8', total: null };
+    render(AdminView, { session: session('arbetsledare') });
+    await screen.findAllByText('Bo Berg (bo)');
+    expect(screen.getByTestId('log-more-count').textContent).toBe('Visar 2, det finns fler');
+    // A field edited after the search does not change the pages that follow it.
+    await fireEvent.input(screen.getByTestId('log-person'), { target: { value: 'eva' } });
+    answers.audit_page = { items: [{ ...row, seq: 7 }], next: null, total: null };
+    const button = screen.getByTestId('log-more-button');
+    expect(button.tagName).toBe('BUTTON');
+    await fireEvent.click(button);
+    await waitFor(() => expect(screen.getAllByTestId('log-row')).toHaveLength(3));
+    expect(calls.filter((c) => c.cmd === 'audit_page')[1].args).toEqual({ filter: {}, page: { after: '8' } });
+    expect(screen.getAllByTestId('log-row').map((r) => r.children[0].textContent)).toHaveLength(3);
+    await waitFor(() => expect(document.activeElement).toBe(screen.getAllByTestId('log-row')[2]));
+    expect(screen.queryByTestId('log-more-button')).toBeNull();
+    expect(screen.getByTestId('log-more-count').textContent).toBe('Visar alla 3');
   });
 
   it('shows the first broken row of a broken chain', async () => {
@@ -80,11 +99,11 @@ describe('AdminView', () => {
   });
 
   it('shows the new access-log events with Swedish names', async () => {
-    answers.audit_list = [
+    answers.audit_page = { items: [
       { ...row, seq: 9, event: 'review_view', detail: 'screening_and_review' },
       { ...row, seq: 8, event: 'retention_held', objectKind: '', objectId: '', detail: 'at unlock: 1 screenings not removed' },
       { ...row, seq: 7, event: 'retention_confirm', objectKind: '', objectId: '', detail: 'the clock…' },
-    ];
+    ], next: null, total: null };
     render(AdminView, { session: session('administrator') });
     await screen.findAllByText('Bo Berg (bo)');
     const cells = screen.getAllByTestId('log-row').map((r) => r.children[2].textContent);

@@ -49,6 +49,33 @@ const item = {
 };
 
 describe('ReviewWorkspace', () => {
+  it('shows the first page of the queue with its count and appends the next with "Visa fler"', async () => {
+    const page = (from: number, n: number) =>
+      Array.from({ length: n }, (_, i) => ({ ...item, screeningId: `s${from + i}`, authorName: `Person ${from + i}` }));
+    routeInvoke(invoke, {
+      review_queue: () => ({
+        awaiting: page(1, 50), returned: [], awaitingNext: 'c50', awaitingTotal: 10000, returnedTotal: 0,
+      }),
+      review_queue_page: (a) => (a?.page as { after: string }).after === 'c50'
+        ? { items: page(51, 50), next: 'c100', total: 10000 }
+        : { items: [], next: null, total: 10000 },
+    });
+    render(ReviewWorkspace, { props: { session: SESSION } });
+    await screen.findAllByTestId('queue-item');
+    expect(screen.getAllByTestId('queue-item')).toHaveLength(50);
+    expect(screen.getByTestId('awaiting-more-count').textContent).toBe('Visar 50 av 10\u00a0000');
+    expect(screen.queryByTestId('returned-more')).toBeNull();
+    await fireEvent.click(screen.getByTestId('awaiting-more-button'));
+    await waitFor(() => expect(screen.getAllByTestId('queue-item')).toHaveLength(100));
+    expect(calls('review_queue_page')).toEqual([{ list: 'awaiting', page: { after: 'c50' } }]);
+    // In the order the core sent them, the new rows after the old, and the focus on the
+    // first new row's button.
+    const ids = screen.getAllByTestId('queue-item').map((r) => r.dataset.id);
+    expect(ids.slice(48, 52)).toEqual(['s49', 's50', 's51', 's52']);
+    await waitFor(() => expect(document.activeElement).toBe(screen.getAllByTestId('queue-open')[50]));
+    expect(screen.getByTestId('awaiting-more-count').textContent).toBe('Visar 100 av 10\u00a0000');
+  });
+
   it('lists the queue and opens a mapping read-only in three columns with its scales', async () => {
     routeInvoke(invoke, {
       review_queue: () => ({ awaiting: [item], returned: [] }),

@@ -56,6 +56,46 @@ describe('Home', () => {
     expect(screen.getByTestId('new-screening').textContent).toBe('Ny screening');
   });
 
+  it('pages the completed list: a count, "Visa fler" by keyboard, the next page appended', async () => {
+    const page = (from: number, n: number) => Array.from({ length: n }, (_, i) => summary(`c${from + i}`, 'completed'));
+    routeInvoke(invoke, {
+      my_screenings: () => ({
+        drafts: [summary('d1', 'draft')], completed: page(1, 50),
+        completedNext: 'k50', draftsTotal: 1, completedTotal: 120,
+      }),
+      my_screenings_page: () => ({ items: page(51, 50), next: 'k100', total: 120 }),
+    });
+    render(Workspace, { props: { session: SESSION } });
+    await screen.findByTestId('completed-c1');
+    // The drafts fit on one page: no count line, no button.
+    expect(screen.queryByTestId('drafts-more')).toBeNull();
+    expect(screen.getByTestId('completed-more-count').textContent).toBe('Visar 50 av 120');
+    const more = screen.getByTestId('completed-more-button');
+    expect(more.tagName).toBe('BUTTON');
+    more.focus();
+    await fireEvent.click(more);
+    await screen.findByTestId('completed-c100');
+    expect(calls('my_screenings_page')).toEqual([{ list: 'completed', page: { after: 'k50' } }]);
+    const cards = screen.getByTestId('completed-list').querySelectorAll('[data-testid^="completed-c"]');
+    expect(cards).toHaveLength(100);
+    expect(cards[50].getAttribute('data-testid')).toBe('completed-c51');
+    await waitFor(() => expect(document.activeElement).toBe(screen.getByTestId('completed-c51')));
+    expect(screen.getByTestId('completed-more-count').textContent).toBe('Visar 100 av 120');
+  });
+
+  it('in English, says "Show more" and counts with English digits', async () => {
+    setLang('en');
+    routeInvoke(invoke, {
+      my_screenings: () => ({
+        drafts: [summary('d1', 'draft')], completed: [], draftsNext: 'k1', draftsTotal: 1200, completedTotal: 0,
+      }),
+    });
+    render(Workspace, { props: { session: SESSION } });
+    await screen.findByTestId('draft-d1');
+    expect(screen.getByTestId('drafts-more-button').textContent).toBe('Show more');
+    expect(screen.getByTestId('drafts-more-count').textContent).toBe('Showing 1 of 1,200');
+  });
+
   it('shows a translated error when the list cannot be loaded', async () => {
     routeInvoke(invoke, { my_screenings: () => Promise.reject({ code: 'locked', message: 'locked' }) });
     render(Workspace, { props: { session: SESSION } });
