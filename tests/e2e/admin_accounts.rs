@@ -55,7 +55,6 @@ async fn an_administrator_adds_and_deactivates_an_account_in_the_app() -> TestRe
         "an_administrator_adds_and_deactivates_an_account_in_the_app",
         async |app: &App| {
             let enter = Key::Enter.to_string();
-            let space = " ".to_string();
             support::set_up(app).await?;
             app.by_test_id("tab-admin").await?.click().await?;
             app.by_test_id("accounts").await?;
@@ -63,16 +62,7 @@ async fn an_administrator_adds_and_deactivates_an_account_in_the_app() -> TestRe
 
             // Add a handläggare with a one-time passphrase, by keyboard: type, Space ticks the
             // unit, Enter in the last field submits.
-            app.fill("add-name", "Nina Nilsson").await?;
-            app.fill("add-username", NEW_USER).await?;
-            app.by_test_id("add-role")
-                .await?
-                .select_by_value("handlaggare")
-                .await?;
-            app.by_test_id("add-unit").await?.send_keys(&space).await?;
-            app.fill("add-pass", ONE_TIME).await?;
-            app.keys(&enter).await?;
-            wait_contains(app, "accounts-status", "Kontot nina är tillagt").await?;
+            add_account(app, NEW_USER, "Nina Nilsson", "handlaggare").await?;
             let row = css(app, "[data-testid=account-row][data-username=nina]").await?;
             let text = row.text().await?;
             assert!(text.contains("handläggare"), "{text}");
@@ -175,13 +165,6 @@ async fn an_administrator_adds_and_deactivates_an_account_in_the_app() -> TestRe
     .await
 }
 
-const FREDA_ITEMS: [&str; 5] = [
-    "fysiskt_vald",
-    "hot",
-    "kontroll",
-    "sexuellt_vald",
-    "radsla_nu",
-];
 const SUPERVISOR: &str = "stina";
 const SUPERVISOR_OWN: &str = "stinas egen granskarfras 31";
 
@@ -248,19 +231,7 @@ async fn a_unit_is_set_up_and_run_from_the_app_alone() -> TestResult {
             // by keyboard, completed.
             first_sign_in(app, NEW_USER, OWN, "new-screening").await?;
             support::start_screening(app, "freda-kortfragor-stil", "valdsutsatt").await?;
-            for (i, item) in FREDA_ITEMS.iter().enumerate() {
-                app.wait_for_attr(
-                    &format!("[data-testid=\"item\"][data-key=\"{item}\"]"),
-                    "aria-current",
-                    "true",
-                )
-                .await?;
-                app.keys("n").await?;
-                app.wait_for_text("save-status", "Sparat").await?;
-                if i + 1 < FREDA_ITEMS.len() {
-                    app.keys(&enter).await?;
-                }
-            }
+            support::answer_by_keyboard(app, &support::FREDA_ITEMS, "n").await?;
             app.by_test_id("to-summary").await?.click().await?;
             app.by_test_id("no-gaps").await?;
             app.by_test_id("complete-confirm").await?.click().await?;

@@ -4,15 +4,9 @@
 
 use fantoccini::key::Key;
 use fantoccini::Locator;
+use varna_e2e::support::FREDA_ITEMS;
 use varna_e2e::{run_on, support, App, TestResult};
 
-const FREDA_ITEMS: [&str; 5] = [
-    "fysiskt_vald",
-    "hot",
-    "kontroll",
-    "sexuellt_vald",
-    "radsla_nu",
-];
 const CASE_CANARY: &str = "CANARYCASE7731";
 
 async fn option_pressed(app: &App, key: &str, option: &str) -> Result<(), String> {
@@ -47,20 +41,9 @@ async fn conduct_with_keyboard_survive_a_kill_and_complete() -> TestResult {
         app.by_test_id("interview").await?;
 
         // The first item has the focus; N answers "no", Enter goes on.
-        let enter = Key::Enter.to_string();
-        for (i, item) in FREDA_ITEMS.iter().enumerate() {
-            app.wait_for_attr(
-                &format!("[data-testid=\"item\"][data-key=\"{item}\"]"),
-                "aria-current",
-                "true",
-            )
-            .await?;
-            app.keys("n").await?;
+        support::answer_by_keyboard(app, &FREDA_ITEMS, "n").await?;
+        for item in FREDA_ITEMS {
             option_pressed(app, item, "no").await?;
-            app.wait_for_text("save-status", "Sparat").await?;
-            if i + 1 < FREDA_ITEMS.len() {
-                app.keys(&enter).await?;
-            }
         }
         // "Sparat" is shown only after the core committed: now crash.
         app.kill_app()?;

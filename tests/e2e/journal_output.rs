@@ -13,15 +13,9 @@ use std::time::Duration;
 
 use fantoccini::key::Key;
 use serde_json::{json, Value};
+use varna_e2e::support::FREDA_ITEMS;
 use varna_e2e::{artifacts_dir, run_on, support, App, TestResult};
 
-const FREDA_ITEMS: [&str; 5] = [
-    "fysiskt_vald",
-    "hot",
-    "kontroll",
-    "sexuellt_vald",
-    "radsla_nu",
-];
 const OTHER: &str = "dag";
 const OTHER_PASSPHRASE: &str = "en annan enhet i norr 2026";
 /// The debug build clears the clipboard after this many seconds instead of 60.
@@ -191,26 +185,7 @@ async fn a_completed_screening_is_saved_as_pdf_and_copied_to_the_journal() -> Te
     let home = run_on("journal_output_worker", app, async |app: &App| {
         support::unlock_as(app, support::WORKER, support::WORKER_PASSPHRASE).await?;
         support::start_screening(app, "freda-kortfragor-stil", "valdsutsatt").await?;
-        let enter = Key::Enter.to_string();
-        for (i, item) in FREDA_ITEMS.iter().enumerate() {
-            app.wait_for_attr(
-                &format!("[data-testid=\"item\"][data-key=\"{item}\"]"),
-                "aria-current",
-                "true",
-            )
-            .await?;
-            app.keys("n").await?;
-            app.wait_for_attr(
-                &format!("[data-testid=\"item\"][data-key=\"{item}\"] [data-option=\"no\"]"),
-                "aria-pressed",
-                "true",
-            )
-            .await?;
-            app.wait_for_text("save-status", "Sparat").await?;
-            if i + 1 < FREDA_ITEMS.len() {
-                app.keys(&enter).await?;
-            }
-        }
+        support::answer_by_keyboard(app, &FREDA_ITEMS, "n").await?;
         app.by_test_id("to-summary").await?.click().await?;
         app.by_test_id("summary").await?;
         app.by_test_id("no-gaps").await?;

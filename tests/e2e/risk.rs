@@ -10,6 +10,7 @@ use std::time::Duration;
 
 use fantoccini::key::Key;
 use fantoccini::Locator;
+use varna_e2e::support::FREDA_ITEMS;
 use varna_e2e::{run_on, support, App, TestResult};
 
 async fn focused_key(app: &App) -> Option<String> {
@@ -139,14 +140,6 @@ async fn calendar_with_the_keyboard_flags_escalation_in_the_summary() -> TestRes
     .await?;
     Ok(())
 }
-
-const FREDA_ITEMS: [&str; 5] = [
-    "fysiskt_vald",
-    "hot",
-    "kontroll",
-    "sexuellt_vald",
-    "radsla_nu",
-];
 
 #[tokio::test]
 async fn follow_up_shows_previous_answers_and_a_draft_upgrades_to_a_new_version() -> TestResult {

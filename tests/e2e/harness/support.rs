@@ -138,6 +138,36 @@ pub fn add_instrument_with_cli(data_dir: &std::path::Path, file: &std::path::Pat
     )
 }
 
+/// The five questions of the FREDA-style screening, in the interview's order.
+pub const FREDA_ITEMS: [&str; 5] = [
+    "fysiskt_vald",
+    "hot",
+    "kontroll",
+    "sexuellt_vald",
+    "radsla_nu",
+];
+
+/// Answers `items` in the open interview by keyboard, the way a worker does: on each item
+/// (once it is the current one) the one-key answer `key`, wait for "Sparat", then Enter to go
+/// on (not after the last).
+pub async fn answer_by_keyboard(app: &App, items: &[&str], key: &str) -> TestResult {
+    let enter = fantoccini::key::Key::Enter.to_string();
+    for (i, item) in items.iter().enumerate() {
+        app.wait_for_attr(
+            &format!("[data-testid=\"item\"][data-key=\"{item}\"]"),
+            "aria-current",
+            "true",
+        )
+        .await?;
+        app.keys(key).await?;
+        app.wait_for_text("save-status", "Sparat").await?;
+        if i + 1 < items.len() {
+            app.keys(&enter).await?;
+        }
+    }
+    Ok(())
+}
+
 /// Unlocks through the UI as `username` and waits until signed in.
 pub async fn unlock_as(app: &App, username: &str, passphrase: &str) -> TestResult {
     app.fill("unlock-username", username).await?;
