@@ -120,6 +120,27 @@ impl<T> DbContext<T> for rusqlite::Result<T> {
     }
 }
 
+/// Every row of a prepared statement as a value: `stmt.rows([id], "reading x", |r| …)` in
+/// place of `query_map`, `collect` and the error context written out at each reader.
+pub(crate) trait RowsExt {
+    fn rows<T, P, F>(&mut self, params: P, context: &str, map: F) -> Result<Vec<T>>
+    where
+        P: rusqlite::Params,
+        F: FnMut(&rusqlite::Row<'_>) -> rusqlite::Result<T>;
+}
+
+impl RowsExt for rusqlite::Statement<'_> {
+    fn rows<T, P, F>(&mut self, params: P, context: &str, map: F) -> Result<Vec<T>>
+    where
+        P: rusqlite::Params,
+        F: FnMut(&rusqlite::Row<'_>) -> rusqlite::Result<T>,
+    {
+        self.query_map(params, map)
+            .and_then(|rows| rows.collect())
+            .db(context)
+    }
+}
+
 /// Maps a SQLite error to the core's error without passing on any of the library's text
 /// (which could, for a constraint, name a value).
 pub(crate) fn db_error(context: &str, e: rusqlite::Error) -> Error {

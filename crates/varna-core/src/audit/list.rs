@@ -6,7 +6,7 @@ use super::Event;
 use crate::access::Role;
 use crate::db::Store;
 use crate::error::DbContext;
-use crate::error::{Error, Result};
+use crate::error::{Error, Result, RowsExt};
 use crate::page::{Page, PageRequest};
 
 /// One row of the access log as shown in loggkontroll.
@@ -108,8 +108,10 @@ impl Store {
             .conn()
             .prepare_cached(&sql)
             .db("reading the access log")?;
-        let rows = stmt
-            .query_map(rusqlite::params_from_iter(params.iter()), |r| {
+        let rows = stmt.rows(
+            rusqlite::params_from_iter(params.iter()),
+            "reading the access log",
+            |r| {
                 Ok(AuditEntry {
                     seq: r.get(0)?,
                     at: r.get(1)?,
@@ -121,9 +123,8 @@ impl Store {
                     object_id: r.get(7)?,
                     detail: r.get(8)?,
                 })
-            })
-            .and_then(|rows| rows.collect::<rusqlite::Result<Vec<_>>>())
-            .db("reading the access log")?;
+            },
+        )?;
         Ok(rows)
     }
 }

@@ -407,11 +407,9 @@ impl Store {
     #[cfg(feature = "test-hooks")]
     #[doc(hidden)]
     pub fn __test_query_texts(&self, sql: &str) -> Result<Vec<String>> {
+        use crate::error::RowsExt;
         let mut stmt = self.conn().prepare(sql).db("running test SQL")?;
-        let rows = stmt
-            .query_map([], |r| r.get::<_, Option<String>>(0))
-            .and_then(|rows| rows.collect::<rusqlite::Result<Vec<_>>>())
-            .db("running test SQL")?;
+        let rows = stmt.rows([], "running test SQL", |r| r.get::<_, Option<String>>(0))?;
         Ok(rows.into_iter().flatten().collect())
     }
 }

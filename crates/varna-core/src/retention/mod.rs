@@ -43,7 +43,7 @@ use crate::access::Role;
 use crate::audit::{self, Event, Obj};
 use crate::db::{time_text, Store};
 use crate::error::DbContext;
-use crate::error::{Error, Result};
+use crate::error::{Error, Result, RowsExt};
 
 const COMPLETED_KEY: &str = "retention_completed_months";
 const DRAFT_KEY: &str = "retention_draft_days";
@@ -331,20 +331,17 @@ fn collect(conn: &Connection, sql: &str, cutoff: &str, out: &mut Vec<RetentionIt
     let mut stmt = conn
         .prepare(sql)
         .db("finding screenings due for retention")?;
-    let rows = stmt
-        .query_map([cutoff], |r| {
-            Ok(RetentionItem {
-                screening_id: r.get(0)?,
-                status: r.get(1)?,
-                instrument_id: r.get(2)?,
-                instrument_version: r.get(3)?,
-                unit_code: r.get(4)?,
-                completed_at: r.get(5)?,
-                since: r.get(6)?,
-            })
+    let rows = stmt.rows([cutoff], "finding screenings due for retention", |r| {
+        Ok(RetentionItem {
+            screening_id: r.get(0)?,
+            status: r.get(1)?,
+            instrument_id: r.get(2)?,
+            instrument_version: r.get(3)?,
+            unit_code: r.get(4)?,
+            completed_at: r.get(5)?,
+            since: r.get(6)?,
         })
-        .and_then(|rows| rows.collect::<rusqlite::Result<Vec<_>>>())
-        .db("finding screenings due for retention")?;
+    })?;
     out.extend(rows);
     Ok(())
 }
@@ -369,11 +366,9 @@ fn purge(tx: &Connection, table: &str, filter: &str, id: &str, depth: u32) -> Re
                  WHERE m.type = 'table' AND f.\"table\" = ?1",
             )
             .db("reading the schema")?;
-        let rows = stmt
-            .query_map([table], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
-            .and_then(|rows| rows.collect::<rusqlite::Result<Vec<_>>>())
-            .db("reading the schema")?;
-        rows
+        stmt.rows([table], "reading the schema", |r| {
+            Ok((r.get(0)?, r.get(1)?, r.get(2)?))
+        })?
     };
     for (child, from, to) in children {
         if child == table {

@@ -14,7 +14,7 @@ use crate::access::Role;
 use crate::db::now_text;
 use crate::db::Store;
 use crate::error::DbContext;
-use crate::error::{Error, Result};
+use crate::error::{Error, Result, RowsExt};
 use crate::page::{Page, PageRequest};
 use crate::screening::ScreeningDoc;
 
@@ -153,18 +153,15 @@ fn load_comments(conn: &Connection, id: &str) -> Result<Vec<ReviewComment>> {
              WHERE c.screening_id = ?1 ORDER BY c.created_at, c.rowid",
         )
         .db("reading comments")?;
-    let rows = stmt
-        .query_map([id], |r| {
-            Ok(ReviewComment {
-                id: r.get(0)?,
-                author_name: r.get(1)?,
-                created_at: r.get(2)?,
-                answer_key: r.get(3)?,
-                text: r.get(4)?,
-            })
+    let rows = stmt.rows([id], "reading comments", |r| {
+        Ok(ReviewComment {
+            id: r.get(0)?,
+            author_name: r.get(1)?,
+            created_at: r.get(2)?,
+            answer_key: r.get(3)?,
+            text: r.get(4)?,
         })
-        .and_then(|rows| rows.collect::<rusqlite::Result<Vec<_>>>())
-        .db("reading comments")?;
+    })?;
     Ok(rows)
 }
 
@@ -182,17 +179,14 @@ fn load_history(conn: &Connection, doc: &ScreeningDoc) -> Result<Vec<ReviewEvent
              WHERE e.screening_id = ?1 ORDER BY e.at, e.rowid",
         )
         .db("reading the review history")?;
-    let rows = stmt
-        .query_map([&doc.id], |r| {
-            Ok((
-                r.get::<_, String>(0)?,
-                r.get::<_, String>(1)?,
-                r.get::<_, String>(2)?,
-                r.get::<_, Option<String>>(3)?,
-            ))
-        })
-        .and_then(|rows| rows.collect::<rusqlite::Result<Vec<_>>>())
-        .db("reading the review history")?;
+    let rows = stmt.rows([&doc.id], "reading the review history", |r| {
+        Ok((
+            r.get::<_, String>(0)?,
+            r.get::<_, String>(1)?,
+            r.get::<_, String>(2)?,
+            r.get::<_, Option<String>>(3)?,
+        ))
+    })?;
     for (kind, actor_name, at, reason) in rows {
         out.push(ReviewEvent {
             kind: ReviewEventKind::parse(&kind)

@@ -16,7 +16,7 @@ use crate::access::Role;
 use crate::audit::{self, Event, Obj};
 use crate::db::Store;
 use crate::error::DbContext;
-use crate::error::{Error, Result};
+use crate::error::{Error, Result, RowsExt};
 use crate::instrument::{self, AnswerKey, AnswerValue, Answers, Evaluation, Instrument};
 use crate::page::{Page, PageRequest};
 
@@ -114,12 +114,9 @@ pub(super) fn load_answers(conn: &Connection, id: &str) -> Result<Answers> {
     let mut stmt = conn
         .prepare_cached("SELECT answer_key, value FROM screening_answers WHERE screening_id = ?1")
         .db("reading answers")?;
-    let rows = stmt
-        .query_map([id], |r| {
-            Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?))
-        })
-        .and_then(|rows| rows.collect::<rusqlite::Result<Vec<_>>>())
-        .db("reading answers")?;
+    let rows = stmt.rows([id], "reading answers", |r| {
+        Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?))
+    })?;
     let mut answers = Answers::new();
     for (k, v) in rows {
         let key: AnswerKey = k
@@ -151,17 +148,14 @@ fn load_addenda(conn: &Connection, id: &str) -> Result<Vec<Addendum>> {
              WHERE d.screening_id = ?1 ORDER BY d.created_at, d.rowid",
         )
         .db("reading addenda")?;
-    let rows = stmt
-        .query_map([id], |r| {
-            Ok(Addendum {
-                id: r.get(0)?,
-                author_name: r.get(1)?,
-                created_at: r.get(2)?,
-                text: r.get(3)?,
-            })
+    let rows = stmt.rows([id], "reading addenda", |r| {
+        Ok(Addendum {
+            id: r.get(0)?,
+            author_name: r.get(1)?,
+            created_at: r.get(2)?,
+            text: r.get(3)?,
         })
-        .and_then(|rows| rows.collect::<rusqlite::Result<Vec<_>>>())
-        .db("reading addenda")?;
+    })?;
     Ok(rows)
 }
 

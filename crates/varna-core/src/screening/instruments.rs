@@ -10,7 +10,7 @@ use super::{now_text, FailedInstrument, InstrumentSummary, RefusedInstrument, Sy
 use crate::access::Role;
 use crate::db::Store;
 use crate::error::DbContext;
-use crate::error::{Error, Result};
+use crate::error::{Error, Result, RowsExt};
 use crate::instrument::{self, Instrument, InstrumentRegistry, LoadReport};
 
 /// A stored instrument version.
@@ -125,10 +125,9 @@ pub(super) fn stored_hashes(conn: &Connection) -> Result<Vec<(String, String, St
     let mut stmt = conn
         .prepare("SELECT instrument_id, version, sha256 FROM instrument_versions")
         .db("reading instruments")?;
-    let rows = stmt
-        .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
-        .and_then(|rows| rows.collect::<rusqlite::Result<Vec<_>>>())
-        .db("reading instruments")?;
+    let rows = stmt.rows([], "reading instruments", |r| {
+        Ok((r.get(0)?, r.get(1)?, r.get(2)?))
+    })?;
     Ok(rows)
 }
 
@@ -140,18 +139,15 @@ pub(super) fn all_versions(conn: &Connection) -> Result<Vec<StoredVersion>> {
              FROM instrument_versions",
         )
         .db("reading instruments")?;
-    let rows = stmt
-        .query_map([], |r| {
-            Ok((
-                r.get::<_, String>(0)?,
-                r.get::<_, String>(1)?,
-                r.get::<_, String>(2)?,
-                r.get::<_, String>(3)?,
-                r.get::<_, bool>(4)?,
-            ))
-        })
-        .and_then(|rows| rows.collect::<rusqlite::Result<Vec<_>>>())
-        .db("reading instruments")?;
+    let rows = stmt.rows([], "reading instruments", |r| {
+        Ok((
+            r.get::<_, String>(0)?,
+            r.get::<_, String>(1)?,
+            r.get::<_, String>(2)?,
+            r.get::<_, String>(3)?,
+            r.get::<_, bool>(4)?,
+        ))
+    })?;
     let mut out = Vec::new();
     for (id, version, sha256, source, retired) in rows {
         // A version that no longer loads (e.g. a stricter loader) is left out of the lists;

@@ -11,7 +11,7 @@ use super::instruments;
 use crate::access::Role;
 use crate::db::Store;
 use crate::error::DbContext;
-use crate::error::{Error, Result};
+use crate::error::{Error, Result, RowsExt};
 use crate::export::{
     Assessment, Code, CountRow, DeclaredInstrument, InstrumentVersion, Measure, OutcomeDimension,
     PersonRole, UnitCode, YearMonth,
@@ -199,10 +199,7 @@ fn contributions(
     let mut stmt = conn
         .prepare(&format!("SELECT {} FROM screenings", access::ROW_COLUMNS))
         .db("reading screenings")?;
-    let rows = stmt
-        .query_map([], access::row_from_sql)
-        .and_then(|rows| rows.collect::<rusqlite::Result<Vec<_>>>())
-        .db("reading screenings")?;
+    let rows = stmt.rows([], "reading screenings", access::row_from_sql)?;
     let mut approved: BTreeMap<String, String> = BTreeMap::new();
     if reviewed {
         let mut stmt = conn

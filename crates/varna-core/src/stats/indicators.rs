@@ -17,7 +17,7 @@ use uuid::Uuid;
 use super::{sum_published, ViewCell, STATS_ROLES};
 use crate::db::Store;
 use crate::error::DbContext;
-use crate::error::{Error, Result};
+use crate::error::{Error, Result, RowsExt};
 use crate::export::{self, InstallationKey, Measure, Period, YearMonth};
 use crate::indicator::Indicator;
 use crate::instrument::Text;
@@ -248,16 +248,13 @@ impl Store {
                  JOIN units u ON u.id = d.unit_id WHERE d.year = ?1",
             )
             .db("reading denominators")?;
-        let rows = stmt
-            .query_map([year], |r| {
-                Ok((
-                    r.get::<_, String>(0)?,
-                    r.get::<_, String>(1)?,
-                    r.get::<_, i64>(2)?,
-                ))
-            })
-            .and_then(|rows| rows.collect::<rusqlite::Result<Vec<_>>>())
-            .db("reading denominators")?;
+        let rows = stmt.rows([year], "reading denominators", |r| {
+            Ok((
+                r.get::<_, String>(0)?,
+                r.get::<_, String>(1)?,
+                r.get::<_, i64>(2)?,
+            ))
+        })?;
         Ok(rows
             .into_iter()
             .filter_map(|(code, id, v)| {

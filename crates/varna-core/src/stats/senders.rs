@@ -26,7 +26,7 @@ use super::{MergeSource, MergeSummary, STATS_ROLES};
 use crate::audit::{self, Event, Obj};
 use crate::db::Store;
 use crate::error::DbContext;
-use crate::error::{Error, ErrorCode, Result};
+use crate::error::{Error, ErrorCode, Result, RowsExt};
 use crate::export::{self, PublicKey, SignedExport};
 
 /// The longest local name of a trusted sender, in characters.
@@ -121,20 +121,17 @@ impl Store {
                  ORDER BY t.revoked_at IS NOT NULL, t.label COLLATE NOCASE, t.installation_id",
             )
             .db("reading the trusted senders")?;
-        let rows = stmt
-            .query_map([], |r| {
-                Ok((
-                    r.get::<_, String>(0)?,
-                    r.get::<_, String>(1)?,
-                    r.get::<_, String>(2)?,
-                    r.get::<_, String>(3)?,
-                    r.get::<_, String>(4)?,
-                    r.get::<_, Option<String>>(5)?,
-                    r.get::<_, Option<String>>(6)?,
-                ))
-            })
-            .and_then(|rows| rows.collect::<rusqlite::Result<Vec<_>>>())
-            .db("reading the trusted senders")?;
+        let rows = stmt.rows([], "reading the trusted senders", |r| {
+            Ok((
+                r.get::<_, String>(0)?,
+                r.get::<_, String>(1)?,
+                r.get::<_, String>(2)?,
+                r.get::<_, String>(3)?,
+                r.get::<_, String>(4)?,
+                r.get::<_, Option<String>>(5)?,
+                r.get::<_, Option<String>>(6)?,
+            ))
+        })?;
         rows.into_iter()
             .map(|(id, key, label, at, by, revoked_at, revoked_by)| {
                 let key = PublicKey::from_hex(&key)

@@ -10,7 +10,7 @@ use super::keyfile::KdfParams;
 use super::{check_new_passphrase, now_text, DbContext, Store};
 pub use crate::access::{Account, PassphraseNotice, Role};
 use crate::audit::{self, Event, Obj};
-use crate::error::{Error, Result};
+use crate::error::{Error, Result, RowsExt};
 
 /// An account with what the administration list shows besides it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, specta::Type)]
@@ -268,10 +268,7 @@ impl Store {
                 "SELECT {ACCOUNT_COLUMNS} FROM accounts ORDER BY username"
             ))
             .db("listing accounts")?;
-        let rows = stmt
-            .query_map([], |r| account_from_row(&self.conn, r))
-            .and_then(|rows| rows.collect::<rusqlite::Result<Vec<_>>>())
-            .db("listing accounts")?;
+        let rows = stmt.rows([], "listing accounts", |r| account_from_row(&self.conn, r))?;
         Ok(rows)
     }
 
@@ -677,10 +674,7 @@ impl Store {
             .conn
             .prepare("SELECT id, code, name, active, closed_at FROM units ORDER BY code")
             .db("listing units")?;
-        let units = stmt
-            .query_map([], unit_from_row)
-            .and_then(|rows| rows.collect::<rusqlite::Result<Vec<_>>>())
-            .db("listing units")?;
+        let units = stmt.rows([], "listing units", unit_from_row)?;
         Ok(units)
     }
 

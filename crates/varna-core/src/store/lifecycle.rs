@@ -15,6 +15,7 @@ use super::keyfile::{self, KeyFile};
 use super::*;
 use crate::audit;
 use crate::db::{open_db, DbKey, OpenMode};
+use crate::error::RowsExt;
 
 impl Store {
     /// Whether `data_dir` has been set up (it has a key file, or a restore to finish).
@@ -299,10 +300,8 @@ impl Store {
             .conn
             .prepare("SELECT id, username FROM accounts")
             .db("reading accounts")?;
-        let accounts: Vec<(String, String)> = stmt
-            .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))
-            .and_then(|rows| rows.collect::<rusqlite::Result<Vec<_>>>())
-            .db("reading accounts")?;
+        let accounts: Vec<(String, String)> =
+            stmt.rows([], "reading accounts", |r| Ok((r.get(0)?, r.get(1)?)))?;
         drop(stmt);
         let mut out = Vec::new();
         let buckets: Vec<(String, keyfile::Throttle)> =

@@ -30,7 +30,7 @@ use super::{
     anchor, db_error, fsutil, open_db, throttle, DbContext, OpenMode, RecoveryKey, Store, DB_FILE,
 };
 use crate::audit::{Event, Obj};
-use crate::error::{Error, Result};
+use crate::error::{Error, Result, RowsExt};
 
 /// What a re-key did.
 #[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize, specta::Type)]
@@ -178,10 +178,7 @@ fn active_accounts(conn: &Connection) -> Result<Vec<(String, String)>> {
     let mut stmt = conn
         .prepare("SELECT id, username FROM accounts WHERE active = 1")
         .db("reading accounts")?;
-    let rows = stmt
-        .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))
-        .and_then(|rows| rows.collect::<rusqlite::Result<Vec<_>>>())
-        .db("reading accounts")?;
+    let rows = stmt.rows([], "reading accounts", |r| Ok((r.get(0)?, r.get(1)?)))?;
     Ok(rows)
 }
 
