@@ -91,11 +91,11 @@ async fn count(app: &App, which: &str) -> Result<usize, String> {
 
 /// Waits until the page has recorded `n` samples of `which`.
 async fn wait_count(app: &App, which: &str, n: usize) -> Result<(), String> {
-    for _ in 0..1000 {
+    for _ in 0..250 {
         if count(app, which).await? >= n {
             return Ok(());
         }
-        tokio::time::sleep(Duration::from_millis(5)).await;
+        tokio::time::sleep(Duration::from_millis(40)).await;
     }
     Err(format!(
         "{which}: {} samples, expected {n}",
