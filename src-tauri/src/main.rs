@@ -9,6 +9,7 @@ mod commands;
 mod contract;
 mod error;
 mod idle;
+mod render;
 mod secret;
 mod state;
 
@@ -34,6 +35,8 @@ fn main() {
         .setup(|app| {
             // Auto-lock in the core: locks after the idle limit whatever the page does.
             idle::watch(app.handle())?;
+            // Paint without GL compositing (see render.rs: software GL froze the interview).
+            render::configure(app)?;
             Ok(())
         })
         .on_window_event(on_window_event)

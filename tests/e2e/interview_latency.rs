@@ -55,27 +55,36 @@ otherwise = "negativ"
 /// Installed in the page before the first key: listens in the capture phase, so it sees a key
 /// before the interview's own handlers do.
 const PROBE: &str = r#"
-const L = (window.__latency = { answers: [], moves: [], key: null, sawSaving: false, enter: null, from: null });
+const L = (window.__latency = { answers: [], moves: [], answerPhases: [], movePhases: [],
+  key: null, saving: null, enter: null, focused: null, from: null });
 const status = () => document.querySelector('[data-testid=save-status]');
 const saved = () => status()?.dataset.state === 'saved';
 document.addEventListener('keydown', (e) => {
-  if (e.key === 'j' || e.key === 'n') { L.key = e.timeStamp; L.sawSaving = false; }
+  if (e.key === 'j' || e.key === 'n') { L.key = e.timeStamp; L.saving = null; }
   if (e.key === 'Enter') { L.enter = e.timeStamp; L.from = document.activeElement?.closest('[data-testid=item]'); }
 }, true);
 new MutationObserver(() => {
   if (L.key === null) return;
-  if (!saved()) { L.sawSaving = true; return; }
-  if (!L.sawSaving) return;
-  const t0 = L.key; L.key = null;
-  requestAnimationFrame(() => L.answers.push(performance.now() - t0));
+  if (!saved()) { if (L.saving === null) L.saving = performance.now(); return; }
+  if (L.saving === null) return;
+  const t0 = L.key, saving = L.saving, done = performance.now(); L.key = null;
+  requestAnimationFrame(() => {
+    const frame = performance.now();
+    L.answers.push(frame - t0);
+    L.answerPhases.push({ saving: saving - t0, saved: done - t0, frame: frame - t0 });
+  });
 }).observe(document.body, { subtree: true, childList: true, characterData: true, attributes: true,
   attributeFilter: ['data-state'] });
 document.addEventListener('focusin', (e) => {
   if (L.enter === null) return;
   const item = e.target.closest?.('[data-testid=item]');
   if (!item || item === L.from) return;
-  const t0 = L.enter; L.enter = null;
-  requestAnimationFrame(() => L.moves.push(performance.now() - t0));
+  const t0 = L.enter, focused = performance.now(); L.enter = null;
+  requestAnimationFrame(() => {
+    const frame = performance.now();
+    L.moves.push(frame - t0);
+    L.movePhases.push({ focused: focused - t0, frame: frame - t0 });
+  });
 }, true);
 return true;
 "#;
@@ -135,7 +144,7 @@ async fn measure(n: usize) -> Result<Value, Box<dyn std::error::Error + Send + S
         samples = app
             .client
             .execute(
-                "return { answers: window.__latency.answers, moves: window.__latency.moves }",
+                "return { answers: window.__latency.answers, moves: window.__latency.moves, answerPhases: window.__latency.answerPhases, movePhases: window.__latency.movePhases }",
                 vec![],
             )
             .await?;
@@ -157,6 +166,16 @@ async fn measure(n: usize) -> Result<Value, Box<dyn std::error::Error + Send + S
 fn percentile(sorted: &[f64], p: f64) -> f64 {
     let i = ((sorted.len() as f64 - 1.0) * p).round() as usize;
     sorted[i]
+}
+
+/// The samples of one phase (`field` of each record) of `which` (`answerPhases`, `movePhases`).
+fn phase(s: &Value, which: &str, field: &str) -> Value {
+    Value::Array(
+        s[which]
+            .as_array()
+            .map(|a| a.iter().map(|r| r[field].clone()).collect())
+            .unwrap_or_default(),
+    )
 }
 
 fn summary(name: &str, v: &Value) -> String {
@@ -206,7 +225,22 @@ async fn interview_latency_benchmark() -> TestResult {
         .unwrap_or(200);
     let s = measure(n).await?;
     eprintln!("{}", summary("key to Sparat", &s["answers"]));
+    eprintln!(
+        "{}",
+        summary(
+            "  key to saving shown",
+            &phase(&s, "answerPhases", "saving")
+        )
+    );
+    eprintln!(
+        "{}",
+        summary("  key to saved shown", &phase(&s, "answerPhases", "saved"))
+    );
     eprintln!("{}", summary("Enter to next item", &s["moves"]));
+    eprintln!(
+        "{}",
+        summary("  Enter to focusin", &phase(&s, "movePhases", "focused"))
+    );
     if let Some(out) = std::env::var_os("VARNA_BENCH_LATENCY_OUT") {
         let out = std::path::PathBuf::from(out);
         if let Some(dir) = out.parent() {
@@ -219,6 +253,7 @@ async fn interview_latency_benchmark() -> TestResult {
                 "app": app.display().to_string(),
                 "answers": s["answers"],
                 "moves": s["moves"],
+                "saved": phase(&s, "answerPhases", "saved"),
             }))?,
         )?;
     }

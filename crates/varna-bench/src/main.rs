@@ -6,7 +6,7 @@
 //!
 //! ```text
 //! varna-bench [--only 1,2,3,4,5,6,7,8,9] [--screenings N] [--history N] [--app PATH --bare PATH]
-//!             [--latency FILE] [--out FILE]
+//!             [--latency FILE] [--paint FILE] [--out FILE]
 //! ```
 
 mod harness;
@@ -38,6 +38,8 @@ struct Opts {
     work: PathBuf,
     /// Benchmark 9's samples, written by the end-to-end benchmark `interview_latency`.
     latency: PathBuf,
+    /// Benchmark 8's first paints, written by the end-to-end benchmark `list_paint`.
+    paint: PathBuf,
 }
 
 fn parse_args() -> Opts {
@@ -50,6 +52,7 @@ fn parse_args() -> Opts {
         out: PathBuf::from("target/bench/report.md"),
         work: PathBuf::from("target/bench"),
         latency: PathBuf::from("target/bench/latency.json"),
+        paint: PathBuf::from("target/bench/paint.json"),
     };
     let mut args = std::env::args().skip(1);
     while let Some(a) = args.next() {
@@ -73,10 +76,11 @@ fn parse_args() -> Opts {
             "--out" => o.out = PathBuf::from(val()),
             "--work" => o.work = PathBuf::from(val()),
             "--latency" => o.latency = PathBuf::from(val()),
+            "--paint" => o.paint = PathBuf::from(val()),
             "-h" | "--help" => {
                 println!(
                     "varna-bench [--only 1,2,3,4,5,6,7,8,9] [--screenings N] [--history N] \
-                     [--app PATH --bare PATH] [--latency FILE] [--out FILE] [--work DIR]"
+                     [--app PATH --bare PATH] [--latency FILE] [--paint FILE] [--out FILE] [--work DIR]"
                 );
                 std::process::exit(0);
             }
@@ -125,7 +129,10 @@ fn main() {
             5 => bench_instruments(tmp.path(), &mut report),
             6 => bench_pdf(&mut report),
             7 => bench_unlock_history(&small, &o.work, o.history, &mut report),
-            8 => lists::bench_lists(&o.work, &mut report),
+            8 => {
+                lists::bench_lists(&o.work, &mut report);
+                latency::bench_paint(&o.paint, &mut report);
+            }
             9 => latency::bench_latency(&o.latency, &mut report),
             _ => die("benchmarks are numbered 1 to 9"),
         }

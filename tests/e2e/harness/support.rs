@@ -102,6 +102,36 @@ pub fn init_with_cli(data_dir: &std::path::Path) -> TestResult {
     )
 }
 
+/// Adds an account in the unit IFO-VUX with the CLI, as the administrator `anna` would by
+/// script (`role`: `handlaggare`, `arbetsledare` or `administrator`).
+pub fn add_user_with_cli(
+    data_dir: &std::path::Path,
+    username: &str,
+    name: &str,
+    role: &str,
+    passphrase: &str,
+) -> TestResult {
+    cli(
+        &[
+            "user",
+            "add",
+            "--data-dir",
+            data_dir.to_str().expect("utf-8 path"),
+            "--as",
+            ADMIN,
+            "--username",
+            username,
+            "--name",
+            name,
+            "--role",
+            role,
+            "--unit",
+            "IFO-VUX",
+        ],
+        &format!("{PASSPHRASE}\n{passphrase}\n"),
+    )
+}
+
 /// Seeds `screenings` synthetic screenings into a folder set up by [`init_with_cli`], with
 /// the CLI's `varna demo seed` as the administrator `anna` (demo units and accounts, each
 /// screening started, answered and completed, left a draft or discarded: its log rows).

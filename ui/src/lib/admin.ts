@@ -33,7 +33,10 @@ export const auditList = (filter: AuditFilter) => guard(commands.auditList(clean
  *  `after` (the previous page's `next`) with the same filter. */
 export const auditPage = (filter: AuditFilter, after: string | null = null) =>
   guard(commands.auditPage(cleanFilter(filter), after ? { after } : {}));
+/** The whole chain checked now (on demand: it reads every row, seconds on a large log). */
 export const auditVerify = () => guard(commands.auditVerify());
+/** The check made at unlock, from the verified checkpoint (`null` for other roles). */
+export const auditStatus = () => guard(commands.auditStatus());
 export const retentionGet = () => guard(commands.retentionGet());
 export const retentionSet = (settings: RetentionSettings) => guard(commands.retentionSet(settings));
 export const retentionPreview = () => guard(commands.retentionPreview());

@@ -31,6 +31,7 @@ describe('AdminView', () => {
     setLang('sv');
     calls.length = 0;
     answers.audit_page = { items: [row], next: null, total: null };
+    answers.audit_status = { ok: true, rows: 7, firstBroken: null };
     answers.audit_verify = { ok: true, rows: 7, firstBroken: null };
     answers.retention_get = { completedMonths: 0, draftDays: 0 };
     answers.retention_preview = [];
@@ -41,7 +42,7 @@ describe('AdminView', () => {
     render(AdminView, { session: session('arbetsledare') });
     await screen.findByText('Bo Berg (bo)');
     expect(screen.getByTestId('log-row').textContent).toContain('Screening öppnad');
-    expect(screen.getByTestId('chain-status').textContent).toContain('Loggkedjan är hel (7 rader)');
+    await waitFor(() => expect(screen.getByTestId('chain-status').textContent).toContain('Loggkedjan är hel (7 rader)'));
     await fireEvent.input(screen.getByTestId('log-person'), { target: { value: ' bo ' } });
     await fireEvent.click(screen.getByTestId('log-search'));
     await waitFor(() => expect(calls.filter((c) => c.cmd === 'audit_page').length).toBe(2));
@@ -67,12 +68,33 @@ describe('AdminView', () => {
     expect(screen.getByTestId('log-more-count').textContent).toBe('Visar alla 3');
   });
 
-  it('shows the first broken row of a broken chain', async () => {
-    answers.audit_verify = { ok: false, rows: 9, firstBroken: { seq: 4, reason: 'row changed' } };
+  it('shows the first broken row of a broken chain found at unlock', async () => {
+    answers.audit_status = { ok: false, rows: 9, firstBroken: { seq: 4, reason: 'row changed' } };
     render(AdminView, { session: session('administrator') });
     await waitFor(() =>
       expect(screen.getByTestId('chain-status').textContent).toContain('bruten vid rad 4: row changed'),
     );
+    expect(screen.getByTestId('chain-scope').dataset.scope).toBe('unlock');
+  });
+
+  it('shows the check made at unlock when it opens, and reads the whole log only when asked', async () => {
+    answers.audit_status = { ok: true, rows: 7, firstBroken: null };
+    answers.audit_verify = { ok: false, rows: 8, firstBroken: { seq: 2, reason: 'row changed' } };
+    render(AdminView, { session: session('arbetsledare') });
+    await waitFor(() => expect(screen.getByTestId('chain-status').textContent).toContain('Loggkedjan är hel (7 rader)'));
+    expect(screen.getByTestId('chain-scope').textContent).toContain('Kontrollerad vid inloggningen');
+    // Opening the tab never reads the whole log (seconds on a large one).
+    expect(calls.some((c) => c.cmd === 'audit_verify')).toBe(false);
+
+    let finish: (v: unknown) => void = () => undefined;
+    answers.audit_verify = new Promise((r) => (finish = r));
+    await fireEvent.click(screen.getByTestId('chain-check'));
+    await waitFor(() => expect(screen.getByTestId('chain-status').textContent).toContain('Kontrollerar hela loggen'));
+    expect((screen.getByTestId('chain-check') as HTMLButtonElement).disabled).toBe(true);
+    finish({ ok: false, rows: 8, firstBroken: { seq: 2, reason: 'row changed' } });
+    await waitFor(() => expect(screen.getByTestId('chain-status').textContent).toContain('bruten vid rad 2: row changed'));
+    expect(screen.getByTestId('chain-scope').textContent).toContain('Hela loggen kontrollerad nu');
+    expect((screen.getByTestId('chain-check') as HTMLButtonElement).disabled).toBe(false);
   });
 
   it('hides retention from an arbetsledare', async () => {
