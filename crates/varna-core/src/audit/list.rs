@@ -276,10 +276,23 @@ mod tests {
                 to: Some("2025-01-31".into()),
                 ..AuditFilter::default()
             },
+            AuditFilter {
+                person: Some("hanna".into()),
+                event: Some("screening_open".into()),
+                ..AuditFilter::default()
+            },
         ];
         for f in filters {
             let (sql, params) = audit_query(&f, 1_000, 51).unwrap();
             let p = plan(conn, &sql, &params);
+            if f.person.is_some() && f.event.is_some() {
+                // Both keys on one index: the page is a range, no row tested one by one.
+                assert!(
+                    p.iter().any(|l| l.contains("audit_log_by_actor_event")
+                        && l.contains("actor_id=? AND event=?")),
+                    "access log {f:?}: {p:?}"
+                );
+            }
             assert_no_full_scan(&format!("access log {f:?}"), &p);
             assert!(
                 p.iter().any(|l| l.starts_with("SEARCH l ")),

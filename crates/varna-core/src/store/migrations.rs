@@ -320,6 +320,14 @@ pub(crate) const MIGRATIONS: &[Migration] = &[Migration {
         CREATE INDEX audit_log_by_event ON audit_log(event, seq);
     ",
     sample_data: "",
+}, Migration {
+    version: 14,
+    name: "an index for the access log filtered by person and event together",
+    // With both filters SQLite could use only one of `audit_log_by_actor` and
+    // `audit_log_by_event` and test the other filter row by row: 216 ms for a page on a
+    // log of 550,000 rows (benchmark 8). With both keys before `seq`, the page is a range.
+    sql: "CREATE INDEX audit_log_by_actor_event ON audit_log(actor_id, event, seq);",
+    sample_data: "",
 }];
 
 /// The schema version this build writes.
