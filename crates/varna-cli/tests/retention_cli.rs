@@ -99,7 +99,9 @@ fn more_than_a_batch_due_at_unlock_is_all_removed_with_clean_output() {
         "{runs:?}"
     );
     assert!(runs[1].detail.contains("in 2 batches"), "{runs:?}");
-    assert!(runs[0].detail.starts_with("on demand: 0 completed, 0 drafts"));
+    assert!(runs[0]
+        .detail
+        .starts_with("on demand: 0 completed, 0 drafts"));
     assert_eq!(
         admin.retention_settings().unwrap(),
         RetentionSettings {

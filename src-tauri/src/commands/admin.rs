@@ -232,3 +232,124 @@ pub async fn backup_reminder_set(state: State<'_, AppState>, days: u32) -> Comma
         .with_store(|s| s.set_backup_reminder_days(days))?
         .backup_reminder_days)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use varna_core::retention::RetentionSettings;
+    use varna_core::store::{FirstRun, NewAccount, Role, Store};
+
+    const PASS: &str = "korrekt häst batteri häftapparat";
+
+    /// A state holding the administratör's store, with `n` abandoned drafts of a
+    /// handläggare's due under a 30-day period.
+    fn state_with_due(n: usize) -> (tempfile::TempDir, AppState) {
+        let dir = tempfile::tempdir().unwrap();
+        let (mut admin, _) = Store::create_first_run(
+            dir.path(),
+            FirstRun {
+                admin_username: "anna",
+                admin_display_name: "Anna Andersson",
+                passphrase: PASS,
+                unit_code: "IFO",
+                unit_name: "IFO",
+            },
+        )
+        .unwrap();
+        admin
+            .sync_instruments(&varna_core::instrument::shipped::shipped())
+            .unwrap();
+        let unit = admin.actor().unit_ids[0].clone();
+        admin
+            .add_account(NewAccount {
+                username: "hanna",
+                display_name: "Hanna",
+                role: Role::Handlaggare,
+                unit_ids: vec![unit.clone()],
+                passphrase: PASS,
+            })
+            .unwrap();
+        admin.lock();
+        let mut hanna = Store::unlock(dir.path(), "hanna", PASS).unwrap();
+        for _ in 0..n {
+            hanna
+                .start_screening(varna_core::screening::NewScreening {
+                    instrument_id: "freda-kortfragor-stil".into(),
+                    instrument_version: None,
+                    unit_id: unit.clone(),
+                    person_role: varna_core::export::PersonRole::Valdsutsatt,
+                    conducted_on: chrono::Local::now().date_naive(),
+                    case_ref: None,
+                    follows: None,
+                })
+                .unwrap();
+        }
+        hanna
+            .__test_raw_sql("UPDATE screenings SET updated_at = '2020-01-01T00:00:00Z'")
+            .unwrap();
+        hanna.lock();
+        let mut admin = Store::unlock(dir.path(), "anna", PASS).unwrap();
+        admin
+            .set_retention_settings(RetentionSettings {
+                completed_months: 0,
+                draft_days: 30,
+            })
+            .unwrap();
+        let state = AppState::new(dir.path().to_path_buf());
+        state.set_store(admin);
+        (dir, state)
+    }
+
+    /// Progress is told before the first batch and after each, with the store free: another
+    /// command (here a read through the same state) gets the lock between batches. Were the
+    /// lock held, this would deadlock.
+    #[test]
+    fn a_run_releases_the_store_between_batches_and_tells_its_progress() {
+        let (_dir, state) = state_with_due(5);
+        let mut run = state
+            .with_store(|s| Ok(s.retention_begin(false)?.with_batch_size(2)))
+            .unwrap();
+        let mut seen = Vec::new();
+        drive_retention(&state, &mut run, true, |p| {
+            let who = state.with_store_passive(|s| Ok(s.actor().username.clone()));
+            assert_eq!(who.unwrap(), "anna");
+            seen.push((p.done, p.total));
+        })
+        .unwrap();
+        assert_eq!(seen, [(0, 5), (2, 5), (4, 5), (5, 5)]);
+        assert_eq!(run.into_report().drafts_removed, 5);
+        let left = state.with_store(|s| s.retention_preview()).unwrap();
+        assert!(left.is_empty());
+    }
+
+    /// Locked half-way (the user locked, or the idle limit passed): the run stops with
+    /// `Locked` after the batch it was in; the rest is still due at the next unlock.
+    #[test]
+    fn a_run_stops_when_the_store_locks_and_the_rest_stays_due() {
+        let (dir, state) = state_with_due(5);
+        let mut run = state
+            .with_store(|s| Ok(s.retention_begin(false)?.with_batch_size(2)))
+            .unwrap();
+        let err = drive_retention(&state, &mut run, false, |p| {
+            if p.done == 2 {
+                state.lock();
+            }
+        })
+        .unwrap_err();
+        assert!(matches!(err, varna_core::Error::Locked), "{err:?}");
+        assert!(!run.is_finished());
+        assert_eq!(run.progress().done, 2);
+        // The next unlock's run removes the other three.
+        let admin = Store::unlock(dir.path(), "anna", PASS).unwrap();
+        let runs = admin
+            .audit_list(&varna_core::audit::AuditFilter {
+                event: Some("retention_run".into()),
+                ..Default::default()
+            })
+            .unwrap();
+        assert_eq!(runs.len(), 1, "{runs:?}");
+        assert!(runs[0]
+            .detail
+            .starts_with("at unlock: 0 completed, 3 drafts"));
+    }
+}
