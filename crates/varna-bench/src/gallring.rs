@@ -13,9 +13,13 @@
 //! moment it asks for the lock. Baseline, in the same run on the same store afterwards: the
 //! same autosaves with no gallring running.
 //!
-//! `VARNA_BENCH_GALLRING_BATCH=N` drives the rest in batches of N instead of the core's
-//! `retention::BATCH_SIZE` (the unlock's own first batch keeps the core's size), for choosing
-//! the size.
+//! The copy gets an anchor folder of its own (`VARNA_ANCHOR_DIR`, as on a new computer): it
+//! shares the cached store's id, and the outside anchor an earlier run's copy advanced would
+//! flag it as rolled back.
+//!
+//! The rest is driven with the core's batch sizes (each batch sized to take about
+//! `retention::BATCH_TARGET`); `VARNA_BENCH_GALLRING_BATCH=N` fixes them at N instead (the
+//! unlock's own first batch keeps `retention::BATCH_SIZE`), for comparing sizes.
 
 use std::path::Path;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -24,7 +28,7 @@ use std::time::{Duration, Instant};
 
 use varna_core::export::PersonRole;
 use varna_core::instrument::{self, AnswerValue};
-use varna_core::retention::{RetentionSettings, BATCH_PAUSE, BATCH_SIZE};
+use varna_core::retention::{RetentionSettings, BATCH_PAUSE, BATCH_TARGET};
 use varna_core::screening::NewScreening;
 use varna_core::store::Store;
 
@@ -95,9 +99,20 @@ pub fn bench_gallring(work: &Path, history: u64, report: &mut Report) {
     let t = Instant::now();
     copy_dir(&src, &dir);
     let copy_t = t.elapsed();
+    // A copy of the cached store shares its store id, so the anchor outside the data folder
+    // that an earlier run's copy advanced would (rightly) flag this copy as rolled back: the
+    // copy gets an anchor folder of its own, as on a new computer. Put back at the end.
+    let anchors_before = std::env::var_os("VARNA_ANCHOR_DIR");
+    std::env::set_var("VARNA_ANCHOR_DIR", tmp.path().join("anchors"));
 
     // Expire 10,000 completed screenings and set the period.
     let mut admin = ok(Store::unlock(&dir, ADMIN, PASS), "unlock");
+    let before = ok(admin.verify_audit(), "checking the log");
+    if !before.ok {
+        die(&format!(
+            "the copy's log is broken before gallring: {before:?}"
+        ));
+    }
     let changed = ok(
         admin.bench_backdate_completed(EXPIRED, "2020-01-01T00:00:00Z"),
         "backdating",
@@ -112,7 +127,10 @@ pub fn bench_gallring(work: &Path, history: u64, report: &mut Report) {
         }),
         "retention settings",
     );
+    // What a run reads first (the same query as its plan).
+    let t = Instant::now();
     let due = ok(admin.retention_preview(), "preview").len();
+    let plan_t = t.elapsed();
     admin.lock();
 
     // The handläggare unlocks: the unlock removes the first batch.
@@ -120,14 +138,15 @@ pub fn bench_gallring(work: &Path, history: u64, report: &mut Report) {
     let mut worker = ok(Store::unlock(&dir, WORKER, PASS), "unlock");
     let unlock_t = t.elapsed();
     let run_start = Instant::now() - unlock_t;
-    let batch = std::env::var("VARNA_BENCH_GALLRING_BATCH")
+    let fixed: Option<usize> = std::env::var("VARNA_BENCH_GALLRING_BATCH")
         .ok()
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(BATCH_SIZE);
+        .and_then(|v| v.parse().ok());
     let mut run = worker
         .take_retention_at_unlock()
-        .unwrap_or_else(|| die("the unlock left no run to drive"))
-        .with_batch_size(batch);
+        .unwrap_or_else(|| die("the unlock left no run to drive"));
+    if let Some(n) = fixed {
+        run = run.with_batch_size(n);
+    }
     let after_unlock = run.progress();
 
     // A draft to autosave into.
@@ -160,8 +179,10 @@ pub fn bench_gallring(work: &Path, history: u64, report: &mut Report) {
         std::thread::spawn(move || autosaves(&store, &doc, &key, &stop, usize::MAX))
     };
     let mut holds = Vec::new();
+    let mut sizes = Vec::new();
     let t = Instant::now();
     while !run.is_finished() {
+        sizes.push(run.batch_size());
         let h = Instant::now();
         {
             let mut s = store.lock().unwrap_or_else(|p| p.into_inner());
@@ -192,11 +213,17 @@ pub fn bench_gallring(work: &Path, history: u64, report: &mut Report) {
         .unwrap_or_else(|_| die("the store is still shared"))
         .into_inner()
         .unwrap_or_else(|p| p.into_inner());
-    let check = ok(worker.verify_audit(), "checking the log");
-    if !check.ok {
-        die("the log is broken after gallring");
-    }
     worker.lock();
+    let admin = ok(Store::unlock(&dir, ADMIN, PASS), "unlock");
+    let check = ok(admin.verify_audit(), "checking the log");
+    if !check.ok {
+        die(&format!("the log is broken after gallring: {check:?}"));
+    }
+    admin.lock();
+    match anchors_before {
+        Some(v) => std::env::set_var("VARNA_ANCHOR_DIR", v),
+        None => std::env::remove_var("VARNA_ANCHOR_DIR"),
+    }
 
     let (p50, p95, max) = (
         median(&mut during),
@@ -220,16 +247,31 @@ pub fn bench_gallring(work: &Path, history: u64, report: &mut Report) {
         total_t,
         Duration::from_secs(10),
         format!(
-            "the unlock with the first batch {} ({} removed), the rest {} in {} batches of {batch} \
-             (held the store median {}, max {}), {} autosaves meanwhile; copy of the store {}; {} \
-             ({}); the log checked intact after",
+            "the unlock with the first batch {} ({} removed), the rest {} in {} batches of {} \
+             (held the store median {}, max {}), {} autosaves meanwhile; reading what is due \
+             (the preview, the run's plan) {}; copy of the store {}; seeded once in {} ({}), \
+             cached; the log checked intact before and after",
             fmt_dur(unlock_t),
             after_unlock.done,
             fmt_dur(rest_t),
             batches - 1,
+            match fixed {
+                Some(n) => format!("{n} (fixed)"),
+                None => {
+                    sizes.sort_unstable();
+                    format!(
+                        "{}–{} (following the {} target, median {})",
+                        sizes.first().copied().unwrap_or(0),
+                        sizes.last().copied().unwrap_or(0),
+                        fmt_dur(BATCH_TARGET),
+                        sizes.get(sizes.len() / 2).copied().unwrap_or(0)
+                    )
+                }
+            },
             fmt_dur(h50),
             fmt_dur(hmax),
             during.len(),
+            fmt_dur(plan_t),
             fmt_dur(copy_t),
             seeded.seeding,
             seeded.size,

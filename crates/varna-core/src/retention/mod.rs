@@ -20,8 +20,10 @@
 //!   key later.) The file is not `VACUUM`ed: that rewrote the whole database, many seconds
 //!   for a ten-year store with every other command waiting, and added nothing to the
 //!   above; the zeroed free pages are reused by later writes.
-//! - **Batches.** A run removes what is due in batches of [`BATCH_SIZE`], each in its own
-//!   transaction with its `retention_delete` rows, followed by the checkpoint; the last
+//! - **Batches.** A run removes what is due in batches (the first of [`BATCH_SIZE`], then
+//!   sized to take about [`BATCH_TARGET`] each), each in its own transaction with its
+//!   `retention_delete` rows and one delete statement per table for the whole batch,
+//!   followed by the checkpoint; the last
 //!   batch also writes the run's one `retention_run` row with the totals. Between batches
 //!   the store may serve other calls (the app releases its lock, so an autosave waits at most
 //!   one batch); each batch checks again that what it removes is still due. A run that stops
@@ -446,6 +448,30 @@ fn purge_plan(
     Ok(())
 }
 
+/// Deletes the screenings `ids` and every row that references them, one statement per
+/// table for the whole batch (the ids go in as one JSON array, `?1`).
+fn purge_batch(tx: &Connection, ids: &[&str]) -> Result<()> {
+    if ids.is_empty() {
+        return Ok(());
+    }
+    let mut plan = Vec::new();
+    purge_plan(
+        tx,
+        "screenings",
+        "id IN (SELECT value FROM json_each(?1))",
+        0,
+        &mut plan,
+    )?;
+    let json = serde_json::to_string(ids)
+        .map_err(|_| Error::Internal("screening ids did not serialise".into()))?;
+    for sql in &plan {
+        tx.prepare_cached(sql)
+            .and_then(|mut s| s.execute([&json]))
+            .db("removing screenings")?;
+    }
+    Ok(())
+}
+
 /// Counts a removed draft as `discarded`, like `discard_screening` does: under the month of
 /// the removal (`docs/EXPORT.md`, "Stable months").
 fn count_discarded(tx: &Connection, screening_id: &str, month: &str) -> Result<()> {
@@ -486,14 +512,25 @@ fn checkpoint(conn: &Connection) -> Result<()> {
     Ok(())
 }
 
-/// How many screenings one batch of a run removes, each batch in its own transaction
-/// (benchmark 11: a batch of the ten-year store takes tens of milliseconds, so an autosave
-/// waiting for the store waits at most that long).
-pub const BATCH_SIZE: usize = 200;
+/// How many screenings the first batch of a run removes (and every batch of a run with a
+/// fixed size, [`RetentionRun::with_batch_size`]); each batch is one transaction. After each
+/// batch the size is set so that the next takes about [`BATCH_TARGET`], between
+/// [`BATCH_MIN`] and [`BATCH_MAX`] and at most doubling or halving: benchmark 11 measured
+/// about 0.7–0.9 ms a screening in the ten-year store on a loaded two-core machine, so about
+/// 60–70 there.
+pub const BATCH_SIZE: usize = 100;
+
+/// How long one batch should hold the store: an autosave that waits for it waits about this
+/// long (the goal: never more than 100 ms).
+pub const BATCH_TARGET: std::time::Duration = std::time::Duration::from_millis(50);
+
+/// The fewest and the most screenings of one batch when the size follows [`BATCH_TARGET`].
+pub const BATCH_MIN: usize = 10;
+pub const BATCH_MAX: usize = 1000;
 
 /// How long a driver that shares the store with other callers (the app) waits between two
 /// batches, with the store's lock released, so that a waiting autosave gets in first.
-pub const BATCH_PAUSE: std::time::Duration = std::time::Duration::from_millis(5);
+pub const BATCH_PAUSE: std::time::Duration = std::time::Duration::from_millis(2);
 
 /// How far a retention run has come: `done` of the `total` screenings that were due when it
 /// began (a screening that stopped being due meanwhile, for example a draft that was
@@ -524,6 +561,10 @@ pub struct RetentionRun {
     planned: Vec<RetentionItem>,
     next: usize,
     batch: usize,
+    /// The batch size follows [`BATCH_TARGET`] (not with a fixed size).
+    adaptive: bool,
+    /// Batches done.
+    batches: usize,
     report: RetentionReport,
     finished: bool,
 }
@@ -541,15 +582,24 @@ impl RetentionRun {
             planned: Vec::new(),
             next: 0,
             batch: BATCH_SIZE,
+            adaptive: true,
+            batches: 0,
             report: RetentionReport::default(),
             finished: true,
         }
     }
 
-    /// Another batch size (at least 1); for tests and benchmarks.
+    /// A fixed batch size (at least 1) instead of one that follows [`BATCH_TARGET`]; for
+    /// tests and benchmarks.
     pub fn with_batch_size(mut self, n: usize) -> Self {
         self.batch = n.max(1);
+        self.adaptive = false;
         self
+    }
+
+    /// The size of the next batch.
+    pub fn batch_size(&self) -> usize {
+        self.batch
     }
 
     pub fn progress(&self) -> RetentionProgress {
@@ -574,19 +624,21 @@ impl RetentionRun {
     }
 
     /// Still due at `now` of the run? Read in the batch's transaction, since the store was
-    /// open to others between batches: the item as it is now, or `None`.
-    fn still_due(&self, tx: &Connection, item: &RetentionItem) -> Result<Option<RetentionItem>> {
+    /// open to others between batches: the item as it is now, or `None`. `sql` holds the
+    /// queries of one completed screening and of one draft ([`completed_sql`], [`draft_sql`]).
+    fn still_due(
+        &self,
+        tx: &Connection,
+        sql: &(String, String),
+        item: &RetentionItem,
+    ) -> Result<Option<RetentionItem>> {
         let found = match (
             item.status.as_str(),
             &self.completed_cutoff,
             &self.draft_cutoff,
         ) {
-            ("completed", Some(cutoff), _) => {
-                collect(tx, &completed_sql(tx, true)?, &[cutoff, &item.screening_id])?
-            }
-            ("draft", _, Some(cutoff)) => {
-                collect(tx, &draft_sql(true), &[cutoff, &item.screening_id])?
-            }
+            ("completed", Some(cutoff), _) => collect(tx, &sql.0, &[cutoff, &item.screening_id])?,
+            ("draft", _, Some(cutoff)) => collect(tx, &sql.1, &[cutoff, &item.screening_id])?,
             _ => Vec::new(),
         };
         Ok(found.into_iter().next())
@@ -643,6 +695,8 @@ fn begin(
         planned,
         next: 0,
         batch: BATCH_SIZE,
+        adaptive: true,
+        batches: 0,
         report: RetentionReport::default(),
         finished: false,
     })
@@ -660,26 +714,26 @@ fn step(store: &mut Store, run: &mut RetentionRun) -> Result<RetentionProgress> 
         ));
     }
     check_secure_delete(store.conn())?;
+    let started = std::time::Instant::now();
     let end = (run.next + run.batch).min(run.planned.len());
     let last = end == run.planned.len();
     let me = run.actor_id.clone();
     let run_ref = &*run;
     let (removed, summary) = store.with_tx(|tx| {
-        let mut plan = Vec::new();
-        purge_plan(tx, "screenings", "id = ?1", 0, &mut plan)?;
+        let one = (completed_sql(tx, true)?, draft_sql(true));
         let mut removed = Vec::new();
         for planned in &run_ref.planned[run_ref.next..end] {
-            let Some(item) = run_ref.still_due(tx, planned)? else {
+            let Some(item) = run_ref.still_due(tx, &one, planned)? else {
                 continue;
             };
             if item.status == "draft" {
                 count_discarded(tx, &item.screening_id, &run_ref.month)?;
             }
-            for sql in &plan {
-                tx.prepare_cached(sql)
-                    .and_then(|mut s| s.execute([&item.screening_id]))
-                    .db("removing a screening")?;
-            }
+            removed.push(item);
+        }
+        let ids: Vec<&str> = removed.iter().map(|i| i.screening_id.as_str()).collect();
+        purge_batch(tx, &ids)?;
+        for item in &removed {
             audit::record(
                 tx,
                 Some(&me),
@@ -693,7 +747,6 @@ fn step(store: &mut Store, run: &mut RetentionRun) -> Result<RetentionProgress> 
                     item.since
                 )),
             )?;
-            removed.push(item);
         }
         let mut summary = run_ref.report.clone();
         for item in &removed {
@@ -704,7 +757,7 @@ fn step(store: &mut Store, run: &mut RetentionRun) -> Result<RetentionProgress> 
             }
         }
         if last {
-            let batches = run_ref.planned.len().div_ceil(run_ref.batch).max(1);
+            let batches = run_ref.batches + 1;
             audit::record(
                 tx,
                 Some(&me),
@@ -723,13 +776,22 @@ fn step(store: &mut Store, run: &mut RetentionRun) -> Result<RetentionProgress> 
         }
         Ok((removed, summary))
     })?;
+    let looked_at = end - run.next;
     run.next = end;
     run.finished = last;
+    run.batches += 1;
     run.report.completed_removed = summary.completed_removed;
     run.report.drafts_removed = summary.drafts_removed;
     if !removed.is_empty() {
         run.report.removed.extend(removed);
         checkpoint(store.conn())?;
+    }
+    if run.adaptive && looked_at > 0 {
+        let each = started.elapsed().as_secs_f64() / looked_at as f64;
+        let fits = (BATCH_TARGET.as_secs_f64() / each.max(1e-6)) as usize;
+        run.batch = fits
+            .clamp(run.batch / 2, run.batch.saturating_mul(2))
+            .clamp(BATCH_MIN, BATCH_MAX);
     }
     Ok(run.progress())
 }
@@ -758,14 +820,14 @@ struct PendingAtUnlock(RetentionRun);
 /// the rest waits in the store for whoever opened it ([`Store::take_retention_at_unlock`]),
 /// or for the next unlock.
 pub(crate) fn run_at_unlock(store: &mut Store) -> Result<()> {
-    run_at_unlock_at(store, chrono::Utc::now(), BATCH_SIZE)
+    run_at_unlock_at(store, chrono::Utc::now(), None)
 }
 
-/// [`run_at_unlock`] with the clock's time and the batch size given.
+/// [`run_at_unlock`] with the clock's time given, and a fixed batch size if `batch`.
 fn run_at_unlock_at(
     store: &mut Store,
     now: chrono::DateTime<chrono::Utc>,
-    batch: usize,
+    batch: Option<usize>,
 ) -> Result<()> {
     let conn = store.conn();
     let settings = settings_of(conn)?;
@@ -788,7 +850,10 @@ fn run_at_unlock_at(
             Ok(())
         }
         (None, None) => {
-            let mut run = begin(store, "at unlock", now, None)?.with_batch_size(batch);
+            let mut run = begin(store, "at unlock", now, None)?;
+            if let Some(n) = batch {
+                run = run.with_batch_size(n);
+            }
             step(store, &mut run)?;
             if !run.is_finished() {
                 store.retention_pending = Some(Box::new(PendingAtUnlock(run)));
@@ -1096,11 +1161,11 @@ mod tests {
         let ahead = now + chrono::Duration::days(5 * 365);
 
         // The real clock: not due yet, nothing held.
-        run_at_unlock_at(&mut admin, now, BATCH_SIZE).unwrap();
+        run_at_unlock_at(&mut admin, now, None).unwrap();
         assert!(exists(&admin));
         assert!(admin.retention_hold_at(now).unwrap().is_none());
         // Five years ahead: due, but held.
-        run_at_unlock_at(&mut admin, ahead, BATCH_SIZE).unwrap();
+        run_at_unlock_at(&mut admin, ahead, None).unwrap();
         assert!(exists(&admin));
         let hold = admin.retention_hold_at(ahead).unwrap().unwrap();
         assert_eq!(hold.warning.problem, ClockProblem::JumpedAhead);
@@ -1113,9 +1178,9 @@ mod tests {
             crate::ErrorCode::Conflict
         );
         // Back to the real clock: nothing is due, but the run stays held.
-        run_at_unlock_at(&mut admin, now, BATCH_SIZE).unwrap();
+        run_at_unlock_at(&mut admin, now, None).unwrap();
         assert!(admin.retention_hold_at(now).unwrap().is_some());
-        run_at_unlock_at(&mut admin, ahead, BATCH_SIZE).unwrap();
+        run_at_unlock_at(&mut admin, ahead, None).unwrap();
         assert!(exists(&admin));
         // Confirmed: it runs, and the clock is accepted from then on.
         let report = admin.retention_run_at(ahead, true, "confirmed").unwrap();
@@ -1227,7 +1292,7 @@ mod tests {
     fn the_unlock_removes_one_batch_and_leaves_the_rest_to_its_caller() {
         let (_dir, mut admin, ids) = store_with_old(5);
         assert!(admin.take_retention_at_unlock().is_none());
-        run_at_unlock_at(&mut admin, chrono::Utc::now(), 2).unwrap();
+        run_at_unlock_at(&mut admin, chrono::Utc::now(), Some(2)).unwrap();
         assert_eq!(logged(&admin, "retention_delete").len(), 2);
         assert!(logged(&admin, "retention_run").is_empty());
         let mut run = admin
@@ -1296,12 +1361,16 @@ mod tests {
             assert_eq!(plan.len(), 2, "{plan:?}");
             assert!(plan[1].starts_with("DELETE FROM \"screenings\""));
             let tx = conn.unchecked_transaction().unwrap();
-            for i in 0..30 {
-                for sql in &plan {
-                    tx.execute(sql, [format!("s{i:02}")]).unwrap();
-                }
-            }
+            let ids: Vec<String> = (0..30).map(|i| format!("s{i:02}")).collect();
+            let ids: Vec<&str> = ids.iter().map(String::as_str).collect();
+            // Two batches, as a run removes them.
+            purge_batch(&tx, &ids[..20]).unwrap();
+            purge_batch(&tx, &ids[20..]).unwrap();
             tx.commit().unwrap();
+            let left: i64 = conn
+                .query_row("SELECT count(*) FROM screening_notes", [], |r| r.get(0))
+                .unwrap();
+            assert_eq!(left, 10);
             checkpoint(&conn).unwrap();
             let free: i64 = conn
                 .query_row("PRAGMA freelist_count", [], |r| r.get(0))
