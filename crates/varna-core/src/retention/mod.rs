@@ -787,13 +787,19 @@ fn step(store: &mut Store, run: &mut RetentionRun) -> Result<RetentionProgress> 
         checkpoint(store.conn())?;
     }
     if run.adaptive && looked_at > 0 {
-        let each = started.elapsed().as_secs_f64() / looked_at as f64;
-        let fits = (BATCH_TARGET.as_secs_f64() / each.max(1e-6)) as usize;
-        run.batch = fits
-            .clamp(run.batch / 2, run.batch.saturating_mul(2))
-            .clamp(BATCH_MIN, BATCH_MAX);
+        run.batch = next_batch_size(run.batch, looked_at, started.elapsed());
     }
     Ok(run.progress())
+}
+
+/// The size of the next batch after one of `batch` that looked at `looked_at` screenings in
+/// `took`: what fits in [`BATCH_TARGET`] at that pace, at most doubling or halving, within
+/// [`BATCH_MIN`]..=[`BATCH_MAX`].
+fn next_batch_size(batch: usize, looked_at: usize, took: std::time::Duration) -> usize {
+    let each = took.as_secs_f64() / looked_at.max(1) as f64;
+    let fits = (BATCH_TARGET.as_secs_f64() / each.max(1e-6)) as usize;
+    fits.clamp(batch / 2, batch.saturating_mul(2))
+        .clamp(BATCH_MIN, BATCH_MAX)
 }
 
 /// Drives `run` to its end in this call, reporting progress before the first batch and
@@ -1397,5 +1403,26 @@ mod tests {
         );
         let (_, found, _) = remove_and_scan(false);
         assert!(!found.is_empty(), "without secure_delete the text stays");
+    }
+
+    /// The batch size follows the pace: what fits in the target, at most doubling or halving
+    /// at a time, never outside its bounds.
+    #[test]
+    fn the_batch_size_follows_the_target() {
+        use std::time::Duration;
+        let ms = Duration::from_millis;
+        assert_eq!(BATCH_TARGET, ms(50));
+        // 100 in 100 ms: 1 ms each, so 50 fit.
+        assert_eq!(next_batch_size(100, 100, ms(100)), 50);
+        // 100 in 25 ms: 200 would fit, and doubling allows it.
+        assert_eq!(next_batch_size(100, 100, ms(25)), 200);
+        // Much faster: at most doubled; much slower: at most halved.
+        assert_eq!(next_batch_size(100, 100, ms(1)), 200);
+        assert_eq!(next_batch_size(100, 100, Duration::from_secs(2)), 50);
+        // The bounds.
+        assert_eq!(next_batch_size(12, 12, Duration::from_secs(1)), BATCH_MIN);
+        assert_eq!(next_batch_size(900, 900, ms(1)), BATCH_MAX);
+        // A last batch that looked at fewer than its size counts what it looked at.
+        assert_eq!(next_batch_size(100, 10, ms(5)), 100);
     }
 }
