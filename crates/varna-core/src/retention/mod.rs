@@ -515,9 +515,11 @@ fn checkpoint(conn: &Connection) -> Result<()> {
 /// How many screenings the first batch of a run removes (and every batch of a run with a
 /// fixed size, [`RetentionRun::with_batch_size`]); each batch is one transaction. After each
 /// batch the size is set so that the next takes about [`BATCH_TARGET`], between
-/// [`BATCH_MIN`] and [`BATCH_MAX`] and at most doubling or halving: benchmark 11 measured
-/// about 0.7–0.9 ms a screening in the ten-year store on a loaded two-core machine, so about
-/// 60–70 there.
+/// [`BATCH_MIN`] and [`BATCH_MAX`] and at most doubling or halving. Benchmark 11 (the
+/// ten-year store, a loaded two-core machine) settled at medians of 26–55 screenings a
+/// batch: a small batch costs about 1 ms a screening (each one's index pages are scattered),
+/// one transaction of 9,900 about 0.4 ms, so the size trades the whole run's time against
+/// how long an autosave may wait.
 pub const BATCH_SIZE: usize = 100;
 
 /// How long one batch should hold the store: an autosave that waits for it waits about this
