@@ -25,6 +25,8 @@ pub fn builder() -> tauri_specta::Builder<tauri::Wry> {
         .error_handling(tauri_specta::ErrorHandlingMode::Throw)
         // The access log's event codes, in the core's order (the filter of the log view).
         .constant("AUDIT_EVENTS", audit_events)
+        // The payload of `varna://retention-progress` (not a command's type, so named here).
+        .typ::<varna_core::retention::RetentionProgress>()
         .commands(tauri_specta::collect_commands![
             commands::session::app_info,
             commands::session::ui_ready,

@@ -9,6 +9,7 @@
 //!             [--latency FILE] [--paint FILE] [--out FILE]
 //! ```
 
+mod gallring;
 mod harness;
 mod latency;
 mod lists;
@@ -134,6 +135,7 @@ fn main() {
                 latency::bench_paint(&o.paint, &mut report);
             }
             9 => latency::bench_latency(&o.latency, &mut report),
+            11 => gallring::bench_gallring(&o.work, o.history, &mut report),
             _ => die("benchmarks are numbered 1 to 9"),
         }
     }
@@ -725,7 +727,7 @@ struct Seeded {
 /// the chained access-log rows create, open × 4, complete), cached under `work` by size and
 /// schema like benchmark 3's store. The first unlock after seeding, which checks the whole
 /// log because no checkpoint exists yet, is part of seeding.
-fn history_store(work: &Path, n: u64) -> (PathBuf, Seeded) {
+pub(crate) fn history_store(work: &Path, n: u64) -> (PathBuf, Seeded) {
     let dir = work.join(format!("history-{n}-schema-{:016x}", schema_hash()));
     let marker = dir.join("seeded");
     let read = |text: &str| {

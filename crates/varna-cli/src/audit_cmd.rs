@@ -4,12 +4,14 @@
 //! `audit verify` exits 0 when the log is intact and 1 when it is broken, printing the
 //! first broken row; other failures exit 2 like every `varna` command.
 
+use std::io::IsTerminal;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
 use clap::{Args, Subcommand};
 use varna_core::audit::AuditFilter;
-use varna_core::retention::RetentionSettings;
+use varna_core::retention::{RetentionProgress, RetentionSettings};
+use varna_core::store::Store;
 use varna_core::Error;
 
 #[derive(Debug, Subcommand)]
@@ -182,7 +184,9 @@ pub fn run_retention(cmd: RetentionCmd) -> Result<ExitCode, Error> {
             confirm_clock,
         }) => {
             let mut store = crate::unlock::unlock_as(&w.data_dir, &w.actor)?;
-            let report = store.retention_run(confirm_clock);
+            let mut bar = RetentionBar::default();
+            let report = store.retention_run_with(confirm_clock, |p| bar.show(p));
+            bar.done();
             store.lock();
             let report = report?;
             if w.json {
@@ -209,4 +213,51 @@ pub fn run_retention(cmd: RetentionCmd) -> Result<ExitCode, Error> {
         }
     }
     Ok(ExitCode::SUCCESS)
+}
+
+/// Gallring's progress bar on standard error (`indicatif`), drawn only when standard error
+/// is a terminal: scripts and tests see the same clean output as before.
+#[derive(Default)]
+struct RetentionBar(Option<indicatif::ProgressBar>);
+
+impl RetentionBar {
+    fn show(&mut self, p: RetentionProgress) {
+        let bar = self.0.get_or_insert_with(|| {
+            let bar = if std::io::stderr().is_terminal() {
+                indicatif::ProgressBar::new(u64::from(p.total))
+            } else {
+                indicatif::ProgressBar::hidden()
+            };
+            if let Ok(style) = indicatif::ProgressStyle::with_template(
+                "Retention {wide_bar} {pos}/{len} screenings removed ({elapsed})",
+            ) {
+                bar.set_style(style);
+            }
+            bar
+        });
+        bar.set_position(u64::from(p.done));
+    }
+
+    fn done(self) {
+        if let Some(bar) = self.0 {
+            bar.finish_and_clear();
+        }
+    }
+}
+
+/// After an unlock: the rest of the run at unlock (the core removes one batch in the unlock
+/// itself), batch by batch with the progress bar, so a CLI unlock removes everything due as
+/// before. On an error the store is locked and the rest stays due for the next unlock.
+pub(crate) fn finish_retention_at_unlock(store: &mut Store) -> Result<(), Error> {
+    let Some(mut run) = store.take_retention_at_unlock() else {
+        return Ok(());
+    };
+    let mut bar = RetentionBar::default();
+    bar.show(run.progress());
+    while !run.is_finished() {
+        let p = store.retention_step(&mut run)?;
+        bar.show(p);
+    }
+    bar.done();
+    Ok(())
 }

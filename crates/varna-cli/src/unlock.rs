@@ -88,7 +88,11 @@ impl Secrets {
             });
         }
         let pass = self.secret(prompt)?;
-        let store = Store::unlock(data_dir, username, &pass)?;
+        let mut store = Store::unlock(data_dir, username, &pass)?;
+        if let Err(e) = crate::audit_cmd::finish_retention_at_unlock(&mut store) {
+            store.lock();
+            return Err(e);
+        }
         Ok((store, pass))
     }
 }

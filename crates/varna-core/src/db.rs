@@ -64,6 +64,9 @@ pub struct Store {
     /// What the last autosave left behind (owned by `screening`: its `DraftCache`); every
     /// other write drops it.
     pub(crate) draft_cache: Option<Box<dyn Any + Send>>,
+    /// A retention run begun at unlock and not finished there (owned by `retention`), for
+    /// the shell to drive batch by batch.
+    pub(crate) retention_pending: Option<Box<dyn Any + Send>>,
     /// How long [`Store::unlock`] took up to the first reads of the opened database (key
     /// file, key derivation, unwrapping, opening, schema check, the account), before the
     /// access-log check and the sign-in record. For benchmark 2.

@@ -10,7 +10,7 @@ use std::path::Path;
 use screening_support::*;
 use varna_core::audit::AuditFilter;
 use varna_core::export::YearMonth;
-use varna_core::retention::RetentionSettings;
+use varna_core::retention::{RetentionProgress, RetentionSettings};
 use varna_core::screening::NewScreening;
 use varna_core::store::Store;
 use varna_core::ErrorCode;
@@ -58,6 +58,27 @@ fn assert_no_canary(dir: &Path) {
                 assert!(!contains(&bytes, &needle), "{c} found in {}", f.display());
             }
         }
+    }
+}
+
+/// After a run: deletion overwrote with zeros (`secure_delete`, which also zeroes every freed
+/// page) and the write-ahead log was checkpointed and truncated, so no older image of a
+/// removed screening's pages is left in the log (the pages' zeroed images are in the file).
+fn assert_wal_truncated(store: &Store, dir: &Path) {
+    assert_eq!(
+        store
+            .__test_query_texts("SELECT CAST(secure_delete AS TEXT) FROM pragma_secure_delete")
+            .unwrap(),
+        ["1"]
+    );
+    let mut all = Vec::new();
+    files(dir, &mut all);
+    let wal: Vec<_> = all
+        .iter()
+        .filter(|p| p.to_string_lossy().ends_with("-wal"))
+        .collect();
+    for w in wal {
+        assert_eq!(std::fs::metadata(w).unwrap().len(), 0, "{}", w.display());
     }
 }
 
@@ -209,13 +230,7 @@ fn retention_removes_exactly_the_expired_screenings_and_keeps_counts_and_log() {
             .unwrap();
         assert_eq!(n, ["0"], "{table}");
     }
-    assert_eq!(
-        admin
-            .__test_query_texts("SELECT CAST(freelist_count AS TEXT) FROM pragma_freelist_count")
-            .unwrap(),
-        ["0"],
-        "VACUUM leaves no free pages with old content"
-    );
+    assert_wal_truncated(&admin, w.path());
     assert_no_canary(w.path());
     admin.lock();
     assert_no_canary(w.path());
@@ -491,4 +506,238 @@ fn a_clock_behind_the_newest_stored_time_removes_nothing_until_confirmed() {
     assert_eq!(confirm.len(), 1);
     assert!(confirm[0].detail.contains("earlier than"), "{confirm:?}");
     assert!(admin.verify_audit().unwrap().ok);
+}
+
+fn old_draft(s: &mut Store, w: &World, note: &str) -> String {
+    let doc = start(s, "freda-kortfragor-stil", &w.ifo);
+    s.save_note(&doc.id, "hot", note).unwrap();
+    s.__test_raw_sql(&format!(
+        "UPDATE screenings SET updated_at = '2020-01-01T00:00:00Z' WHERE id = '{}'",
+        doc.id
+    ))
+    .unwrap();
+    doc.id
+}
+
+/// Hanna's old screenings: `completed` completed long ago (the first with a canary case
+/// reference and note) and `drafts` abandoned drafts (with canary notes); retention is set
+/// afterwards (12 months, 30 days), so nothing goes at these unlocks.
+fn old_screenings(w: &World, completed: usize, drafts: usize) -> Vec<String> {
+    let mut s = w.unlock("hanna");
+    let mut ids = Vec::new();
+    for i in 0..completed {
+        let doc = s
+            .start_screening(NewScreening {
+                case_ref: (i == 0).then(|| GONE[0].to_owned()),
+                ..new_screening("freda-kortfragor-stil", &w.ifo)
+            })
+            .unwrap();
+        answer_freda(&mut s, &doc.id, i % 2 == 0);
+        if i == 0 {
+            s.save_note(&doc.id, "hot", GONE[1]).unwrap();
+        }
+        s.complete_screening(&doc.id).unwrap();
+        if i == 0 {
+            s.add_addendum(&doc.id, GONE[2]).unwrap();
+        }
+        s.__test_raw_sql(&format!(
+            "UPDATE screenings SET completed_at = '2020-01-0{}T00:00:00Z' WHERE id = '{}'",
+            1 + i % 9,
+            doc.id
+        ))
+        .unwrap();
+        ids.push(doc.id);
+    }
+    for _ in 0..drafts {
+        ids.push(old_draft(&mut s, w, GONE[3]));
+    }
+    s.lock();
+    ids
+}
+
+fn set_periods(admin: &mut Store) {
+    admin
+        .set_retention_settings(RetentionSettings {
+            completed_months: 12,
+            draft_days: 30,
+        })
+        .unwrap();
+}
+
+/// A run in batches: each batch removes at most its size in its own transaction with a
+/// `retention_delete` row per screening; the `retention_run` row with the totals comes with
+/// the last batch; progress counts up to the total; the log stays intact, the removed drafts
+/// count as discarded, and nothing of the removed content is left in any file.
+#[test]
+fn a_run_in_batches_removes_everything_with_one_summary_and_progress() {
+    let (w, admin) = world();
+    admin.lock();
+    let ids = old_screenings(&w, 7, 2);
+    let mut admin = w.unlock("admin");
+    let discarded_before = count(&admin, "discarded");
+    set_periods(&mut admin);
+    let mut run = admin.retention_begin(false).unwrap().with_batch_size(3);
+    assert_eq!(run.progress(), RetentionProgress { done: 0, total: 9 });
+    let mut seen = Vec::new();
+    while !run.is_finished() {
+        let p = admin.retention_step(&mut run).unwrap();
+        seen.push(p.done);
+        let deleted = events(&admin, "retention_delete").len();
+        assert_eq!(deleted as u32, p.done, "each batch logs what it removed");
+        // The summary only with the last batch.
+        assert_eq!(
+            events(&admin, "retention_run").len(),
+            usize::from(run.is_finished())
+        );
+        assert!(admin.verify_audit().unwrap().ok);
+    }
+    assert_eq!(seen, [3, 6, 9]);
+    // A finished run does nothing more.
+    assert_eq!(admin.retention_step(&mut run).unwrap().done, 9);
+    let report = run.into_report();
+    assert_eq!((report.completed_removed, report.drafts_removed), (7, 2));
+    assert_eq!(report.removed.len(), 9);
+    let runs = events(&admin, "retention_run");
+    assert_eq!(runs.len(), 1);
+    assert!(
+        runs[0]
+            .detail
+            .starts_with("on demand: 7 completed, 2 drafts removed"),
+        "{runs:?}"
+    );
+    assert!(
+        runs[0].detail.contains("9 due at the start, in 3 batches"),
+        "{runs:?}"
+    );
+    let mut logged: Vec<String> = events(&admin, "retention_delete")
+        .into_iter()
+        .map(|e| e.object_id)
+        .collect();
+    logged.sort();
+    let mut expected = ids.clone();
+    expected.sort();
+    assert_eq!(logged, expected);
+    assert!(ids.iter().all(|id| !exists(&admin, id)));
+    assert_eq!(count(&admin, "discarded"), discarded_before + 2);
+    assert!(admin.verify_audit().unwrap().ok);
+    assert_wal_truncated(&admin, w.path());
+    assert_no_canary(w.path());
+    admin.lock();
+    assert_no_canary(w.path());
+}
+
+/// The convenience that drives a whole run in one call reports progress before the first
+/// batch and after each.
+#[test]
+fn a_run_reports_progress_before_and_after_each_batch() {
+    let (w, admin) = world();
+    admin.lock();
+    let ids = old_screenings(&w, 3, 1);
+    let mut admin = w.unlock("admin");
+    set_periods(&mut admin);
+    let mut seen = Vec::new();
+    let report = admin
+        .retention_run_with(false, |p| seen.push((p.done, p.total)))
+        .unwrap();
+    assert_eq!(seen, [(0, 4), (4, 4)]);
+    assert_eq!((report.completed_removed, report.drafts_removed), (3, 1));
+    assert!(ids.iter().all(|id| !exists(&admin, id)));
+    // Nothing due: one empty batch, still one summary row.
+    let mut seen = Vec::new();
+    let report = admin
+        .retention_run_with(false, |p| seen.push((p.done, p.total)))
+        .unwrap();
+    assert_eq!(seen, [(0, 0), (0, 0)]);
+    assert_eq!(report, Default::default());
+    assert_eq!(events(&admin, "retention_run").len(), 2);
+}
+
+/// A run that stops after its first batch (the app closed, the computer crashed) leaves a
+/// consistent store: the first batch is removed and logged, the log is intact, no summary
+/// row claims more than was done, and the rest is still due and goes at the next run (here
+/// the run at the next unlock).
+#[test]
+fn a_run_stopped_after_one_batch_leaves_a_consistent_store() {
+    let (w, admin) = world();
+    admin.lock();
+    let ids = old_screenings(&w, 5, 0);
+    let mut admin = w.unlock("admin");
+    set_periods(&mut admin);
+    let mut run = admin.retention_begin(false).unwrap().with_batch_size(2);
+    assert_eq!(admin.retention_step(&mut run).unwrap().done, 2);
+    assert!(!run.is_finished());
+    // Stopped: the store goes away without locking and without the rest of the run.
+    drop(run);
+    drop(admin);
+
+    let admin = w.unlock("admin");
+    assert!(admin.verify_audit().unwrap().ok);
+    assert!(ids.iter().all(|id| !exists(&admin, id)));
+    let mut logged: Vec<String> = events(&admin, "retention_delete")
+        .into_iter()
+        .map(|e| e.object_id)
+        .collect();
+    logged.sort();
+    let mut expected = ids.clone();
+    expected.sort();
+    assert_eq!(logged, expected, "each screening removed and logged once");
+    let runs = events(&admin, "retention_run");
+    assert_eq!(runs.len(), 1, "{runs:?}");
+    assert!(
+        runs[0]
+            .detail
+            .starts_with("at unlock: 3 completed, 0 drafts"),
+        "{runs:?}"
+    );
+    assert_no_canary(w.path());
+}
+
+/// Between batches the store serves others: a draft that was changed meanwhile is no longer
+/// abandoned and is passed over (but counts as done for the progress); a screening already
+/// gone is passed over too.
+#[test]
+fn a_run_passes_over_what_stopped_being_due_between_batches() {
+    let (w, admin) = world();
+    admin.lock();
+    let ids = old_screenings(&w, 2, 2);
+    let mut admin = w.unlock("admin");
+    set_periods(&mut admin);
+    let mut run = admin.retention_begin(false).unwrap().with_batch_size(2);
+    // The plan: the two completed, then the two drafts.
+    admin.retention_step(&mut run).unwrap();
+    admin
+        .__test_raw_sql(&format!(
+            "UPDATE screenings SET updated_at = strftime('%Y-%m-%dT%H:%M:%SZ', 'now')
+             WHERE id = '{}'",
+            ids[2]
+        ))
+        .unwrap();
+    let p = admin.retention_step(&mut run).unwrap();
+    assert!(run.is_finished());
+    assert_eq!(p, RetentionProgress { done: 4, total: 4 });
+    let report = run.into_report();
+    assert_eq!((report.completed_removed, report.drafts_removed), (2, 1));
+    assert!(exists(&admin, &ids[2]));
+    assert!(!exists(&admin, &ids[3]));
+    assert_eq!(events(&admin, "retention_delete").len(), 3);
+    assert!(events(&admin, "retention_run")[0]
+        .detail
+        .starts_with("on demand: 2 completed, 1 drafts removed"));
+}
+
+/// A run belongs to the sign-in that began it: another account's store refuses to go on
+/// with it.
+#[test]
+fn a_run_is_driven_only_by_the_sign_in_that_began_it() {
+    let (w, admin) = world();
+    admin.lock();
+    old_screenings(&w, 2, 0);
+    let mut admin = w.unlock("admin");
+    set_periods(&mut admin);
+    let mut run = admin.retention_begin(false).unwrap().with_batch_size(1);
+    admin.lock();
+    let mut arne = w.unlock("arne");
+    assert_eq!(code(arne.retention_step(&mut run)), ErrorCode::Conflict);
+    assert_eq!(code(arne.retention_begin(false)), ErrorCode::Forbidden);
+    assert_eq!(code(arne.retention_begin_confirmed()), ErrorCode::Forbidden);
 }

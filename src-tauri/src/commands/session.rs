@@ -214,31 +214,40 @@ pub async fn setup_first_run(
 #[tauri::command]
 #[specta::specta]
 pub async fn unlock(
+    app: tauri::AppHandle,
     state: State<'_, AppState>,
     username: String,
     passphrase: Secret,
 ) -> CommandResult<Session> {
-    let store = Store::unlock(&state.data_dir, &username, passphrase.expose_secret())?;
-    open_session(&state, store)
+    let mut store = Store::unlock(&state.data_dir, &username, passphrase.expose_secret())?;
+    // Gallring at unlock removed at most one batch; the rest runs after the unlock returns.
+    let rest = store.take_retention_at_unlock();
+    let session = open_session(&state, store)?;
+    super::admin::retention_in_background(&app, rest);
+    Ok(session)
 }
 
 /// Unlocks with the recovery key and sets a new passphrase for `username`.
 #[tauri::command]
 #[specta::specta]
 pub async fn unlock_recovery(
+    app: tauri::AppHandle,
     state: State<'_, AppState>,
     recovery_key: Secret,
     username: String,
     new_passphrase: Secret,
 ) -> CommandResult<Session> {
     let key = RecoveryKey::parse(recovery_key.expose_secret())?;
-    let store = Store::unlock_with_recovery(
+    let mut store = Store::unlock_with_recovery(
         &state.data_dir,
         &key,
         &username,
         new_passphrase.expose_secret(),
     )?;
-    open_session(&state, store)
+    let rest = store.take_retention_at_unlock();
+    let session = open_session(&state, store)?;
+    super::admin::retention_in_background(&app, rest);
+    Ok(session)
 }
 
 /// Restores a backup into the data folder and signs in (the unlock screen's "Återställ från

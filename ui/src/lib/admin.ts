@@ -1,4 +1,5 @@
 // Administration commands: the access log (loggkontroll) and retention (gallring).
+import { listen, type UnlistenFn } from '@tauri-apps/api/event';
 import { guard } from './api';
 import { AUDIT_EVENTS, commands } from './contract';
 
@@ -11,10 +12,11 @@ export type {
   ClockWarning,
   RetentionHold,
   RetentionItem,
+  RetentionProgress,
   RetentionReport,
   RetentionSettings,
 } from './contract';
-import type { AuditFilter, RetentionSettings } from './contract';
+import type { AuditFilter, RetentionProgress, RetentionSettings } from './contract';
 
 /** The access log's event codes, from the core. */
 export const EVENTS = AUDIT_EVENTS;
@@ -43,6 +45,16 @@ export const retentionPreview = () => guard(commands.retentionPreview());
 export const retentionRun = (confirmClock = false) => guard(commands.retentionRun(confirmClock));
 export const retentionHold = () => guard(commands.retentionHold());
 export const retentionConfirm = () => guard(commands.retentionConfirm());
+
+/** The event the shell emits before each batch of a retention run and after the last. */
+export const RETENTION_PROGRESS_EVENT = 'varna://retention-progress';
+/** Follows the progress of retention runs (done of total) until the returned function is
+ *  called. */
+export const onRetentionProgress = (f: (p: RetentionProgress) => void): Promise<UnlistenFn> =>
+  listen<RetentionProgress>(RETENTION_PROGRESS_EVENT, (e) => f(e.payload));
+/** A count with the language's digit grouping ("1 200" in Swedish). */
+export const formatCount = (n: number, lang: string) =>
+  new Intl.NumberFormat(lang === 'sv' ? 'sv-SE' : 'en-GB').format(n);
 
 export const backupWrite = (folder: string) =>
   guard(commands.backupWrite(folder.trim() === '' ? null : folder.trim()));

@@ -64,9 +64,10 @@ async retentionPreview() : Promise<RetentionItem[]> {
     return await TAURI_INVOKE("retention_preview");
 },
 /**
- * Removes what is due now (slow: secure deletion and `VACUUM`, so `async`, off the main
- * thread). While the clock looks wrong or a run is held, the core refuses with a conflict
- * unless `confirm_clock`.
+ * Removes what is due now, batch by batch with the store released in between
+ * ([`drive_retention`]), emitting [`RETENTION_PROGRESS_EVENT`]; slow, so `async`, off the
+ * main thread. While the clock looks wrong or a run is held, the core refuses with a
+ * conflict unless `confirm_clock`.
  */
 async retentionRun(confirmClock: boolean) : Promise<RetentionReport> {
     return await TAURI_INVOKE("retention_run", { confirmClock });
@@ -79,7 +80,8 @@ async retentionHold() : Promise<RetentionHold | null> {
     return await TAURI_INVOKE("retention_hold");
 },
 /**
- * Confirms a held retention run and runs it (logged with who confirmed). Slow, so `async`.
+ * Confirms a held retention run and runs it (logged with who confirmed), batch by batch
+ * like [`retention_run`]. Slow, so `async`.
  */
 async retentionConfirm() : Promise<RetentionReport> {
     return await TAURI_INVOKE("retention_confirm");
@@ -1588,6 +1590,12 @@ completedAt: string | null;
  * The time the period counts from: completion or approval, or a draft's last change.
  */
 since: string }
+/**
+ * How far a retention run has come: `done` of the `total` screenings that were due when it
+ * began (a screening that stopped being due meanwhile, for example a draft that was
+ * changed, is passed over but counts as done).
+ */
+export type RetentionProgress = { done: number; total: number }
 /**
  * What a run removed.
  */

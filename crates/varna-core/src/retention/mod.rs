@@ -12,9 +12,27 @@
 //!   + open drafts` stays true); a removed completed screening changes no count.
 //! - Removal deletes the screening's row and every row that references it through a foreign
 //!   key (answers, notes, addenda, review rows…), with `secure_delete` on; then the
-//!   write-ahead log is checkpointed and truncated and the database is `VACUUM`ed, so no
-//!   freed page keeps old content.
-//! - Runs on demand (administratör) and at every unlock when a period is set.
+//!   write-ahead log is checkpointed and truncated. No freed page keeps old content:
+//!   `secure_delete` (checked before every batch) overwrites a deleted row's bytes on its
+//!   page and fills every page it frees with zeros, and once the log is checkpointed the
+//!   older images of those pages are gone from the database file and, truncated, from the
+//!   log. (All pages are encrypted besides; this guards the content against whoever holds a
+//!   key later.) The file is not `VACUUM`ed: that rewrote the whole database, many seconds
+//!   for a ten-year store with every other command waiting, and added nothing to the
+//!   above; the zeroed free pages are reused by later writes.
+//! - **Batches.** A run removes what is due in batches (the first of [`BATCH_SIZE`], then
+//!   sized to take about [`BATCH_TARGET`] each), each in its own transaction with its
+//!   `retention_delete` rows and one delete statement per table for the whole batch,
+//!   followed by the checkpoint; the last
+//!   batch also writes the run's one `retention_run` row with the totals. Between batches
+//!   the store may serve other calls (the app releases its lock, so an autosave waits at most
+//!   one batch); each batch checks again that what it removes is still due. A run that stops
+//!   half-way (locked, crashed) leaves a consistent store: the removed are removed and
+//!   logged (without a `retention_run` row), the rest is still due and goes at the next run.
+//! - Runs on demand (administratör) and at every unlock when a period is set. The unlock
+//!   removes at most one batch itself; the rest of that run is left in the store for the
+//!   shell to drive in the background ([`Store::take_retention_at_unlock`]), and is due
+//!   again at the next unlock if nobody does.
 //!
 //! **The clock guard.** Removal counts from the computer's clock, so a clock set years ahead
 //! would remove every completed screening at the next sign-in. Before anything is removed
@@ -284,54 +302,83 @@ fn table_exists(conn: &Connection, name: &str) -> Result<bool> {
     .db("reading the schema")
 }
 
+/// The cutoffs of `settings` at `now`: completed screenings whose period counts from at or
+/// before the first are due, drafts last changed at or before the second (`None`: off).
+fn cutoffs(
+    settings: RetentionSettings,
+    now: chrono::DateTime<chrono::Utc>,
+) -> Result<(Option<String>, Option<String>)> {
+    let completed = if settings.completed_months > 0 {
+        Some(
+            now.checked_sub_months(chrono::Months::new(settings.completed_months))
+                .map(time_text)
+                .ok_or_else(|| Error::Internal("retention cutoff out of range".into()))?,
+        )
+    } else {
+        None
+    };
+    let draft = (settings.draft_days > 0)
+        .then(|| time_text(now - chrono::Duration::days(i64::from(settings.draft_days))));
+    Ok((completed, draft))
+}
+
+/// The query of the completed screenings due at `?1` (ordered by when their period began);
+/// with `one`, only the screening `?2`.
+fn completed_sql(conn: &Connection, one: bool) -> Result<String> {
+    // Approval by a review counts when the review module's history is there.
+    let since = if table_exists(conn, "review_events")? {
+        "max(s.completed_at, COALESCE((SELECT max(e.at) FROM review_events e
+             WHERE e.screening_id = s.id AND e.kind = 'approved'), ''))"
+    } else {
+        "s.completed_at"
+    };
+    let only = if one { " AND s.id = ?2" } else { "" };
+    Ok(format!(
+        "SELECT * FROM (SELECT s.id, s.status, s.instrument_id, s.instrument_version,
+                u.code, s.completed_at, {since} AS since
+         FROM screenings s JOIN units u ON u.id = s.unit_id
+         WHERE s.status = 'completed' AND s.completed_at IS NOT NULL{only})
+         WHERE since <= ?1 ORDER BY since, id"
+    ))
+}
+
+/// The query of the drafts due at `?1`; with `one`, only the screening `?2`.
+fn draft_sql(one: bool) -> String {
+    let only = if one { " AND s.id = ?2" } else { "" };
+    format!(
+        "SELECT s.id, s.status, s.instrument_id, s.instrument_version, u.code,
+                s.completed_at, s.updated_at
+         FROM screenings s JOIN units u ON u.id = s.unit_id
+         WHERE s.status = 'draft' AND s.updated_at <= ?1{only} ORDER BY s.updated_at, s.id"
+    )
+}
+
 /// The screenings due for removal under `settings`, as of `now`.
 fn due(
     conn: &Connection,
     settings: RetentionSettings,
     now: chrono::DateTime<chrono::Utc>,
 ) -> Result<Vec<RetentionItem>> {
+    let (completed, draft) = cutoffs(settings, now)?;
     let mut out = Vec::new();
-    if settings.completed_months > 0 {
-        let cutoff = now
-            .checked_sub_months(chrono::Months::new(settings.completed_months))
-            .map(time_text)
-            .ok_or_else(|| Error::Internal("retention cutoff out of range".into()))?;
-        // Approval by a review counts when the review module's history is there.
-        let since = if table_exists(conn, "review_events")? {
-            "max(s.completed_at, COALESCE((SELECT max(e.at) FROM review_events e
-                 WHERE e.screening_id = s.id AND e.kind = 'approved'), ''))"
-        } else {
-            "s.completed_at"
-        };
-        let sql = format!(
-            "SELECT * FROM (SELECT s.id, s.status, s.instrument_id, s.instrument_version,
-                    u.code, s.completed_at, {since} AS since
-             FROM screenings s JOIN units u ON u.id = s.unit_id
-             WHERE s.status = 'completed' AND s.completed_at IS NOT NULL)
-             WHERE since <= ?1 ORDER BY since, id"
-        );
-        collect(conn, &sql, &cutoff, &mut out)?;
+    if let Some(cutoff) = completed {
+        out.extend(collect(conn, &completed_sql(conn, false)?, &[&cutoff])?);
     }
-    if settings.draft_days > 0 {
-        let cutoff = time_text(now - chrono::Duration::days(i64::from(settings.draft_days)));
-        collect(
-            conn,
-            "SELECT s.id, s.status, s.instrument_id, s.instrument_version, u.code,
-                    s.completed_at, s.updated_at
-             FROM screenings s JOIN units u ON u.id = s.unit_id
-             WHERE s.status = 'draft' AND s.updated_at <= ?1 ORDER BY s.updated_at, s.id",
-            &cutoff,
-            &mut out,
-        )?;
+    if let Some(cutoff) = draft {
+        out.extend(collect(conn, &draft_sql(false), &[&cutoff])?);
     }
     Ok(out)
 }
 
-fn collect(conn: &Connection, sql: &str, cutoff: &str, out: &mut Vec<RetentionItem>) -> Result<()> {
+fn collect(
+    conn: &Connection,
+    sql: &str,
+    params: &[&dyn rusqlite::ToSql],
+) -> Result<Vec<RetentionItem>> {
     let mut stmt = conn
-        .prepare(sql)
+        .prepare_cached(sql)
         .db("finding screenings due for retention")?;
-    let rows = stmt.rows([cutoff], "finding screenings due for retention", |r| {
+    stmt.rows(params, "finding screenings due for retention", |r| {
         Ok(RetentionItem {
             screening_id: r.get(0)?,
             status: r.get(1)?,
@@ -341,18 +388,23 @@ fn collect(conn: &Connection, sql: &str, cutoff: &str, out: &mut Vec<RetentionIt
             completed_at: r.get(5)?,
             since: r.get(6)?,
         })
-    })?;
-    out.extend(rows);
-    Ok(())
+    })
 }
 
 fn quote(name: &str) -> String {
     format!("\"{}\"", name.replace('"', "\"\""))
 }
 
-/// Deletes the rows of `table` matching `filter` (which uses `?1`) and, first, every row
-/// that references them through a foreign key, recursively.
-fn purge(tx: &Connection, table: &str, filter: &str, id: &str, depth: u32) -> Result<()> {
+/// The statements that delete the rows of `table` matching `filter` (which uses `?1`),
+/// first every row that references them through a foreign key, recursively: children
+/// before their parents, the row itself last. Read once per batch from the schema.
+fn purge_plan(
+    tx: &Connection,
+    table: &str,
+    filter: &str,
+    depth: u32,
+    out: &mut Vec<String>,
+) -> Result<()> {
     if depth > 6 {
         return Err(Error::Internal(
             "retention: foreign keys nest too deeply".into(),
@@ -390,47 +442,54 @@ fn purge(tx: &Connection, table: &str, filter: &str, id: &str, depth: u32) -> Re
             quote(&to),
             quote(table)
         );
-        purge(tx, &child, &child_filter, id, depth + 1)?;
+        purge_plan(tx, &child, &child_filter, depth + 1, out)?;
     }
-    tx.execute(
-        &format!("DELETE FROM {} WHERE {filter}", quote(table)),
-        [id],
-    )
-    .db("removing a screening")?;
+    out.push(format!("DELETE FROM {} WHERE {filter}", quote(table)));
+    Ok(())
+}
+
+/// Deletes the screenings `ids` and every row that references them, one statement per
+/// table for the whole batch (the ids go in as one JSON array, `?1`).
+fn purge_batch(tx: &Connection, ids: &[&str]) -> Result<()> {
+    if ids.is_empty() {
+        return Ok(());
+    }
+    let mut plan = Vec::new();
+    purge_plan(
+        tx,
+        "screenings",
+        "id IN (SELECT value FROM json_each(?1))",
+        0,
+        &mut plan,
+    )?;
+    let json = serde_json::to_string(ids)
+        .map_err(|_| Error::Internal("screening ids did not serialise".into()))?;
+    for sql in &plan {
+        tx.prepare_cached(sql)
+            .and_then(|mut s| s.execute([&json]))
+            .db("removing screenings")?;
+    }
     Ok(())
 }
 
 /// Counts a removed draft as `discarded`, like `discard_screening` does: under the month of
 /// the removal (`docs/EXPORT.md`, "Stable months").
 fn count_discarded(tx: &Connection, screening_id: &str, month: &str) -> Result<()> {
-    tx.execute(
+    tx.prepare_cached(
         "INSERT INTO tally (month, unit_id, instrument_id, instrument_version, measure, category,
              count)
          SELECT ?2, unit_id, instrument_id, instrument_version, 'discarded', '', 1
          FROM screenings WHERE id = ?1
          ON CONFLICT (month, unit_id, instrument_id, instrument_version, measure, category)
          DO UPDATE SET count = count + 1",
-        (screening_id, month),
     )
+    .and_then(|mut s| s.execute((screening_id, month)))
     .db("counting")?;
     Ok(())
 }
 
-/// Removes what is due at `now`, records `now` as the last time seen and, when
-/// `confirmed` names a clock warning or a held run an administratör confirmed, logs the
-/// confirmation and clears the hold, all in one transaction.
-fn run(
-    store: &mut Store,
-    how: &str,
-    now: chrono::DateTime<chrono::Utc>,
-    confirmed: Option<String>,
-) -> Result<RetentionReport> {
-    let settings = settings_of(store.conn())?;
-    if settings.is_off() && confirmed.is_none() {
-        return Ok(RetentionReport::default());
-    }
-    let secure: i64 = store
-        .conn()
+fn check_secure_delete(conn: &Connection) -> Result<()> {
+    let secure: i64 = conn
         .query_row("PRAGMA secure_delete", [], |r| r.get(0))
         .db("checking secure deletion")?;
     if secure != 1 {
@@ -438,13 +497,177 @@ fn run(
             "secure deletion is off; refusing to remove anything".into(),
         ));
     }
+    Ok(())
+}
+
+/// Copies the write-ahead log into the database and truncates it (see the module's
+/// documentation: with `secure_delete` the pages of a removed screening are zeros; once the
+/// log is checkpointed and truncated no older copy of them is left in either file).
+fn checkpoint(conn: &Connection) -> Result<()> {
+    let mut stmt = conn
+        .prepare("PRAGMA wal_checkpoint(TRUNCATE)")
+        .db("compacting the database")?;
+    let mut rows = stmt.query([]).db("compacting the database")?;
+    while rows.next().db("compacting the database")?.is_some() {}
+    Ok(())
+}
+
+/// How many screenings the first batch of a run removes (and every batch of a run with a
+/// fixed size, [`RetentionRun::with_batch_size`]); each batch is one transaction. After each
+/// batch the size is set so that the next takes about [`BATCH_TARGET`], between
+/// [`BATCH_MIN`] and [`BATCH_MAX`] and at most doubling or halving. Benchmark 11 (the
+/// ten-year store, a loaded two-core machine) settled at medians of 26–55 screenings a
+/// batch: a small batch costs about 1 ms a screening (each one's index pages are scattered),
+/// one transaction of 9,900 about 0.4 ms, so the size trades the whole run's time against
+/// how long an autosave may wait.
+pub const BATCH_SIZE: usize = 100;
+
+/// How long one batch should hold the store: an autosave that waits for it waits about this
+/// long (the goal: never more than 100 ms).
+pub const BATCH_TARGET: std::time::Duration = std::time::Duration::from_millis(50);
+
+/// The fewest and the most screenings of one batch when the size follows [`BATCH_TARGET`].
+pub const BATCH_MIN: usize = 10;
+pub const BATCH_MAX: usize = 1000;
+
+/// How long a driver that shares the store with other callers (the app) waits between two
+/// batches, with the store's lock released, so that a waiting autosave gets in first.
+pub const BATCH_PAUSE: std::time::Duration = std::time::Duration::from_millis(2);
+
+/// How far a retention run has come: `done` of the `total` screenings that were due when it
+/// began (a screening that stopped being due meanwhile, for example a draft that was
+/// changed, is passed over but counts as done).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, specta::Type)]
+#[serde(rename_all = "camelCase")]
+pub struct RetentionProgress {
+    pub done: u32,
+    pub total: u32,
+}
+
+/// A retention run, removed batch by batch: made by [`Store::retention_begin`] (or
+/// [`Store::retention_begin_confirmed`], or the run at unlock:
+/// [`Store::take_retention_at_unlock`]) and driven by [`Store::retention_step`] until
+/// [`RetentionRun::is_finished`]. Each step removes at most one batch in one transaction,
+/// with a `retention_delete` row per removed screening; the last step also writes the run's
+/// one `retention_run` row with the totals. A run stopped half-way (the app locked or
+/// crashed) leaves a consistent store: what was removed is removed and logged, the rest is
+/// still due and goes at the next run.
+#[derive(Debug)]
+pub struct RetentionRun {
+    how: String,
+    actor_id: String,
+    settings: RetentionSettings,
+    month: String,
+    completed_cutoff: Option<String>,
+    draft_cutoff: Option<String>,
+    planned: Vec<RetentionItem>,
+    next: usize,
+    batch: usize,
+    /// The batch size follows [`BATCH_TARGET`] (not with a fixed size).
+    adaptive: bool,
+    /// Batches done.
+    batches: usize,
+    report: RetentionReport,
+    finished: bool,
+}
+
+impl RetentionRun {
+    /// A run with nothing to do and nothing to log (retention is off).
+    fn nothing(how: &str, actor_id: &str) -> Self {
+        RetentionRun {
+            how: how.to_owned(),
+            actor_id: actor_id.to_owned(),
+            settings: RetentionSettings::default(),
+            month: String::new(),
+            completed_cutoff: None,
+            draft_cutoff: None,
+            planned: Vec::new(),
+            next: 0,
+            batch: BATCH_SIZE,
+            adaptive: true,
+            batches: 0,
+            report: RetentionReport::default(),
+            finished: true,
+        }
+    }
+
+    /// A fixed batch size (at least 1) instead of one that follows [`BATCH_TARGET`]; for
+    /// tests and benchmarks.
+    pub fn with_batch_size(mut self, n: usize) -> Self {
+        self.batch = n.max(1);
+        self.adaptive = false;
+        self
+    }
+
+    /// The size of the next batch.
+    pub fn batch_size(&self) -> usize {
+        self.batch
+    }
+
+    pub fn progress(&self) -> RetentionProgress {
+        RetentionProgress {
+            done: u32::try_from(self.next).unwrap_or(u32::MAX),
+            total: u32::try_from(self.planned.len()).unwrap_or(u32::MAX),
+        }
+    }
+
+    /// Whether every batch has run and the run's `retention_run` row is written.
+    pub fn is_finished(&self) -> bool {
+        self.finished
+    }
+
+    /// What was removed so far (all of it once finished).
+    pub fn report(&self) -> &RetentionReport {
+        &self.report
+    }
+
+    pub fn into_report(self) -> RetentionReport {
+        self.report
+    }
+
+    /// Still due at `now` of the run? Read in the batch's transaction, since the store was
+    /// open to others between batches: the item as it is now, or `None`. `sql` holds the
+    /// queries of one completed screening and of one draft ([`completed_sql`], [`draft_sql`]).
+    fn still_due(
+        &self,
+        tx: &Connection,
+        sql: &(String, String),
+        item: &RetentionItem,
+    ) -> Result<Option<RetentionItem>> {
+        let found = match (
+            item.status.as_str(),
+            &self.completed_cutoff,
+            &self.draft_cutoff,
+        ) {
+            ("completed", Some(cutoff), _) => collect(tx, &sql.0, &[cutoff, &item.screening_id])?,
+            ("draft", _, Some(cutoff)) => collect(tx, &sql.1, &[cutoff, &item.screening_id])?,
+            _ => Vec::new(),
+        };
+        Ok(found.into_iter().next())
+    }
+}
+
+/// Starts a run at `now`: checks secure deletion, then in one transaction records `now` as
+/// the last time seen and, when `confirmed` names a clock warning or a held run an
+/// administratör confirmed, logs the confirmation and clears the hold; reads what is due.
+fn begin(
+    store: &mut Store,
+    how: &str,
+    now: chrono::DateTime<chrono::Utc>,
+    confirmed: Option<String>,
+) -> Result<RetentionRun> {
     let me = store.actor().id.clone();
-    let how = how.to_owned();
+    let settings = settings_of(store.conn())?;
+    if settings.is_off() && confirmed.is_none() {
+        return Ok(RetentionRun::nothing(how, &me));
+    }
+    check_secure_delete(store.conn())?;
     let month = now
         .with_timezone(&chrono::Local)
         .format("%Y-%m")
         .to_string();
-    let report = store.with_tx(|tx| {
+    let (completed_cutoff, draft_cutoff) = cutoffs(settings, now)?;
+    let planned = store.with_tx(|tx| {
         if let Some(reason) = &confirmed {
             audit::record(
                 tx,
@@ -457,19 +680,62 @@ fn run(
         }
         put_setting(tx, LAST_SEEN_KEY, &time_text(now))?;
         if settings.is_off() {
-            return Ok(RetentionReport::default());
+            return Ok(None);
         }
-        // Read inside the write transaction, so what is removed is what is due now.
-        let items = due(tx, settings, now)?;
-        let mut report = RetentionReport::default();
-        for item in &items {
+        due(tx, settings, now).map(Some)
+    })?;
+    let Some(planned) = planned else {
+        return Ok(RetentionRun::nothing(how, &me));
+    };
+    Ok(RetentionRun {
+        how: how.to_owned(),
+        actor_id: me,
+        settings,
+        month,
+        completed_cutoff,
+        draft_cutoff,
+        planned,
+        next: 0,
+        batch: BATCH_SIZE,
+        adaptive: true,
+        batches: 0,
+        report: RetentionReport::default(),
+        finished: false,
+    })
+}
+
+/// One batch of `run`, in one transaction (see [`RetentionRun`]); then the log is
+/// checkpointed and truncated when anything was removed.
+fn step(store: &mut Store, run: &mut RetentionRun) -> Result<RetentionProgress> {
+    if run.finished {
+        return Ok(run.progress());
+    }
+    if store.actor().id != run.actor_id {
+        return Err(Error::Conflict(
+            "this retention run was started by another sign-in".into(),
+        ));
+    }
+    check_secure_delete(store.conn())?;
+    let started = std::time::Instant::now();
+    let end = (run.next + run.batch).min(run.planned.len());
+    let last = end == run.planned.len();
+    let me = run.actor_id.clone();
+    let run_ref = &*run;
+    let (removed, summary) = store.with_tx(|tx| {
+        let one = (completed_sql(tx, true)?, draft_sql(true));
+        let mut removed = Vec::new();
+        for planned in &run_ref.planned[run_ref.next..end] {
+            let Some(item) = run_ref.still_due(tx, &one, planned)? else {
+                continue;
+            };
             if item.status == "draft" {
-                count_discarded(tx, &item.screening_id, &month)?;
-                report.drafts_removed += 1;
-            } else {
-                report.completed_removed += 1;
+                count_discarded(tx, &item.screening_id, &run_ref.month)?;
             }
-            purge(tx, "screenings", "id = ?1", &item.screening_id, 0)?;
+            removed.push(item);
+        }
+        let ids: Vec<&str> = removed.iter().map(|i| i.screening_id.as_str()).collect();
+        purge_batch(tx, &ids)?;
+        for item in &removed {
             audit::record(
                 tx,
                 Some(&me),
@@ -484,47 +750,93 @@ fn run(
                 )),
             )?;
         }
-        audit::record(
-            tx,
-            Some(&me),
-            Event::RetentionRun,
-            Obj::none().detail(format!(
-                "{how}: {} completed, {} drafts removed (completed after {} months, drafts after {} days)",
-                report.completed_removed,
-                report.drafts_removed,
-                settings.completed_months,
-                settings.draft_days
-            )),
-        )?;
-        report.removed = items;
-        Ok(report)
-    })?;
-    if !report.removed.is_empty() {
-        // Copy the log into the database and truncate it, then rebuild the file without
-        // free pages, and truncate the log that the rebuild wrote.
-        let conn = store.conn();
-        for sql in [
-            "PRAGMA wal_checkpoint(TRUNCATE)",
-            "VACUUM",
-            "PRAGMA wal_checkpoint(TRUNCATE)",
-        ] {
-            let mut stmt = conn.prepare(sql).db("compacting the database")?;
-            let mut rows = stmt.query([]).db("compacting the database")?;
-            while rows.next().db("compacting the database")?.is_some() {}
+        let mut summary = run_ref.report.clone();
+        for item in &removed {
+            if item.status == "draft" {
+                summary.drafts_removed += 1;
+            } else {
+                summary.completed_removed += 1;
+            }
         }
+        if last {
+            let batches = run_ref.batches + 1;
+            audit::record(
+                tx,
+                Some(&me),
+                Event::RetentionRun,
+                Obj::none().detail(format!(
+                    "{}: {} completed, {} drafts removed (completed after {} months, drafts \
+                     after {} days; {} due at the start, in {batches} batches)",
+                    run_ref.how,
+                    summary.completed_removed,
+                    summary.drafts_removed,
+                    run_ref.settings.completed_months,
+                    run_ref.settings.draft_days,
+                    run_ref.planned.len(),
+                )),
+            )?;
+        }
+        Ok((removed, summary))
+    })?;
+    let looked_at = end - run.next;
+    run.next = end;
+    run.finished = last;
+    run.batches += 1;
+    run.report.completed_removed = summary.completed_removed;
+    run.report.drafts_removed = summary.drafts_removed;
+    if !removed.is_empty() {
+        run.report.removed.extend(removed);
+        checkpoint(store.conn())?;
     }
-    Ok(report)
+    if run.adaptive && looked_at > 0 {
+        run.batch = next_batch_size(run.batch, looked_at, started.elapsed());
+    }
+    Ok(run.progress())
 }
+
+/// The size of the next batch after one of `batch` that looked at `looked_at` screenings in
+/// `took`: what fits in [`BATCH_TARGET`] at that pace, at most doubling or halving, within
+/// [`BATCH_MIN`]..=[`BATCH_MAX`].
+fn next_batch_size(batch: usize, looked_at: usize, took: std::time::Duration) -> usize {
+    let each = took.as_secs_f64() / looked_at.max(1) as f64;
+    let fits = (BATCH_TARGET.as_secs_f64() / each.max(1e-6)) as usize;
+    fits.clamp(batch / 2, batch.saturating_mul(2))
+        .clamp(BATCH_MIN, BATCH_MAX)
+}
+
+/// Drives `run` to its end in this call, reporting progress before the first batch and
+/// after each.
+fn finish(
+    store: &mut Store,
+    mut run: RetentionRun,
+    progress: &mut dyn FnMut(RetentionProgress),
+) -> Result<RetentionReport> {
+    progress(run.progress());
+    while !run.is_finished() {
+        progress(step(store, &mut run)?);
+    }
+    Ok(run.into_report())
+}
+
+/// The run at unlock that did not finish in the unlock's one batch, for the shell to drive
+/// ([`Store::take_retention_at_unlock`]). Kept in the store (`Store::retention_pending`).
+struct PendingAtUnlock(RetentionRun);
 
 /// At unlock: removes what is due when a period is set (any role may trigger it; the
 /// periods are the administratör's decision), unless the clock looks wrong or a run is
-/// held (see the module's documentation).
+/// held (see the module's documentation). At most one batch is removed in the unlock itself;
+/// the rest waits in the store for whoever opened it ([`Store::take_retention_at_unlock`]),
+/// or for the next unlock.
 pub(crate) fn run_at_unlock(store: &mut Store) -> Result<()> {
-    run_at_unlock_at(store, chrono::Utc::now())
+    run_at_unlock_at(store, chrono::Utc::now(), None)
 }
 
-/// [`run_at_unlock`] with the clock's time given.
-fn run_at_unlock_at(store: &mut Store, now: chrono::DateTime<chrono::Utc>) -> Result<()> {
+/// [`run_at_unlock`] with the clock's time given, and a fixed batch size if `batch`.
+fn run_at_unlock_at(
+    store: &mut Store,
+    now: chrono::DateTime<chrono::Utc>,
+    batch: Option<usize>,
+) -> Result<()> {
     let conn = store.conn();
     let settings = settings_of(conn)?;
     let warning = clock_check(conn, now)?;
@@ -545,7 +857,17 @@ fn run_at_unlock_at(store: &mut Store, now: chrono::DateTime<chrono::Utc>) -> Re
             }
             Ok(())
         }
-        (None, None) => run(store, "at unlock", now, None).map(|_| ()),
+        (None, None) => {
+            let mut run = begin(store, "at unlock", now, None)?;
+            if let Some(n) = batch {
+                run = run.with_batch_size(n);
+            }
+            step(store, &mut run)?;
+            if !run.is_finished() {
+                store.retention_pending = Some(Box::new(PendingAtUnlock(run)));
+            }
+            Ok(())
+        }
         // The clock looks wrong (or a run is held) but nothing would be removed: nothing to
         // hold now. The last time seen stays, so the check applies again at the next unlock.
         _ if due_now.is_empty() => Ok(()),
@@ -638,20 +960,68 @@ impl Store {
         due(self.conn(), settings, chrono::Utc::now())
     }
 
-    /// Removes what is due now. Administratör only. While the clock looks wrong or a run is
-    /// held (see [`Store::retention_hold`]), refuses with a conflict unless `confirm_clock`:
-    /// then the confirmation is logged (`retention_confirm`) and the clock accepted.
+    /// Removes what is due now, batch by batch in this call. Administratör only. While the
+    /// clock looks wrong or a run is held (see [`Store::retention_hold`]), refuses with a
+    /// conflict unless `confirm_clock`: then the confirmation is logged (`retention_confirm`)
+    /// and the clock accepted.
     pub fn retention_run(&mut self, confirm_clock: bool) -> Result<RetentionReport> {
-        self.require(&[Role::Administrator], "running retention")?;
-        self.retention_run_at(chrono::Utc::now(), confirm_clock, "on demand")
+        self.retention_run_with(confirm_clock, |_| {})
     }
 
+    /// [`Store::retention_run`], telling `progress` how far it has come before the first
+    /// batch and after each (the CLI's progress bar).
+    pub fn retention_run_with(
+        &mut self,
+        confirm_clock: bool,
+        mut progress: impl FnMut(RetentionProgress),
+    ) -> Result<RetentionReport> {
+        let run = self.retention_begin(confirm_clock)?;
+        finish(self, run, &mut progress)
+    }
+
+    /// Starts a run of what is due now, to be driven with [`Store::retention_step`] (the app
+    /// releases the store between batches). Administratör only; refuses like
+    /// [`Store::retention_run`] while the clock looks wrong or a run is held, unless
+    /// `confirm_clock`.
+    pub fn retention_begin(&mut self, confirm_clock: bool) -> Result<RetentionRun> {
+        self.require(&[Role::Administrator], "running retention")?;
+        self.retention_begin_at(chrono::Utc::now(), confirm_clock, "on demand")
+    }
+
+    /// Removes the next batch of `run` (at most [`BATCH_SIZE`] screenings, one
+    /// transaction); the last batch also logs the run's totals. Refused with a conflict when
+    /// the run was started by another sign-in. Returns how far the run has come.
+    pub fn retention_step(&mut self, run: &mut RetentionRun) -> Result<RetentionProgress> {
+        step(self, run)
+    }
+
+    /// The run begun at unlock that the unlock's one batch did not finish, if any, for the
+    /// caller to drive with [`Store::retention_step`]; taken once. Not taken (or not
+    /// finished), the rest is still due and goes at the next unlock.
+    pub fn take_retention_at_unlock(&mut self) -> Option<RetentionRun> {
+        self.retention_pending
+            .take()
+            .and_then(|b| b.downcast::<PendingAtUnlock>().ok())
+            .map(|p| p.0)
+    }
+
+    #[cfg(test)]
     fn retention_run_at(
         &mut self,
         now: chrono::DateTime<chrono::Utc>,
         confirm_clock: bool,
         how: &str,
     ) -> Result<RetentionReport> {
+        let run = self.retention_begin_at(now, confirm_clock, how)?;
+        finish(self, run, &mut |_| {})
+    }
+
+    fn retention_begin_at(
+        &mut self,
+        now: chrono::DateTime<chrono::Utc>,
+        confirm_clock: bool,
+        how: &str,
+    ) -> Result<RetentionRun> {
         let warning = clock_check(self.conn(), now)?;
         let held = load_hold(self.conn())?;
         let problem = match (&warning, &held) {
@@ -663,8 +1033,8 @@ impl Store {
             Some(reason) if !confirm_clock => Err(Error::Conflict(format!(
                 "retention is held because {reason}; check the computer's clock, then confirm"
             ))),
-            Some(reason) => run(self, how, now, Some(reason)),
-            None => run(self, how, now, None),
+            Some(reason) => begin(self, how, now, Some(reason)),
+            None => begin(self, how, now, None),
         }
     }
 
@@ -699,6 +1069,13 @@ impl Store {
     /// was held (`retention_confirm`), accepts the clock, clears the hold and runs. Nothing
     /// to confirm is a conflict. Administratör only.
     pub fn retention_confirm(&mut self) -> Result<RetentionReport> {
+        let run = self.retention_begin_confirmed()?;
+        finish(self, run, &mut |_| {})
+    }
+
+    /// [`Store::retention_confirm`] as a run to drive with [`Store::retention_step`]: the
+    /// confirmation is logged and the hold cleared before this returns.
+    pub fn retention_begin_confirmed(&mut self) -> Result<RetentionRun> {
         self.require(&[Role::Administrator], "confirming a held retention run")?;
         let now = chrono::Utc::now();
         if self.retention_hold_at(now)?.is_none() {
@@ -706,7 +1083,7 @@ impl Store {
                 "no retention run is held and the clock looks right".into(),
             ));
         }
-        self.retention_run_at(now, true, "confirmed")
+        self.retention_begin_at(now, true, "confirmed")
     }
 }
 
@@ -792,11 +1169,11 @@ mod tests {
         let ahead = now + chrono::Duration::days(5 * 365);
 
         // The real clock: not due yet, nothing held.
-        run_at_unlock_at(&mut admin, now).unwrap();
+        run_at_unlock_at(&mut admin, now, None).unwrap();
         assert!(exists(&admin));
         assert!(admin.retention_hold_at(now).unwrap().is_none());
         // Five years ahead: due, but held.
-        run_at_unlock_at(&mut admin, ahead).unwrap();
+        run_at_unlock_at(&mut admin, ahead, None).unwrap();
         assert!(exists(&admin));
         let hold = admin.retention_hold_at(ahead).unwrap().unwrap();
         assert_eq!(hold.warning.problem, ClockProblem::JumpedAhead);
@@ -809,9 +1186,9 @@ mod tests {
             crate::ErrorCode::Conflict
         );
         // Back to the real clock: nothing is due, but the run stays held.
-        run_at_unlock_at(&mut admin, now).unwrap();
+        run_at_unlock_at(&mut admin, now, None).unwrap();
         assert!(admin.retention_hold_at(now).unwrap().is_some());
-        run_at_unlock_at(&mut admin, ahead).unwrap();
+        run_at_unlock_at(&mut admin, ahead, None).unwrap();
         assert!(exists(&admin));
         // Confirmed: it runs, and the clock is accepted from then on.
         let report = admin.retention_run_at(ahead, true, "confirmed").unwrap();
@@ -829,5 +1206,225 @@ mod tests {
                 .problem,
             ClockProblem::Behind
         );
+    }
+
+    /// An administratör's and a handläggare's store with `n` screenings that hanna
+    /// completed, their completion set back to 2020.
+    fn store_with_old(n: usize) -> (tempfile::TempDir, Store, Vec<String>) {
+        let dir = tempfile::tempdir().unwrap();
+        let (mut admin, _) = Store::create_first_run(
+            dir.path(),
+            FirstRun {
+                admin_username: "admin",
+                admin_display_name: "Admin",
+                passphrase: PASS,
+                unit_code: "IFO",
+                unit_name: "IFO",
+            },
+        )
+        .unwrap();
+        admin
+            .sync_instruments(&crate::instrument::shipped::shipped())
+            .unwrap();
+        let unit = admin.actor().unit_ids[0].clone();
+        admin
+            .add_account(NewAccount {
+                username: "hanna",
+                display_name: "Hanna",
+                role: Role::Handlaggare,
+                unit_ids: vec![unit.clone()],
+                passphrase: PASS,
+            })
+            .unwrap();
+        admin.lock();
+        let mut hanna = Store::unlock(dir.path(), "hanna", PASS).unwrap();
+        let mut ids = Vec::new();
+        for _ in 0..n {
+            let doc = hanna
+                .start_screening(crate::screening::NewScreening {
+                    instrument_id: "freda-kortfragor-stil".into(),
+                    instrument_version: None,
+                    unit_id: unit.clone(),
+                    person_role: crate::export::PersonRole::Valdsutsatt,
+                    conducted_on: chrono::Local::now().date_naive(),
+                    case_ref: None,
+                    follows: None,
+                })
+                .unwrap();
+            for q in [
+                "fysiskt_vald",
+                "hot",
+                "kontroll",
+                "sexuellt_vald",
+                "radsla_nu",
+            ] {
+                hanna
+                    .save_answer(&doc.id, q, Some(AnswerValue::YesNo(false)))
+                    .unwrap();
+            }
+            hanna.complete_screening(&doc.id).unwrap();
+            hanna
+                .conn()
+                .execute(
+                    "UPDATE screenings SET completed_at = '2020-01-01T00:00:00Z' WHERE id = ?1",
+                    [&doc.id],
+                )
+                .unwrap();
+            ids.push(doc.id);
+        }
+        hanna.lock();
+        let mut admin = Store::unlock(dir.path(), "admin", PASS).unwrap();
+        admin
+            .set_retention_settings(RetentionSettings {
+                completed_months: 12,
+                draft_days: 0,
+            })
+            .unwrap();
+        (dir, admin, ids)
+    }
+
+    fn logged(store: &Store, event: &str) -> Vec<String> {
+        let mut stmt = store
+            .conn()
+            .prepare("SELECT detail FROM audit_log WHERE event = ?1 ORDER BY seq")
+            .unwrap();
+        stmt.query_map([event], |r| r.get(0))
+            .unwrap()
+            .collect::<std::result::Result<_, _>>()
+            .unwrap()
+    }
+
+    /// The unlock removes one batch and leaves the rest of its run in the store for the
+    /// shell; the run's summary, written with its last batch, counts the unlock's batch too.
+    #[test]
+    fn the_unlock_removes_one_batch_and_leaves_the_rest_to_its_caller() {
+        let (_dir, mut admin, ids) = store_with_old(5);
+        assert!(admin.take_retention_at_unlock().is_none());
+        run_at_unlock_at(&mut admin, chrono::Utc::now(), Some(2)).unwrap();
+        assert_eq!(logged(&admin, "retention_delete").len(), 2);
+        assert!(logged(&admin, "retention_run").is_empty());
+        let mut run = admin
+            .take_retention_at_unlock()
+            .expect("the rest of the run");
+        assert!(admin.take_retention_at_unlock().is_none(), "taken once");
+        assert_eq!(run.progress(), RetentionProgress { done: 2, total: 5 });
+        while !run.is_finished() {
+            admin.retention_step(&mut run).unwrap();
+        }
+        assert_eq!(run.progress(), RetentionProgress { done: 5, total: 5 });
+        let runs = logged(&admin, "retention_run");
+        assert_eq!(runs.len(), 1);
+        assert!(
+            runs[0].starts_with("at unlock: 5 completed, 0 drafts removed"),
+            "{runs:?}"
+        );
+        assert!(runs[0].contains("in 3 batches"), "{runs:?}");
+        let left: i64 = admin
+            .conn()
+            .query_row("SELECT count(*) FROM screenings", [], |r| r.get(0))
+            .unwrap();
+        assert_eq!(left, 0, "{ids:?}");
+        assert!(admin.verify_audit().unwrap().ok);
+    }
+
+    /// The guarantee without `VACUUM`, shown on a plain (unencrypted) database where removed
+    /// text would be visible in the files: with the store's `secure_delete` and journal mode,
+    /// the purge statements and the checkpoint leave free pages behind (nothing is
+    /// vacuumed) but none of the removed text in the database file or the log; with
+    /// `secure_delete` off the same removal leaves it (so the check can fail).
+    #[test]
+    fn secure_delete_and_the_checkpoint_leave_no_removed_text_without_vacuum() {
+        fn remove_and_scan(secure: bool) -> (i64, Vec<usize>, bool) {
+            let dir = tempfile::tempdir().unwrap();
+            let path = dir.path().join("plain.db");
+            let conn = Connection::open(&path).unwrap();
+            conn.execute_batch(&format!(
+                "PRAGMA secure_delete = {};
+                 PRAGMA journal_mode = WAL;
+                 PRAGMA foreign_keys = ON;
+                 CREATE TABLE screenings (id TEXT PRIMARY KEY, case_ref TEXT);
+                 CREATE TABLE screening_notes (
+                     screening_id TEXT NOT NULL REFERENCES screenings (id), body TEXT);
+                 CREATE INDEX notes_by_screening ON screening_notes (screening_id);",
+                if secure { "ON" } else { "OFF" }
+            ))
+            .unwrap();
+            for i in 0..40 {
+                let id = format!("s{i:02}");
+                conn.execute(
+                    "INSERT INTO screenings VALUES (?1, ?2)",
+                    (&id, format!("KANARIEREF{i:02}X")),
+                )
+                .unwrap();
+                // Notes long enough to fill pages and overflow pages of their own.
+                conn.execute(
+                    "INSERT INTO screening_notes VALUES (?1, ?2)",
+                    (&id, format!("KANARIENOT{i:02}X ").repeat(400)),
+                )
+                .unwrap();
+            }
+            checkpoint(&conn).unwrap();
+            let mut plan = Vec::new();
+            purge_plan(&conn, "screenings", "id = ?1", 0, &mut plan).unwrap();
+            assert_eq!(plan.len(), 2, "{plan:?}");
+            assert!(plan[1].starts_with("DELETE FROM \"screenings\""));
+            let tx = conn.unchecked_transaction().unwrap();
+            let ids: Vec<String> = (0..30).map(|i| format!("s{i:02}")).collect();
+            let ids: Vec<&str> = ids.iter().map(String::as_str).collect();
+            // Two batches, as a run removes them.
+            purge_batch(&tx, &ids[..20]).unwrap();
+            purge_batch(&tx, &ids[20..]).unwrap();
+            tx.commit().unwrap();
+            let left: i64 = conn
+                .query_row("SELECT count(*) FROM screening_notes", [], |r| r.get(0))
+                .unwrap();
+            assert_eq!(left, 10);
+            checkpoint(&conn).unwrap();
+            let free: i64 = conn
+                .query_row("PRAGMA freelist_count", [], |r| r.get(0))
+                .unwrap();
+            let mut bytes = std::fs::read(&path).unwrap();
+            if let Ok(wal) = std::fs::read(dir.path().join("plain.db-wal")) {
+                bytes.extend(wal);
+            }
+            let has = |s: &str| bytes.windows(s.len()).any(|w| w == s.as_bytes());
+            let found: Vec<usize> = (0..30)
+                .filter(|i| {
+                    has(&format!("KANARIENOT{i:02}X")) || has(&format!("KANARIEREF{i:02}X"))
+                })
+                .collect();
+            let kept = (30..40).all(|i| has(&format!("KANARIENOT{i:02}X")));
+            (free, found, kept)
+        }
+        let (free, found, kept) = remove_and_scan(true);
+        assert!(free > 0, "pages were freed and not vacuumed away");
+        assert!(kept, "the kept notes are found, so the scan works");
+        assert!(
+            found.is_empty(),
+            "removed text left in the files: {found:?}"
+        );
+        let (_, found, _) = remove_and_scan(false);
+        assert!(!found.is_empty(), "without secure_delete the text stays");
+    }
+
+    /// The batch size follows the pace: what fits in the target, at most doubling or halving
+    /// at a time, never outside its bounds.
+    #[test]
+    fn the_batch_size_follows_the_target() {
+        use std::time::Duration;
+        let ms = Duration::from_millis;
+        assert_eq!(BATCH_TARGET, ms(50));
+        // 100 in 100 ms: 1 ms each, so 50 fit.
+        assert_eq!(next_batch_size(100, 100, ms(100)), 50);
+        // 100 in 25 ms: 200 would fit, and doubling allows it.
+        assert_eq!(next_batch_size(100, 100, ms(25)), 200);
+        // Much faster: at most doubled; much slower: at most halved.
+        assert_eq!(next_batch_size(100, 100, ms(1)), 200);
+        assert_eq!(next_batch_size(100, 100, Duration::from_secs(2)), 50);
+        // The bounds.
+        assert_eq!(next_batch_size(12, 12, Duration::from_secs(1)), BATCH_MIN);
+        assert_eq!(next_batch_size(900, 900, ms(1)), BATCH_MAX);
+        // A last batch that looked at fewer than its size counts what it looked at.
+        assert_eq!(next_batch_size(100, 10, ms(5)), 100);
     }
 }

@@ -74,6 +74,25 @@ impl Store {
         })
     }
 
+    /// Sets the completion of `n` completed screenings (the earliest conducted first) to
+    /// `completed_at`, so that retention finds them due (benchmark 11, gallring at scale).
+    /// Administrators only; for benchmarks. Returns how many were changed.
+    #[doc(hidden)]
+    pub fn bench_backdate_completed(&mut self, n: u64, completed_at: &str) -> Result<u64> {
+        self.require(&[Role::Administrator], "bulk changing")?;
+        self.with_tx(|tx| {
+            let changed = tx
+                .execute(
+                    "UPDATE screenings SET completed_at = ?2 WHERE id IN (
+                         SELECT id FROM screenings WHERE status = 'completed'
+                         ORDER BY conducted_on, id LIMIT ?1)",
+                    (i64::try_from(n).unwrap_or(i64::MAX), completed_at),
+                )
+                .db("bulk changing")?;
+            Ok(changed as u64)
+        })
+    }
+
     /// Writes years of history in one transaction: for each screening its row, the same
     /// `answers` (key, value), its counts, and the access-log rows the API logs for it, with
     /// the author as actor: `screening_create`, `screening_complete` when completed, and

@@ -353,6 +353,7 @@ impl Store {
             actor,
             audit_report: None,
             draft_cache: None,
+            retention_pending: None,
             opened_in: None,
         })
     }

@@ -12,6 +12,15 @@ vi.mock('@tauri-apps/api/core', () => ({
   }),
 }));
 
+// The shell's events: the test emits them through the listener the view registered.
+const listeners = new Map<string, (e: { payload: unknown }) => void>();
+vi.mock('@tauri-apps/api/event', () => ({
+  listen: vi.fn(async (name: string, f: (e: { payload: unknown }) => void) => {
+    listeners.set(name, f);
+    return () => listeners.delete(name);
+  }),
+}));
+
 import AdminView from './AdminView.svelte';
 import { setLang } from '../../lib/i18n.svelte';
 import type { Session } from '../../lib/session';
@@ -118,6 +127,66 @@ describe('AdminView', () => {
     await fireEvent.click(screen.getByTestId('retention-confirm'));
     await screen.findByTestId('retention-done');
     expect(screen.getByTestId('retention-done').textContent).toContain('1 slutförda');
+  });
+
+  it('shows how far a retention run has come while it runs, then what it removed', async () => {
+    answers.retention_preview = [
+      { screeningId: 's-9', status: 'completed', instrumentId: 'farlighet-stil', instrumentVersion: '1.0.0', unitCode: 'IFO', completedAt: '2024-01-01T00:00:00Z', since: '2024-01-01T00:00:00Z' },
+    ];
+    let finish!: (r: unknown) => void;
+    answers.retention_run = new Promise((resolve) => (finish = resolve));
+    render(AdminView, { session: session('administrator') });
+    await fireEvent.click(await screen.findByTestId('retention-preview'));
+    await fireEvent.click(await screen.findByTestId('retention-run'));
+    await fireEvent.click(screen.getByTestId('retention-confirm'));
+    const box = await screen.findByTestId('retention-progress');
+    expect(box.getAttribute('role')).toBe('status');
+    expect(box.textContent).toContain('Gallringen startar');
+    await waitFor(() => expect(listeners.has('varna://retention-progress')).toBe(true));
+    const emit = (done: number, total: number) =>
+      listeners.get('varna://retention-progress')!({ payload: { done, total } });
+    const text = () => screen.getByTestId('retention-progress').textContent!.replace(/\s+/g, ' ');
+    emit(0, 10000);
+    await waitFor(() => expect(text()).toContain('Gallrar … 0 av 10 000'));
+    emit(1200, 10000);
+    await waitFor(() => expect(text()).toContain('Gallrar … 1 200 av 10 000'));
+    const bar = screen.getByTestId('retention-progress').querySelector('progress')!;
+    expect(bar.value).toBe(1200);
+    expect(bar.max).toBe(10000);
+    expect(screen.getByTestId('retention-progress').dataset.done).toBe('1200');
+    // No second run while this one goes on.
+    expect((screen.getByTestId('retention-confirm') as HTMLButtonElement).disabled).toBe(true);
+    expect(screen.queryByTestId('retention-done')).toBeNull();
+    emit(10000, 10000);
+    finish({ completedRemoved: 9000, draftsRemoved: 1000, removed: [] });
+    await screen.findByTestId('retention-done');
+    expect(screen.getByTestId('retention-done').textContent).toContain('9000 slutförda, 1000 utkast');
+    expect(screen.queryByTestId('retention-progress')).toBeNull();
+    // The view stops listening once the run has returned.
+    expect(listeners.has('varna://retention-progress')).toBe(false);
+  });
+
+  it('shows progress in English too', async () => {
+    setLang('en');
+    answers.retention_hold = {
+      heldAt: null,
+      warning: { problem: 'behind', now: '2031-03-01T08:00:00Z', reference: '2031-03-02T08:00:00Z' },
+      current: null,
+      preview: [],
+    };
+    let finish!: (r: unknown) => void;
+    answers.retention_confirm = new Promise((resolve) => (finish = resolve));
+    render(AdminView, { session: session('administrator') });
+    await fireEvent.click(await screen.findByTestId('retention-held-confirm'));
+    await waitFor(() => expect(listeners.has('varna://retention-progress')).toBe(true));
+    listeners.get('varna://retention-progress')!({ payload: { done: 400, total: 12000 } });
+    await waitFor(() =>
+      expect(screen.getByTestId('retention-progress').textContent!.replace(/\s+/g, ' ')).toContain('Removing … 400 of 12,000'),
+    );
+    answers.retention_hold = null;
+    finish({ completedRemoved: 12000, draftsRemoved: 0, removed: [] });
+    await screen.findByTestId('retention-held-done');
+    expect(screen.queryByTestId('retention-progress')).toBeNull();
   });
 
   it('shows the new access-log events with Swedish names', async () => {
