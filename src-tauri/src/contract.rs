@@ -25,6 +25,9 @@ pub fn builder() -> tauri_specta::Builder<tauri::Wry> {
         .error_handling(tauri_specta::ErrorHandlingMode::Throw)
         // The access log's event codes, in the core's order (the filter of the log view).
         .constant("AUDIT_EVENTS", audit_events)
+        // A backup's or a restore's progress, emitted while the command runs.
+        .constant("PROGRESS_EVENT", crate::progress::PROGRESS_EVENT)
+        .typ::<crate::progress::TaskProgress>()
         .commands(tauri_specta::collect_commands![
             commands::session::app_info,
             commands::session::ui_ready,

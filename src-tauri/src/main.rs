@@ -9,7 +9,9 @@ mod commands;
 mod contract;
 mod error;
 mod idle;
+mod progress;
 mod secret;
+mod stall;
 mod state;
 
 fn main() {
@@ -34,6 +36,8 @@ fn main() {
         .setup(|app| {
             // Auto-lock in the core: locks after the idle limit whatever the page does.
             idle::watch(app.handle())?;
+            // Benchmark 10 only: a probe of the main thread (off unless VARNA_BENCH_STALL).
+            stall::start_if_asked(app.handle());
             Ok(())
         })
         .on_window_event(on_window_event)

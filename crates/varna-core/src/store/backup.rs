@@ -27,6 +27,7 @@ use serde::{Deserialize, Serialize};
 use zeroize::Zeroizing;
 
 use super::keyfile::{self, KeyFile};
+use crate::progress::{Progress, ProgressStep, Reporter};
 use super::recovery::RecoveryKey;
 use super::{
     accounts, fsutil, migrations, open_db, throttle, DbContext, OpenMode, Role, Store, DB_FILE,
@@ -105,19 +106,130 @@ impl Store {
     /// Writes a backup of the whole store to `out` (atomically: a temporary file beside it,
     /// renamed when complete). Administrators only.
     pub fn backup_to(&self, out: &Path) -> Result<BackupInfo> {
+        self.backup_to_with_progress(out, |_| {})
+    }
+
+    /// [`Store::backup_to`], telling `progress` how far it has come (see
+    /// [`crate::progress`]): the database's pages copied, then the backup file written.
+    pub fn backup_to_with_progress(
+        &self,
+        out: &Path,
+        mut progress: impl FnMut(Progress),
+    ) -> Result<BackupInfo> {
         self.require(&[Role::Administrator], "making a backup")?;
+        // Half for copying the pages (decrypt and encrypt each), half for writing the file.
+        let pages: i64 = self
+            .conn
+            .query_row("PRAGMA page_count", [], |r| r.get(0))
+            .db("making the backup")?;
+        let page_size: i64 = self
+            .conn
+            .query_row("PRAGMA page_size", [], |r| r.get(0))
+            .db("making the backup")?;
+        let bytes = (pages.max(1) * page_size.max(1)) as u64;
+        let mut reporter = Reporter::new(&mut progress, 2 * bytes);
+        reporter.report(ProgressStep::Copy, 0);
         let export = fsutil::temp_sibling(out);
         let result = self
-            .export_with_key(&export, &self.db_key, Some(&self.actor.id))
+            .export_pages(&export, &self.actor.id, &mut reporter, bytes)
             .and_then(|schema_version| {
                 let (kf, _) = KeyFile::read(&self.data_dir)?;
-                write_container(&export, out, &kf, &self.store_id, schema_version)
+                write_container(
+                    &export,
+                    out,
+                    &kf,
+                    &self.store_id,
+                    schema_version,
+                    &mut reporter,
+                    bytes,
+                )
             });
         let _ = super::remove_db_files(&export);
         if result.is_ok() {
             self.audit_now(crate::audit::Event::Backup, crate::audit::Obj::none())?;
+            reporter.finish();
         }
         result
+    }
+
+    /// Copies the database page by page into a new file `export` under the store's own key
+    /// and page MAC, with SQLite's online backup API (SQLCipher allows it between two
+    /// encrypted databases of the same page size and reserve; every page is decrypted from
+    /// the store and encrypted anew into the copy, which has its own salt). Unlike
+    /// `sqlcipher_export` it builds no tables or indexes anew, and it can tell how far it
+    /// is: `progress` gets the pages copied so far, as bytes of `units`. The copy names who
+    /// made it (`made_by`, an account id, inside the encrypted copy only) and uses a
+    /// rollback journal, so it is a single file. Returns the schema version.
+    fn export_pages(
+        &self,
+        export: &Path,
+        made_by: &str,
+        progress: &mut Reporter<'_>,
+        units: u64,
+    ) -> Result<u32> {
+        use rusqlite::backup::{Backup, StepResult};
+        use rusqlite::{Connection, OpenFlags};
+        let schema_version = migrations::schema_version(&self.conn)?;
+        new_private_file(export).map_err(|e| fsutil::io_error("making the backup", e))?;
+        let mut copy = Connection::open_with_flags(
+            export,
+            OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_NO_MUTEX,
+        )
+        .db("making the backup")?;
+        let key_sql = Zeroizing::new(format!(
+            "PRAGMA key = \"x'{}'\";",
+            Zeroizing::new(hex::encode_upper(self.db_key.as_ref())).as_str()
+        ));
+        copy.execute_batch(&key_sql).db("making the backup")?;
+        drop(key_sql);
+        // The copy gets the store's page MAC, which the key file in the backup names. It is
+        // a temporary file: what must reach the disk is the backup file, which is synced
+        // when written (`write_container`), so SQLite does not sync this one.
+        copy.execute_batch(&self.page_mac.pragma("main"))
+            .db("making the backup")?;
+        copy.execute_batch("PRAGMA synchronous = OFF;")
+            .db("making the backup")?;
+        {
+            let backup = Backup::new(&self.conn, &mut copy).db("making the backup")?;
+            // 1024 pages (4 MiB) a step: a progress report about every few milliseconds.
+            loop {
+                let step = backup.step(1024).db("making the backup")?;
+                let p = backup.progress();
+                let total = p.pagecount.max(1) as u64;
+                let done = total.saturating_sub(p.remaining.max(0) as u64);
+                progress.report(ProgressStep::Copy, crate::progress::scale(done, total, units));
+                match step {
+                    StepResult::Done => break,
+                    StepResult::More => {}
+                    // Another connection holds a lock: wait a little and go on.
+                    StepResult::Busy | StepResult::Locked => {
+                        std::thread::sleep(std::time::Duration::from_millis(20))
+                    }
+                    _ => {}
+                }
+            }
+        }
+        // The pages came from a store in WAL mode; the copy is put back to a rollback
+        // journal (its header then says so), so that it stays one file wherever it is opened.
+        let mode: String = copy
+            .query_row("PRAGMA journal_mode = DELETE", [], |r| r.get(0))
+            .db("making the backup")?;
+        if !mode.eq_ignore_ascii_case("delete") {
+            return Err(Error::Internal(format!(
+                "the backup's copy stayed in journal mode {mode}"
+            )));
+        }
+        copy.execute(
+            "INSERT OR REPLACE INTO meta (key, value) VALUES (?1, ?2)",
+            (META_BACKUP_MADE_BY, made_by),
+        )
+        .db("making the backup")?;
+        copy.pragma_update(None, "user_version", schema_version)
+            .db("making the backup")?;
+        copy.close()
+            .map_err(|(_, e)| e)
+            .db("making the backup")?;
+        Ok(schema_version)
     }
 
     /// Copies the database into a new file `export`, encrypted under `key` (the store's own
@@ -173,7 +285,7 @@ impl Store {
     pub fn inspect_backup(file: &Path) -> Result<BackupInfo> {
         let (header, start) = read_header(file)?;
         let mut reader = open_reader(file, start)?;
-        let sha = hash_copy(&mut reader, header.db_len, None)?;
+        let sha = hash_copy(&mut reader, header.db_len, None, &mut |_| {})?;
         if sha != header.db_sha256 {
             return Err(not_a_backup());
         }
@@ -226,6 +338,7 @@ impl Store {
                 username,
                 passphrase,
             },
+            &mut |_| {},
         )
     }
 
@@ -248,6 +361,7 @@ impl Store {
                 username,
                 new_passphrase,
             },
+            &mut |_| {},
         )
     }
 
@@ -259,13 +373,30 @@ impl Store {
         file: &Path,
         credential: RestoreCredential<'_>,
     ) -> Result<(Store, Option<BackupOrigin>)> {
+        Self::restore_with_origin_progress(data_dir, file, credential, |_| {})
+    }
+
+    /// [`Store::restore_with_origin`], telling `progress` how far it has come (see
+    /// [`crate::progress`]): the backup's database read into the data folder, then checked
+    /// (this step cannot tell how far it is), then put in place and signed in to.
+    pub fn restore_with_origin_progress(
+        data_dir: &Path,
+        file: &Path,
+        credential: RestoreCredential<'_>,
+        mut progress: impl FnMut(Progress),
+    ) -> Result<(Store, Option<BackupOrigin>)> {
         let made_at = read_header(file).map(|(h, _)| h.created_at).ok();
-        let mut store = Store::restore(data_dir, file, credential)?;
+        let mut store = Store::restore(data_dir, file, credential, &mut progress)?;
         let origin = store.take_backup_origin(made_at)?;
         Ok((store, origin))
     }
 
-    fn restore(data_dir: &Path, file: &Path, credential: RestoreCredential<'_>) -> Result<Store> {
+    fn restore(
+        data_dir: &Path,
+        file: &Path,
+        credential: RestoreCredential<'_>,
+        progress: &mut dyn FnMut(Progress),
+    ) -> Result<Store> {
         let username = credential.username();
         if let RestoreCredential::Recovery { new_passphrase, .. } = credential {
             super::passphrase::check_new_passphrase(
@@ -301,6 +432,12 @@ impl Store {
             ));
         }
 
+        // Reading the copy and checking it weigh about the same; signing in (a key
+        // derivation, the log's check from its checkpoint) a little less.
+        let db_len = header.db_len;
+        let mut reporter = Reporter::new(progress, 2 * db_len + db_len / 4);
+        reporter.report(ProgressStep::Read, 0);
+
         // Copy the database out of the backup into the data folder and check its checksum.
         let staging_db = data_dir.join(RESTORE_DB);
         super::remove_db_files(&staging_db)?;
@@ -310,7 +447,9 @@ impl Store {
             let mut reader = open_reader(file, start)?;
             let mut out = new_private_file(&staging_db)
                 .map_err(|e| fsutil::io_error("restoring the backup", e))?;
-            let sha = hash_copy(&mut reader, header.db_len, Some(&mut out))?;
+            let sha = hash_copy(&mut reader, header.db_len, Some(&mut out), &mut |n| {
+                reporter.report(ProgressStep::Read, n)
+            })?;
             out.sync_all()
                 .map_err(|e| fsutil::io_error("restoring the backup", e))?;
             Ok(sha)
@@ -319,6 +458,7 @@ impl Store {
             if sha != header.db_sha256 {
                 return Err(not_a_backup());
             }
+            reporter.report(ProgressStep::Check, db_len);
             verify_staged(&staging_db, &kf, credential)
         });
         let (db_key, account_id) = match outcome {
@@ -350,6 +490,7 @@ impl Store {
             }
         }
 
+        reporter.report(ProgressStep::Open, 2 * db_len);
         // Stage the key file, then mark the restore as ready: from here on it is finished
         // even if the process dies (see `finish_restore`).
         let staged = fsutil::atomic_write(&data_dir.join(RESTORE_KEYS), &kf.to_bytes(), "key file")
@@ -375,6 +516,7 @@ impl Store {
                 chose_passphrase: matches!(credential, RestoreCredential::Recovery { .. }),
             },
         )?;
+        reporter.finish();
         Ok(store)
     }
 }
@@ -497,37 +639,67 @@ fn info(h: &Header) -> BackupInfo {
     }
 }
 
+/// Writes the backup file: magic, header, the encrypted copy; then `fsync` and a hard link
+/// to `out` (never over an existing file). The copy is read once: hashed while it is
+/// written, and the header, whose length does not depend on the checksum's value (64 hex
+/// digits), is written first with zeros there and filled in at the end. `progress` gets the
+/// bytes written, as the share `units` after the copy's.
 fn write_container(
     export: &Path,
     out: &Path,
     kf: &KeyFile,
     store_id: &str,
     schema_version: u32,
+    progress: &mut Reporter<'_>,
+    units: u64,
 ) -> Result<BackupInfo> {
+    use std::io::{Seek, SeekFrom};
     let io = |e| fsutil::io_error("writing the backup", e);
     let db_len = fs::metadata(export).map_err(io)?.len();
-    let sha = hash_copy(
-        &mut BufReader::new(File::open(export).map_err(io)?),
-        db_len,
-        None,
-    )?;
-    let header = Header {
+    let mut header = Header {
         format: "varna-backup".into(),
         created_at: super::now_text(),
         store_id: store_id.to_string(),
         schema_version,
         db_len,
-        db_sha256: sha,
+        db_sha256: "0".repeat(64),
         key_file: String::from_utf8(kf.to_bytes()).expect("key files are UTF-8"),
     };
-    let header_bytes = serde_json::to_vec(&header).expect("header serialises");
+    let placeholder = serde_json::to_vec(&header).expect("header serialises");
+    let base = progress.total() - units;
     let tmp = fsutil::temp_sibling(out);
     let written = (|| -> std::io::Result<()> {
         let mut f = new_private_file(&tmp)?;
         f.write_all(MAGIC)?;
-        f.write_all(&(header_bytes.len() as u32).to_le_bytes())?;
+        f.write_all(&(placeholder.len() as u32).to_le_bytes())?;
+        f.write_all(&placeholder)?;
+        let mut src = File::open(export)?;
+        let mut ctx = digest::Context::new(&digest::SHA256);
+        let mut buf = vec![0u8; 1024 * 1024];
+        let mut copied = 0u64;
+        loop {
+            let n = src.read(&mut buf)?;
+            if n == 0 {
+                break;
+            }
+            ctx.update(&buf[..n]);
+            f.write_all(&buf[..n])?;
+            copied += n as u64;
+            progress.report(
+                ProgressStep::Write,
+                base + crate::progress::scale(copied, db_len, units),
+            );
+        }
+        if copied != db_len {
+            return Err(std::io::Error::other("the backup's copy changed while written"));
+        }
+        header.db_sha256 = hex::encode(ctx.finish());
+        let header_bytes = serde_json::to_vec(&header).expect("header serialises");
+        if header_bytes.len() != placeholder.len() {
+            return Err(std::io::Error::other("the backup header changed its length"));
+        }
+        f.seek(SeekFrom::Start((MAGIC.len() + 4) as u64))?;
         f.write_all(&header_bytes)?;
-        std::io::copy(&mut File::open(export)?, &mut f)?;
         f.sync_all()?;
         drop(f);
         // Create-new semantics for the finished file: a hard link fails on an existing
@@ -584,11 +756,17 @@ fn open_reader(file: &Path, start: u64) -> Result<BufReader<File>> {
     Ok(BufReader::new(f))
 }
 
-/// Hashes exactly `len` bytes from `reader`, copying them to `out` when given.
-fn hash_copy(reader: &mut impl Read, len: u64, mut out: Option<&mut File>) -> Result<String> {
+/// Hashes exactly `len` bytes from `reader`, copying them to `out` when given; `copied` gets
+/// the bytes done so far.
+fn hash_copy(
+    reader: &mut impl Read,
+    len: u64,
+    mut out: Option<&mut File>,
+    copied: &mut dyn FnMut(u64),
+) -> Result<String> {
     let mut ctx = digest::Context::new(&digest::SHA256);
     let mut left = len;
-    let mut buf = vec![0u8; 64 * 1024];
+    let mut buf = vec![0u8; 1024 * 1024];
     while left > 0 {
         let want = buf.len().min(left as usize);
         let n = reader
@@ -603,6 +781,7 @@ fn hash_copy(reader: &mut impl Read, len: u64, mut out: Option<&mut File>) -> Re
                 .map_err(|e| fsutil::io_error("restoring the backup", e))?;
         }
         left -= n as u64;
+        copied(len - left);
     }
     Ok(hex::encode(ctx.finish()))
 }
