@@ -5,10 +5,12 @@
 //! builds this in release together with the app and the bare window of benchmark 4.
 //!
 //! ```text
-//! varna-bench [--only 1,2,3,4,5,6,7,8,9] [--screenings N] [--history N] [--app PATH --bare PATH]
-//!             [--latency FILE] [--out FILE]
+//! varna-bench [--only 1,2,3,4,5,6,7,8,9,10] [--screenings N] [--history N] [--app PATH --bare PATH]
+//!             [--latency FILE] [--stall FILE] [--out FILE]
+//! varna-bench --history-store   (seeds the ten-year store if needed and prints its folder)
 //! ```
 
+mod backup;
 mod harness;
 mod latency;
 mod lists;
@@ -38,11 +40,16 @@ struct Opts {
     work: PathBuf,
     /// Benchmark 9's samples, written by the end-to-end benchmark `interview_latency`.
     latency: PathBuf,
+    /// Benchmark 10's main-thread stalls, written by the end-to-end benchmark
+    /// `main_thread_stall`.
+    stall: PathBuf,
+    /// Only seed (or find) the ten-year store and print its folder.
+    history_store: bool,
 }
 
 fn parse_args() -> Opts {
     let mut o = Opts {
-        only: vec![1, 2, 3, 4, 5, 6, 7, 8, 9],
+        only: vec![1, 2, 3, 4, 5, 6, 7, 8, 9, 10],
         screenings: 1_000_000,
         history: 100_000,
         app: None,
@@ -50,6 +57,8 @@ fn parse_args() -> Opts {
         out: PathBuf::from("target/bench/report.md"),
         work: PathBuf::from("target/bench"),
         latency: PathBuf::from("target/bench/latency.json"),
+        stall: PathBuf::from("target/bench/stall.json"),
+        history_store: false,
     };
     let mut args = std::env::args().skip(1);
     while let Some(a) = args.next() {
@@ -73,10 +82,13 @@ fn parse_args() -> Opts {
             "--out" => o.out = PathBuf::from(val()),
             "--work" => o.work = PathBuf::from(val()),
             "--latency" => o.latency = PathBuf::from(val()),
+            "--stall" => o.stall = PathBuf::from(val()),
+            "--history-store" => o.history_store = true,
             "-h" | "--help" => {
                 println!(
-                    "varna-bench [--only 1,2,3,4,5,6,7,8,9] [--screenings N] [--history N] \
-                     [--app PATH --bare PATH] [--latency FILE] [--out FILE] [--work DIR]"
+                    "varna-bench [--only 1,2,3,4,5,6,7,8,9,10] [--screenings N] [--history N] \
+                     [--app PATH --bare PATH] [--latency FILE] [--stall FILE] [--out FILE] \
+                     [--work DIR] [--history-store]"
                 );
                 std::process::exit(0);
             }
@@ -98,6 +110,11 @@ pub(crate) fn ok<T>(r: varna_core::error::Result<T>, what: &str) -> T {
 fn main() {
     let o = parse_args();
     std::fs::create_dir_all(&o.work).unwrap_or_else(|e| die(&format!("{e}")));
+    if o.history_store {
+        let (dir, _) = history_store(&o.work, o.history);
+        println!("{}", dir.display());
+        return;
+    }
     let mut report = Report::new();
     let tmp = tempfile::Builder::new()
         .prefix("tmp-")
@@ -127,7 +144,8 @@ fn main() {
             7 => bench_unlock_history(&small, &o.work, o.history, &mut report),
             8 => lists::bench_lists(&o.work, &mut report),
             9 => latency::bench_latency(&o.latency, &mut report),
-            _ => die("benchmarks are numbered 1 to 9"),
+            10 => backup::bench_backup(&o.work, o.history, &o.stall, &mut report),
+            _ => die("benchmarks are numbered 1 to 10"),
         }
     }
     let md = report.markdown();

@@ -27,12 +27,12 @@ use serde::{Deserialize, Serialize};
 use zeroize::Zeroizing;
 
 use super::keyfile::{self, KeyFile};
-use crate::progress::{Progress, ProgressStep, Reporter};
 use super::recovery::RecoveryKey;
 use super::{
     accounts, fsutil, migrations, open_db, throttle, DbContext, OpenMode, Role, Store, DB_FILE,
 };
 use crate::error::{Error, Result};
+use crate::progress::{Progress, ProgressStep, Reporter};
 
 const MAGIC: &[u8] = b"VARNA-BACKUP-1\n";
 const MAX_HEADER: u32 = 1024 * 1024;
@@ -197,7 +197,10 @@ impl Store {
                 let p = backup.progress();
                 let total = p.pagecount.max(1) as u64;
                 let done = total.saturating_sub(p.remaining.max(0) as u64);
-                progress.report(ProgressStep::Copy, crate::progress::scale(done, total, units));
+                progress.report(
+                    ProgressStep::Copy,
+                    crate::progress::scale(done, total, units),
+                );
                 match step {
                     StepResult::Done => break,
                     StepResult::More => {}
@@ -226,9 +229,7 @@ impl Store {
         .db("making the backup")?;
         copy.pragma_update(None, "user_version", schema_version)
             .db("making the backup")?;
-        copy.close()
-            .map_err(|(_, e)| e)
-            .db("making the backup")?;
+        copy.close().map_err(|(_, e)| e).db("making the backup")?;
         Ok(schema_version)
     }
 
@@ -691,12 +692,16 @@ fn write_container(
             );
         }
         if copied != db_len {
-            return Err(std::io::Error::other("the backup's copy changed while written"));
+            return Err(std::io::Error::other(
+                "the backup's copy changed while written",
+            ));
         }
         header.db_sha256 = hex::encode(ctx.finish());
         let header_bytes = serde_json::to_vec(&header).expect("header serialises");
         if header_bytes.len() != placeholder.len() {
-            return Err(std::io::Error::other("the backup header changed its length"));
+            return Err(std::io::Error::other(
+                "the backup header changed its length",
+            ));
         }
         f.seek(SeekFrom::Start((MAGIC.len() + 4) as u64))?;
         f.write_all(&header_bytes)?;
