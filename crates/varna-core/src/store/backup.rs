@@ -122,10 +122,16 @@ impl Store {
             .conn
             .query_row("PRAGMA page_count", [], |r| r.get(0))
             .db("making the backup")?;
+        // SQLCipher answers `PRAGMA page_size` with its own page size, as text.
         let page_size: i64 = self
             .conn
-            .query_row("PRAGMA page_size", [], |r| r.get(0))
-            .db("making the backup")?;
+            .query_row("PRAGMA page_size", [], |r| r.get::<_, rusqlite::types::Value>(0))
+            .db("making the backup")
+            .map(|v| match v {
+                rusqlite::types::Value::Integer(n) => n,
+                rusqlite::types::Value::Text(t) => t.trim().parse().unwrap_or(4096),
+                _ => 4096,
+            })?;
         let bytes = (pages.max(1) * page_size.max(1)) as u64;
         let mut reporter = Reporter::new(&mut progress, 2 * bytes);
         reporter.report(ProgressStep::Copy, 0);
