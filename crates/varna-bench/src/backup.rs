@@ -95,6 +95,8 @@ pub fn bench_backup(work: &Path, history: u64, stall: &Path, report: &mut Report
 
     let (mut backup_t, mut copy_t) = (Vec::new(), Vec::new());
     let mut reports = 0usize;
+    // How the time of a backup splits between its steps (the last backup's).
+    let mut split = String::new();
     let mut kept: Option<PathBuf> = None;
     let mut backup_bytes = 0;
     for i in 0..=ROUNDS {
@@ -104,12 +106,24 @@ pub fn bench_backup(work: &Path, history: u64, stall: &Path, report: &mut Report
                 let mut seen = Vec::new();
                 let t = Instant::now();
                 ok(
-                    admin.backup_to_with_progress(&out, |p| seen.push(p)),
+                    admin.backup_to_with_progress(&out, |p| seen.push((t.elapsed(), p))),
                     "backup",
                 );
                 let e = t.elapsed();
-                check_progress("backup", &seen);
+                let progress: Vec<Progress> = seen.iter().map(|(_, p)| *p).collect();
+                check_progress("backup", &progress);
                 reports = seen.len();
+                let at = |step| {
+                    seen.iter()
+                        .find(|(_, p)| p.step == step)
+                        .map_or(e, |(d, _)| *d)
+                };
+                let write = at(ProgressStep::Write);
+                split = format!(
+                    "copying the pages {}, writing the file (checksum, `fsync`) and the log row {}",
+                    fmt_dur(write),
+                    fmt_dur(e.saturating_sub(write))
+                );
                 backup_bytes = std::fs::metadata(&out).map_or(0, |m| m.len());
                 if i > 0 {
                     backup_t.push(e);
@@ -142,8 +156,9 @@ pub fn bench_backup(work: &Path, history: u64, stall: &Path, report: &mut Report
         copy_median,
         3.0,
         format!(
-            "{ROUNDS} each after one warm-up, alternating; backup file {:.0} MiB; {reports} progress \
-             reports each, checked (never back, ending at the total). Store seeded once in {} ({}), cached",
+            "{ROUNDS} each after one warm-up, alternating; backup file {:.0} MiB; the last backup: \
+             {split}; {reports} progress reports each, checked (never back, ending at the total). \
+             Store seeded once in {} ({}), cached",
             backup_bytes as f64 / (1024.0 * 1024.0),
             seeded.seeding,
             seeded.size

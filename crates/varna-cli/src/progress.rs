@@ -43,7 +43,7 @@ fn step_name(step: ProgressStep) -> &'static str {
         ProgressStep::Copy => "copying the database",
         ProgressStep::Write => "writing the backup",
         ProgressStep::Read => "reading the backup",
-        ProgressStep::Check => "checking the copy",
+        ProgressStep::Check => "checking",
         ProgressStep::Open => "signing in",
         ProgressStep::Done => "done",
     }

@@ -13,13 +13,16 @@ use serde::Serialize;
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, specta::Type)]
 #[serde(rename_all = "snake_case")]
 pub enum ProgressStep {
-    /// Backup: copying the database's pages into an encrypted copy.
+    /// Backup, when the database file cannot be held still: copying its pages into an
+    /// encrypted copy.
     Copy,
     /// Backup: writing the backup file (checksum, then `fsync`).
     Write,
     /// Restore: reading the backup file into the data folder and checking its checksum.
     Read,
-    /// Restore: opening the copy and checking it (`integrity_check`).
+    /// Backup: verifying the MAC of every page of the database file
+    /// (`cipher_integrity_check`). Restore: opening the copy and checking it
+    /// (`integrity_check`).
     Check,
     /// Restore: putting the copy in place and signing in.
     Open,

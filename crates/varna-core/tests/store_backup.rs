@@ -301,9 +301,10 @@ fn a_backup_with_progress_restores_identically_and_both_report_their_progress() 
     let info = store
         .backup_to_with_progress(&file, |p| seen.push(p))
         .unwrap();
+    // The database file held still: its page MACs checked, then the file written.
     assert_eq!(
         check_progress(&seen),
-        [ProgressStep::Copy, ProgressStep::Write, ProgressStep::Done]
+        [ProgressStep::Check, ProgressStep::Write, ProgressStep::Done]
     );
     assert_eq!(Store::inspect_backup(&file).unwrap(), info);
     // The file holds no readable database and no name.
@@ -356,7 +357,10 @@ fn a_backup_that_cannot_be_written_reports_no_end_and_leaves_nothing() {
         .unwrap_err();
     assert_eq!(err.code(), ErrorCode::Conflict, "{err}");
     assert_eq!(std::fs::read(&taken).unwrap(), b"someone else's file");
-    assert!(seen.iter().all(|p| p.step != ProgressStep::Done), "{seen:?}");
+    assert!(
+        seen.iter().all(|p| p.step != ProgressStep::Done),
+        "{seen:?}"
+    );
     let left: Vec<String> = std::fs::read_dir(dir.path())
         .unwrap()
         .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())

@@ -82,7 +82,7 @@ describe('TaskProgress', () => {
     await listening();
     emit({ task: 'restore', step: 'check', percent: 50 });
     await waitFor(() => expect(screen.getByTestId('progress-text').textContent).toBe('Restoring … 50 %'));
-    expect(screen.getByTestId('progress-step').textContent).toContain('Checking the copy');
+    expect(screen.getByTestId('progress-step').textContent).toContain('Checking');
     unmount();
     expect(unlistened).toEqual([PROGRESS_EVENT]);
   });

@@ -7,9 +7,11 @@
 //! u32 little-endian           length of the header
 //! header (JSON)               format, created_at, store_id, schema_version, db_len,
 //!                             db_sha256, key_file (the key file's text: slots only)
-//! db_len bytes                the database, exported with `sqlcipher_export` under the
-//!                             same key (the SQLite backup API does not work on encrypted
-//!                             databases)
+//! db_len bytes                the database, encrypted under the store's key with its page
+//!                             MAC: the database file itself, held still and its page MACs
+//!                             verified (`Store::backup_from_file`), or, when the file cannot
+//!                             be held still, a copy made page by page with SQLite's online
+//!                             backup API (`Store::export_pages`)
 //! ```
 //!
 //! Nothing in it is plaintext content: the database pages are encrypted, and the key file
@@ -31,6 +33,7 @@ use super::recovery::RecoveryKey;
 use super::{
     accounts, fsutil, migrations, open_db, throttle, DbContext, OpenMode, Role, Store, DB_FILE,
 };
+use crate::error::RowsExt;
 use crate::error::{Error, Result};
 use crate::progress::{Progress, ProgressStep, Reporter};
 
@@ -117,7 +120,7 @@ impl Store {
         mut progress: impl FnMut(Progress),
     ) -> Result<BackupInfo> {
         self.require(&[Role::Administrator], "making a backup")?;
-        // Half for copying the pages (decrypt and encrypt each), half for writing the file.
+        // Half for checking (or copying) the pages, half for writing the file.
         let pages: i64 = self
             .conn
             .query_row("PRAGMA page_count", [], |r| r.get(0))
@@ -125,7 +128,9 @@ impl Store {
         // SQLCipher answers `PRAGMA page_size` with its own page size, as text.
         let page_size: i64 = self
             .conn
-            .query_row("PRAGMA page_size", [], |r| r.get::<_, rusqlite::types::Value>(0))
+            .query_row("PRAGMA page_size", [], |r| {
+                r.get::<_, rusqlite::types::Value>(0)
+            })
             .db("making the backup")
             .map(|v| match v {
                 rusqlite::types::Value::Integer(n) => n,
@@ -134,27 +139,121 @@ impl Store {
             })?;
         let bytes = (pages.max(1) * page_size.max(1)) as u64;
         let mut reporter = Reporter::new(&mut progress, 2 * bytes);
-        reporter.report(ProgressStep::Copy, 0);
-        let export = fsutil::temp_sibling(out);
-        let result = self
-            .export_pages(&export, &self.actor.id, &mut reporter, bytes)
-            .and_then(|schema_version| {
-                let (kf, _) = KeyFile::read(&self.data_dir)?;
-                write_container(
-                    &export,
-                    out,
-                    &kf,
-                    &self.store_id,
-                    schema_version,
-                    &mut reporter,
-                    bytes,
-                )
-            });
-        let _ = super::remove_db_files(&export);
+        reporter.report(ProgressStep::Check, 0);
+        // The fast way: the database file itself, as it is on disk (encrypted), when it can be
+        // held still; else a copy made page by page.
+        let result = match self.backup_from_file(out, &mut reporter, bytes) {
+            Ok(Some(info)) => Ok(info),
+            Ok(None) => {
+                let export = fsutil::temp_sibling(out);
+                let result = self
+                    .export_pages(&export, &self.actor.id, &mut reporter, bytes)
+                    .and_then(|schema_version| {
+                        let (kf, _) = KeyFile::read(&self.data_dir)?;
+                        write_container(
+                            &export,
+                            out,
+                            &kf,
+                            &self.store_id,
+                            schema_version,
+                            &mut reporter,
+                            bytes,
+                        )
+                    });
+                let _ = super::remove_db_files(&export);
+                result
+            }
+            Err(e) => Err(e),
+        };
         if result.is_ok() {
             self.audit_now(crate::audit::Event::Backup, crate::audit::Obj::none())?;
             reporter.finish();
         }
+        result
+    }
+
+    /// The backup straight from the database file, when the file can be held still: the
+    /// note of who makes the backup is written into the store, the write-ahead log is
+    /// checkpointed into the file and emptied (`wal_checkpoint(TRUNCATE)`), and a read
+    /// transaction is opened on the empty log, so that no checkpoint can change the file
+    /// while it is read (SQLite lets no checkpoint write into the file under a reader that
+    /// reads the file alone). The file's pages are already encrypted under the store's key
+    /// with its page MAC, exactly as a restore needs them. Before the file is copied, every
+    /// page's MAC is verified (`PRAGMA cipher_integrity_check`), so a damaged store is
+    /// refused as the page-by-page copy refuses it; the copy is hashed as it is written
+    /// (`write_container`). `Ok(None)` when the file cannot be held still (another
+    /// connection reads or writes it: another process on the same folder); the caller then
+    /// copies page by page.
+    fn backup_from_file(
+        &self,
+        out: &Path,
+        progress: &mut Reporter<'_>,
+        units: u64,
+    ) -> Result<Option<BackupInfo>> {
+        let context = "making the backup";
+        let schema_version = migrations::schema_version(&self.conn)?;
+        self.conn
+            .execute(
+                "INSERT OR REPLACE INTO meta (key, value) VALUES (?1, ?2)",
+                (META_BACKUP_MADE_BY, &self.actor.id),
+            )
+            .db(context)?;
+        let result = (|| -> Result<Option<BackupInfo>> {
+            let busy: i64 = self
+                .conn
+                .query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |r| r.get(0))
+                .db(context)?;
+            if busy != 0 {
+                return Ok(None);
+            }
+            self.conn.execute_batch("BEGIN").db(context)?;
+            let copied = (|| -> Result<Option<BackupInfo>> {
+                let _: i64 = self
+                    .conn
+                    .query_row("SELECT count(*) FROM sqlite_master", [], |r| r.get(0))
+                    .db(context)?;
+                // The read sees the file alone only if the log is still empty.
+                let db = self.data_dir.join(DB_FILE);
+                let wal = sibling(&db, "-wal");
+                if fs::metadata(&wal).map_or(0, |m| m.len()) != 0 {
+                    return Ok(None);
+                }
+                let mut stmt = self
+                    .conn
+                    .prepare("PRAGMA cipher_integrity_check")
+                    .db(context)?;
+                let problems: Vec<String> = stmt.rows([], context, |r| r.get(0))?;
+                drop(stmt);
+                if let Some(first) = problems.first() {
+                    return Err(Error::Corrupt(format!(
+                        "the database is damaged ({first}; {} problems in all); no backup was \
+                         written",
+                        problems.len()
+                    )));
+                }
+                progress.report(ProgressStep::Check, units);
+                let (kf, _) = KeyFile::read(&self.data_dir)?;
+                write_container(
+                    &db,
+                    out,
+                    &kf,
+                    &self.store_id,
+                    schema_version,
+                    progress,
+                    units,
+                )
+                .map(Some)
+            })();
+            let end = self.conn.execute_batch("COMMIT").db(context);
+            let copied = copied?;
+            end?;
+            Ok(copied)
+        })();
+        // The note belongs in the backup only. Should removing it fail, it stays harmless:
+        // the next backup replaces it and nothing reads it in the store itself.
+        let _ = self
+            .conn
+            .execute("DELETE FROM meta WHERE key = ?1", [META_BACKUP_MADE_BY]);
         result
     }
 
@@ -852,5 +951,75 @@ impl Store {
                 days,
             }),
         )
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::{FirstRun, Store, DB_FILE};
+    use crate::db::{open_db, OpenMode};
+    use crate::progress::ProgressStep;
+
+    /// When another connection reads the store, the file cannot be held still: the backup is
+    /// copied page by page, and restores as well.
+    #[test]
+    fn with_another_reader_the_backup_is_copied_page_by_page_and_restores() {
+        let dir = tempfile::tempdir().unwrap();
+        let data = dir.path().join("data");
+        let (mut store, _) = Store::create_first_run(
+            &data,
+            FirstRun {
+                admin_username: "admin",
+                admin_display_name: "Admin",
+                passphrase: "admin passphrase 1",
+                unit_code: "IFO",
+                unit_name: "Individ- och familjeomsorg",
+            },
+        )
+        .unwrap();
+        store.add_unit("VUX", "Vuxen").unwrap();
+        // A reader in the middle of a transaction, on a snapshot that includes the log.
+        let other = open_db(
+            &data.join(DB_FILE),
+            &store.db_key,
+            store.page_mac,
+            OpenMode::Existing,
+        )
+        .map_err(|_| "open")
+        .unwrap();
+        other.execute_batch("BEGIN").unwrap();
+        let _: i64 = other
+            .query_row("SELECT count(*) FROM units", [], |r| r.get(0))
+            .unwrap();
+        let file = dir.path().join("b.varnabackup");
+        let mut steps = Vec::new();
+        store
+            .backup_to_with_progress(&file, |p| {
+                if steps.last() != Some(&p.step) {
+                    steps.push(p.step);
+                }
+            })
+            .unwrap();
+        assert_eq!(
+            steps,
+            [
+                ProgressStep::Check,
+                ProgressStep::Copy,
+                ProgressStep::Write,
+                ProgressStep::Done
+            ]
+        );
+        other.execute_batch("COMMIT").unwrap();
+        drop(other);
+        store.add_unit("LATER", "After the backup").unwrap();
+        store.lock();
+        let restored = Store::restore_from(&data, &file, "admin", "admin passphrase 1").unwrap();
+        let codes: Vec<String> = restored
+            .list_units()
+            .unwrap()
+            .into_iter()
+            .map(|u| u.code)
+            .collect();
+        assert_eq!(codes, ["IFO", "VUX"]);
     }
 }
