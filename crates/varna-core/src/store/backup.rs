@@ -158,6 +158,7 @@ impl Store {
                             schema_version,
                             &mut reporter,
                             bytes,
+                            &mut || Ok(()),
                         )
                     });
                 let _ = super::remove_db_files(&export);
@@ -218,31 +219,30 @@ impl Store {
                 if fs::metadata(&wal).map_or(0, |m| m.len()) != 0 {
                     return Ok(None);
                 }
-                let mut stmt = self
-                    .conn
-                    .prepare("PRAGMA cipher_integrity_check")
-                    .db(context)?;
-                let problems: Vec<String> = stmt.rows([], context, |r| r.get(0))?;
-                drop(stmt);
-                if let Some(first) = problems.first() {
-                    return Err(Error::Corrupt(format!(
-                        "the database is damaged ({first}; {} problems in all); no backup was \
-                         written",
-                        problems.len()
-                    )));
-                }
-                progress.report(ProgressStep::Check, units);
                 let (kf, _) = KeyFile::read(&self.data_dir)?;
-                write_container(
-                    &db,
-                    out,
-                    &kf,
-                    &self.store_id,
-                    schema_version,
-                    progress,
-                    units,
-                )
-                .map(Some)
+                // The MACs are checked on a second connection in a second thread while this
+                // one writes the file (the two read the same still file); the file is linked
+                // into place only when the check has passed.
+                let (key, page_mac) = (self.db_key.clone(), self.page_mac);
+                std::thread::scope(|scope| {
+                    let mut checker = Some(scope.spawn(|| verify_page_macs(&db, &key, page_mac)));
+                    let mut checked = || match checker.take().map(|h| h.join()) {
+                        Some(Ok(result)) => result,
+                        Some(Err(_)) => Err(Error::Internal("the page check failed".into())),
+                        None => Ok(()),
+                    };
+                    write_container(
+                        &db,
+                        out,
+                        &kf,
+                        &self.store_id,
+                        schema_version,
+                        progress,
+                        units,
+                        &mut checked,
+                    )
+                    .map(Some)
+                })
             })();
             let end = self.conn.execute_batch("COMMIT").db(context);
             let copied = copied?;
@@ -627,6 +627,22 @@ impl Store {
     }
 }
 
+/// Verifies the MAC of every page of the database file `db` on a connection of its own
+/// (`PRAGMA cipher_integrity_check` reads the file's pages as they are on disk).
+fn verify_page_macs(db: &Path, key: &keyfile::DbKey, page_mac: crate::db::PageMac) -> Result<()> {
+    let context = "checking the database before the backup";
+    let conn = open_db(db, key, page_mac, OpenMode::Check).map_err(|e| e.into_error(true))?;
+    let mut stmt = conn.prepare("PRAGMA cipher_integrity_check").db(context)?;
+    let problems: Vec<String> = stmt.rows([], context, |r| r.get(0))?;
+    match problems.first() {
+        None => Ok(()),
+        Some(first) => Err(Error::Corrupt(format!(
+            "the database is damaged ({first}; {} problems in all); no backup was written",
+            problems.len()
+        ))),
+    }
+}
+
 /// Unwraps the key with the backup's slot (or its recovery slot) and checks the staged copy:
 /// integrity, that it belongs to the key file, and that the account is an active
 /// administratör.
@@ -749,7 +765,9 @@ fn info(h: &Header) -> BackupInfo {
 /// to `out` (never over an existing file). The copy is read once: hashed while it is
 /// written, and the header, whose length does not depend on the checksum's value (64 hex
 /// digits), is written first with zeros there and filled in at the end. `progress` gets the
-/// bytes written, as the share `units` after the copy's.
+/// bytes written, as the share `units` after the copy's. `ready` is asked, once the file is
+/// synced, whether it may be linked into place (the page check of the database file).
+#[allow(clippy::too_many_arguments)]
 fn write_container(
     export: &Path,
     out: &Path,
@@ -758,6 +776,7 @@ fn write_container(
     schema_version: u32,
     progress: &mut Reporter<'_>,
     units: u64,
+    ready: &mut dyn FnMut() -> Result<()>,
 ) -> Result<BackupInfo> {
     use std::io::{Seek, SeekFrom};
     let io = |e| fsutil::io_error("writing the backup", e);
@@ -774,6 +793,7 @@ fn write_container(
     let placeholder = serde_json::to_vec(&header).expect("header serialises");
     let base = progress.total() - units;
     let tmp = fsutil::temp_sibling(out);
+    let mut refused = None;
     let written = (|| -> std::io::Result<()> {
         let mut f = new_private_file(&tmp)?;
         f.write_all(MAGIC)?;
@@ -812,6 +832,10 @@ fn write_container(
         f.write_all(&header_bytes)?;
         f.sync_all()?;
         drop(f);
+        if let Err(e) = ready() {
+            refused = Some(e);
+            return Err(std::io::Error::other("refused"));
+        }
         // Create-new semantics for the finished file: a hard link fails on an existing
         // file or link instead of replacing it (a rename would replace it silently).
         fs::hard_link(&tmp, out)?;
@@ -820,6 +844,9 @@ fn write_container(
     })();
     if let Err(e) = written {
         let _ = fs::remove_file(&tmp);
+        if let Some(refused) = refused {
+            return Err(refused);
+        }
         if e.kind() == std::io::ErrorKind::AlreadyExists {
             return Err(Error::Conflict(format!(
                 "{} already exists; nothing was overwritten",
@@ -1021,5 +1048,50 @@ mod tests {
             .map(|u| u.code)
             .collect();
         assert_eq!(codes, ["IFO", "VUX"]);
+    }
+
+    /// A page whose MAC does not match refuses the backup, and no file is left.
+    #[test]
+    fn a_damaged_page_refuses_the_backup() {
+        let dir = tempfile::tempdir().unwrap();
+        let data = dir.path().join("data");
+        let (mut store, _) = Store::create_first_run(
+            &data,
+            FirstRun {
+                admin_username: "admin",
+                admin_display_name: "Admin",
+                passphrase: "admin passphrase 1",
+                unit_code: "IFO",
+                unit_name: "Individ- och familjeomsorg",
+            },
+        )
+        .unwrap();
+        for i in 0..200 {
+            store.add_unit(&format!("U{i:03}"), "En enhet").unwrap();
+        }
+        // Everything in the file (a backup checkpoints the log), then one byte of a page in
+        // the middle of the file changed on disk.
+        store
+            .backup_to(&dir.path().join("first.varnabackup"))
+            .unwrap();
+        let db = data.join(DB_FILE);
+        let mut bytes = std::fs::read(&db).unwrap();
+        let page = 4096;
+        let middle = (bytes.len() / page / 2) * page + 100;
+        bytes[middle] ^= 0x55;
+        std::fs::write(&db, &bytes).unwrap();
+        let out = dir.path().join("second.varnabackup");
+        let err = store.backup_to(&out).unwrap_err();
+        assert!(
+            matches!(err, crate::Error::Corrupt(ref m) if m.contains("HMAC")),
+            "{err:?}"
+        );
+        assert!(!out.exists());
+        let left: Vec<_> = std::fs::read_dir(dir.path())
+            .unwrap()
+            .map(|e| e.unwrap().file_name())
+            .filter(|n| n.to_string_lossy().starts_with('.'))
+            .collect();
+        assert!(left.is_empty(), "{left:?}");
     }
 }
