@@ -87,7 +87,8 @@ fn window(all: &[(u128, f64)], from: u128, to: u128, frame_gap: f64) -> Value {
 }
 
 /// Unlocks and makes a backup from the UI in the app with the probe on; returns
-/// `{unlock: {...}, backup: {...}}`.
+/// `{unlock: {...}, backup: {...}, idle: {...}}` (idle: two seconds with nothing to do, the
+/// machine's own noise).
 async fn measure(
     store: Option<&Path>,
     username: &str,
@@ -131,6 +132,12 @@ async fn measure(
         app.by_test_id("tab-admin").await?.click().await?;
         app.fill("backup-folder", &out.display().to_string())
             .await?;
+        // A window with nothing to do: the machine's own noise, for comparison.
+        reset_frames(app).await?;
+        let idle_from = now_ms();
+        tokio::time::sleep(Duration::from_secs(2)).await;
+        let idle_to = now_ms();
+        let idle_gap = frame_gap(app).await?;
         reset_frames(app).await?;
         let t2 = now_ms();
         app.by_test_id("backup-make").await?.click().await?;
@@ -145,6 +152,7 @@ async fn measure(
         result = json!({
             "unlock": window(&all, t0, t1, unlock_gap),
             "backup": window(&all, t2, t3, backup_gap),
+            "idle": window(&all, idle_from, idle_to, idle_gap),
         });
         Ok(())
     })

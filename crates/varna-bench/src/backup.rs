@@ -226,6 +226,14 @@ fn stall_rows(file: &Path, report: &mut Report) {
         }
     };
     let app = v["app"].as_str().unwrap_or("the app");
+    let idle = &v["idle"];
+    let idle_note = match idle["max_ms"].as_f64() {
+        Some(m) => format!(
+            "; for comparison, 2 s with nothing to do in the same run: longest {m:.1} ms, p99 {:.1} ms",
+            idle["p99_ms"].as_f64().unwrap_or(0.0)
+        ),
+        None => String::new(),
+    };
     for (name, key) in names.into_iter().zip(["unlock", "backup"]) {
         let w = &v[key];
         let (Some(max), Some(n)) = (w["max_ms"].as_f64(), w["samples"].as_u64()) else {
@@ -241,7 +249,7 @@ fn stall_rows(file: &Path, report: &mut Report) {
             Duration::from_millis(50),
             format!(
                 "{n} pings of the main thread (`run_on_main_thread` every 5 ms, the wait until it ran) \
-                 over the {} of {app}; p99 {:.1} ms; the page's longest frame gap {:.0} ms",
+                 over the {} of {app}; p99 {:.1} ms; the page's longest frame gap {:.0} ms{idle_note}",
                 fmt_dur(Duration::from_secs_f64(w["window_ms"].as_f64().unwrap_or(0.0) / 1000.0)),
                 w["p99_ms"].as_f64().unwrap_or(0.0),
                 w["frame_gap_ms"].as_f64().unwrap_or(0.0),
