@@ -119,8 +119,15 @@ pub fn bench_backup(work: &Path, history: u64, stall: &Path, report: &mut Report
                         .map_or(e, |(d, _)| *d)
                 };
                 let write = at(ProgressStep::Write);
+                let paged = progress.iter().any(|p| p.step == ProgressStep::Copy);
                 split = format!(
-                    "copying the pages {}, writing the file (checksum, `fsync`) and the log row {}",
+                    "{}: {} before the file is written, {} writing it (with the page check on \
+                     a second thread), `fsync`, the log row",
+                    if paged {
+                        "copied page by page (the file could not be held still)"
+                    } else {
+                        "the database file itself (note, checkpoint, read transaction)"
+                    },
                     fmt_dur(write),
                     fmt_dur(e.saturating_sub(write))
                 );
