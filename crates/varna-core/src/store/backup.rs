@@ -338,9 +338,9 @@ impl Store {
         Ok(schema_version)
     }
 
-    /// Copies the database into a new file `export`, encrypted under `key` (the store's own
-    /// key for a backup, a new key for a re-key). A backup names who made it (`made_by`, an
-    /// account id, inside the encrypted copy only). Returns the schema version.
+    /// Copies the database into a new file `export`, encrypted under `key` (a re-key's new
+    /// key), with `sqlcipher_export`. `made_by` names who made a copy (an account id, inside
+    /// the encrypted copy only). Returns the schema version.
     pub(super) fn export_with_key(
         &self,
         export: &Path,
