@@ -112,7 +112,8 @@ fn main() {
     std::fs::create_dir_all(&o.work).unwrap_or_else(|e| die(&format!("{e}")));
     if o.history_store {
         let (dir, _) = history_store(&o.work, o.history);
-        println!("{}", dir.display());
+        // Absolute: the end-to-end benchmark runs in another folder.
+        println!("{}", dir.canonicalize().unwrap_or(dir).display());
         return;
     }
     let mut report = Report::new();
