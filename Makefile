@@ -89,7 +89,8 @@ e2e: app
 # The seeded million-screening store is cached under target/bench/ (keyed by the schema).
 # Benchmark 4 starts the release app and a bare Tauri window (crates/varna-bare-window), both
 # built here in the same run, under its own Xvfb. Benchmark 9 drives the release app through
-# the end-to-end harness (tests/e2e/interview_latency.rs).
+# the end-to-end harness (tests/e2e/interview_latency.rs), and so does benchmark 10's
+# main-thread probe (tests/e2e/main_thread_stall.rs).
 bench: deps ui
 	# Two builds, so the bench hooks (a feature of varna-core) never reach the release app.
 	$(CARGO) build --release --locked -p varna-app -p varna-bare-window
@@ -107,9 +108,17 @@ bench: deps ui
 	  VARNA_BENCH_PAINT_OUT=$(CURDIR)/target/bench/paint.json \
 	  $(CARGO) test --locked -p varna-e2e --test list_paint -- --ignored --nocapture \
 	  || echo "benchmark 8's first paints could not run; their rows say so"
+	# Benchmark 10's main-thread stalls (an unlock and a backup of the ten-year store, from the
+	# UI) drive the release app the same way, on a copy of benchmark 7's store (seeded once).
+	rm -f target/bench/stall.json
+	store=$$($(CARGO) run --release --locked -p varna-bench -- --work target/bench --history-store) \
+	  && VARNA_APP_BIN=$(abspath $(TARGET_DIR))/release/varna-app VARNA_BENCH_STALL_STORE=$$store \
+	  VARNA_BENCH_STALL_OUT=$(CURDIR)/target/bench/stall.json \
+	  $(CARGO) test --locked -p varna-e2e --test main_thread_stall -- --ignored --nocapture \
+	  || echo "benchmark 10's stall rows could not run; they say so"
 	$(CARGO) run --release --locked -p varna-bench -- --work target/bench --out target/bench/report.md \
 	  --app $(TARGET_DIR)/release/varna-app --bare $(TARGET_DIR)/release/varna-bare-window \
-	  --latency target/bench/latency.json --paint target/bench/paint.json
+	  --latency target/bench/latency.json --paint target/bench/paint.json --stall target/bench/stall.json
 
 fmt:
 	$(CARGO) fmt --all

@@ -27,6 +27,9 @@ pub fn builder() -> tauri_specta::Builder<tauri::Wry> {
         .constant("AUDIT_EVENTS", audit_events)
         // The payload of `varna://retention-progress` (not a command's type, so named here).
         .typ::<varna_core::retention::RetentionProgress>()
+        // A backup's or a restore's progress, emitted while the command runs.
+        .constant("PROGRESS_EVENT", crate::progress::PROGRESS_EVENT)
+        .typ::<crate::progress::TaskProgress>()
         .commands(tauri_specta::collect_commands![
             commands::session::app_info,
             commands::session::ui_ready,

@@ -9,8 +9,10 @@ mod commands;
 mod contract;
 mod error;
 mod idle;
+mod progress;
 mod render;
 mod secret;
+mod stall;
 mod state;
 
 fn main() {
@@ -37,6 +39,8 @@ fn main() {
             idle::watch(app.handle())?;
             // Paint without GL compositing (see render.rs: software GL froze the interview).
             render::configure(app)?;
+            // Benchmark 10 only: a probe of the main thread (off unless VARNA_BENCH_STALL).
+            stall::start_if_asked(app.handle());
             Ok(())
         })
         .on_window_event(on_window_event)

@@ -5,10 +5,12 @@
 //! builds this in release together with the app and the bare window of benchmark 4.
 //!
 //! ```text
-//! varna-bench [--only 1,2,3,4,5,6,7,8,9] [--screenings N] [--history N] [--app PATH --bare PATH]
-//!             [--latency FILE] [--paint FILE] [--out FILE]
+//! varna-bench [--only 1,2,3,4,5,6,7,8,9,10,11] [--screenings N] [--history N] [--app PATH --bare PATH]
+//!             [--latency FILE] [--paint FILE] [--stall FILE] [--out FILE]
+//! varna-bench --history-store   (seeds the ten-year store if needed and prints its folder)
 //! ```
 
+mod backup;
 mod gallring;
 mod harness;
 mod latency;
@@ -41,11 +43,16 @@ struct Opts {
     latency: PathBuf,
     /// Benchmark 8's first paints, written by the end-to-end benchmark `list_paint`.
     paint: PathBuf,
+    /// Benchmark 10's main-thread stalls, written by the end-to-end benchmark
+    /// `main_thread_stall`.
+    stall: PathBuf,
+    /// Only seed (or find) the ten-year store and print its folder.
+    history_store: bool,
 }
 
 fn parse_args() -> Opts {
     let mut o = Opts {
-        only: vec![1, 2, 3, 4, 5, 6, 7, 8, 9],
+        only: vec![1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11],
         screenings: 1_000_000,
         history: 100_000,
         app: None,
@@ -54,6 +61,8 @@ fn parse_args() -> Opts {
         work: PathBuf::from("target/bench"),
         latency: PathBuf::from("target/bench/latency.json"),
         paint: PathBuf::from("target/bench/paint.json"),
+        stall: PathBuf::from("target/bench/stall.json"),
+        history_store: false,
     };
     let mut args = std::env::args().skip(1);
     while let Some(a) = args.next() {
@@ -78,10 +87,13 @@ fn parse_args() -> Opts {
             "--work" => o.work = PathBuf::from(val()),
             "--latency" => o.latency = PathBuf::from(val()),
             "--paint" => o.paint = PathBuf::from(val()),
+            "--stall" => o.stall = PathBuf::from(val()),
+            "--history-store" => o.history_store = true,
             "-h" | "--help" => {
                 println!(
-                    "varna-bench [--only 1,2,3,4,5,6,7,8,9] [--screenings N] [--history N] \
-                     [--app PATH --bare PATH] [--latency FILE] [--paint FILE] [--out FILE] [--work DIR]"
+                    "varna-bench [--only 1,2,3,4,5,6,7,8,9,10,11] [--screenings N] [--history N] \
+                     [--app PATH --bare PATH] [--latency FILE] [--paint FILE] [--stall FILE] \
+                     [--out FILE] [--work DIR] [--history-store]"
                 );
                 std::process::exit(0);
             }
@@ -103,6 +115,12 @@ pub(crate) fn ok<T>(r: varna_core::error::Result<T>, what: &str) -> T {
 fn main() {
     let o = parse_args();
     std::fs::create_dir_all(&o.work).unwrap_or_else(|e| die(&format!("{e}")));
+    if o.history_store {
+        let (dir, _) = history_store(&o.work, o.history);
+        // Absolute: the end-to-end benchmark runs in another folder.
+        println!("{}", dir.canonicalize().unwrap_or(dir).display());
+        return;
+    }
     let mut report = Report::new();
     let tmp = tempfile::Builder::new()
         .prefix("tmp-")
@@ -135,8 +153,9 @@ fn main() {
                 latency::bench_paint(&o.paint, &mut report);
             }
             9 => latency::bench_latency(&o.latency, &mut report),
+            10 => backup::bench_backup(&o.work, o.history, &o.stall, &mut report),
             11 => gallring::bench_gallring(&o.work, o.history, &mut report),
-            _ => die("benchmarks are numbered 1 to 9"),
+            _ => die("benchmarks are numbered 1 to 11"),
         }
     }
     let md = report.markdown();

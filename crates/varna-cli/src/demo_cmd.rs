@@ -191,6 +191,7 @@ fn seed(a: SeedArgs) -> Result<ExitCode, Error> {
 
     let today = chrono::Local::now().date_naive();
     let (mut completed, mut drafts, mut discarded) = (0u32, 0u32, 0u32);
+    let bar = crate::progress::bar(u64::from(a.screenings), "screenings");
     for ((username, pass, units), plan) in workers.iter().zip(plans) {
         if plan.is_empty() {
             continue;
@@ -254,9 +255,11 @@ fn seed(a: SeedArgs) -> Result<ExitCode, Error> {
                 Ended::Draft => drafts += 1,
                 Ended::Discarded => discarded += 1,
             }
+            bar.inc(1);
         }
         store.lock();
     }
+    bar.finish_and_clear();
     let mut out = std::io::stdout().lock();
     let _ = writeln!(
         out,

@@ -12,6 +12,7 @@ mod audit_cmd;
 mod demo_cmd;
 mod export_cmd;
 mod instrument_cmd;
+mod progress;
 mod screening_cmd;
 mod store_cmd;
 mod unlock;

@@ -10,7 +10,7 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use clap::{Args, Subcommand};
-use varna_core::store::{FirstRun, NewAccount, RecoveryKey, Role, Store};
+use varna_core::store::{FirstRun, NewAccount, RecoveryKey, RestoreCredential, Role, Store};
 use varna_core::Error;
 
 use crate::unlock::Secrets;
@@ -502,7 +502,9 @@ pub fn run(cmd: StoreCmd) -> Result<ExitCode, Error> {
         }
         StoreCmd::Backup(a) => {
             let store = secrets.unlock(&a.dir.data_dir, &a.actor)?;
-            let info = store.backup_to(&a.out);
+            let bar = crate::progress::bar(1, "backup");
+            let info = store.backup_to_with_progress(&a.out, crate::progress::follow(&bar));
+            bar.finish_and_clear();
             store.lock();
             let info = info?;
             println!(
@@ -513,19 +515,39 @@ pub fn run(cmd: StoreCmd) -> Result<ExitCode, Error> {
             );
         }
         StoreCmd::Restore(a) => {
-            if a.recovery {
+            // The secrets are read first, so that the bar never draws over a prompt.
+            let (key, pass) = if a.recovery {
                 let key = secrets.secret("Recovery key valid when the backup was made")?;
                 let key = RecoveryKey::parse(&key)?;
                 let pass = secrets.secret(&format!("New passphrase for {}", a.actor))?;
-                Store::restore_with_recovery(&a.dir.data_dir, &a.from, &key, &a.actor, &pass)?
-                    .lock();
+                (Some(key), pass)
             } else {
                 let pass = secrets.secret(&format!(
                     "Passphrase of {} when the backup was made",
                     a.actor
                 ))?;
-                Store::restore_from(&a.dir.data_dir, &a.from, &a.actor, &pass)?.lock();
-            }
+                (None, pass)
+            };
+            let credential = match &key {
+                Some(key) => RestoreCredential::Recovery {
+                    key,
+                    username: &a.actor,
+                    new_passphrase: &pass,
+                },
+                None => RestoreCredential::Passphrase {
+                    username: &a.actor,
+                    passphrase: &pass,
+                },
+            };
+            let bar = crate::progress::bar(1, "restore");
+            let restored = Store::restore_with_origin_progress(
+                &a.dir.data_dir,
+                &a.from,
+                credential,
+                crate::progress::follow(&bar),
+            );
+            bar.finish_and_clear();
+            restored?.0.lock();
             println!(
                 "Restored {} into {}.",
                 a.from.display(),

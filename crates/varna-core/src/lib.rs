@@ -33,6 +33,7 @@ pub mod idle;
 pub mod indicator;
 pub mod instrument;
 pub mod page;
+pub mod progress;
 pub mod retention;
 pub mod review;
 pub mod screening;

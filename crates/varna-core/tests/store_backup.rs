@@ -3,7 +3,8 @@
 
 use std::path::Path;
 
-use varna_core::store::{FirstRun, Store};
+use varna_core::progress::{Progress, ProgressStep};
+use varna_core::store::{FirstRun, RestoreCredential, Store};
 use varna_core::{Error, ErrorCode};
 
 const PASS: &str = "admin passphrase 1";
@@ -259,4 +260,111 @@ fn the_recovery_key_of_then_restores_a_backup_and_sets_a_new_passphrase() {
         log.iter().any(|r| r.event == "restore"),
         "no restore in the log"
     );
+}
+
+/// Checks the promises of a progress series: one total, never back, never past the total,
+/// the last report at the total (step `Done`); returns the steps in the order first seen.
+fn check_progress(seen: &[Progress]) -> Vec<ProgressStep> {
+    assert!(seen.len() >= 2, "{seen:?}");
+    let total = seen[0].total;
+    assert!(total > 0);
+    let mut steps = Vec::new();
+    let mut prev = 0;
+    for p in seen {
+        assert_eq!(p.total, total, "{seen:?}");
+        assert!(p.done >= prev && p.done <= total, "{p:?} after {prev}");
+        prev = p.done;
+        if steps.last() != Some(&p.step) {
+            steps.push(p.step);
+        }
+    }
+    let last = seen.last().unwrap();
+    assert_eq!((last.done, last.step), (total, ProgressStep::Done));
+    assert_eq!(last.percent(), 100);
+    steps
+}
+
+#[test]
+fn a_backup_with_progress_restores_identically_and_both_report_their_progress() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("copy.backup");
+    let mut store = first_run(&dir.path().join("data"));
+    // Rows enough for several progress reports while the file is written.
+    for i in 0..300 {
+        store
+            .add_unit(&format!("U{i:03}"), &"Enhet med ett långt namn ".repeat(4))
+            .unwrap();
+    }
+    let before = unit_codes(&store);
+    let log_before = store.verify_audit().unwrap().rows;
+    let mut seen = Vec::new();
+    let info = store
+        .backup_to_with_progress(&file, |p| seen.push(p))
+        .unwrap();
+    // The database file held still: its page MACs checked, then the file written.
+    assert_eq!(
+        check_progress(&seen),
+        [ProgressStep::Check, ProgressStep::Write, ProgressStep::Done]
+    );
+    assert_eq!(Store::inspect_backup(&file).unwrap(), info);
+    // The file holds no readable database and no name.
+    let bytes = std::fs::read(&file).unwrap();
+    assert!(!bytes.windows(15).any(|w| w == b"SQLite format 3"));
+    assert!(!bytes.windows(12).any(|w| w == b"Enhet med et"));
+    store.lock();
+
+    let mut seen = Vec::new();
+    let (restored, origin) = Store::restore_with_origin_progress(
+        &dir.path().join("elsewhere"),
+        &file,
+        RestoreCredential::Passphrase {
+            username: "admin",
+            passphrase: PASS,
+        },
+        |p| seen.push(p),
+    )
+    .unwrap();
+    assert_eq!(
+        check_progress(&seen),
+        [
+            ProgressStep::Read,
+            ProgressStep::Check,
+            ProgressStep::Open,
+            ProgressStep::Done
+        ]
+    );
+    assert_eq!(origin.unwrap().made_by, "Admin (admin)");
+    assert_eq!(unit_codes(&restored), before);
+    // The log as it was, with the backup's own row and the restore's rows after it; whole.
+    let report = restored.verify_audit().unwrap();
+    assert!(report.ok, "{report:?}");
+    assert!(report.rows > log_before, "{report:?}");
+    // The restored database is one file: no journal or write-ahead log came with the copy.
+    restored.lock();
+    let again = Store::unlock(&dir.path().join("elsewhere"), "admin", PASS).unwrap();
+    assert_eq!(unit_codes(&again), before);
+}
+
+#[test]
+fn a_backup_that_cannot_be_written_reports_no_end_and_leaves_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = first_run(&dir.path().join("data"));
+    let taken = dir.path().join("taken.backup");
+    std::fs::write(&taken, b"someone else's file").unwrap();
+    let mut seen = Vec::new();
+    let err = store
+        .backup_to_with_progress(&taken, |p| seen.push(p))
+        .unwrap_err();
+    assert_eq!(err.code(), ErrorCode::Conflict, "{err}");
+    assert_eq!(std::fs::read(&taken).unwrap(), b"someone else's file");
+    assert!(
+        seen.iter().all(|p| p.step != ProgressStep::Done),
+        "{seen:?}"
+    );
+    let left: Vec<String> = std::fs::read_dir(dir.path())
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .filter(|n| n.starts_with('.'))
+        .collect();
+    assert!(left.is_empty(), "temporary files left behind: {left:?}");
 }

@@ -180,7 +180,8 @@ pub struct BackupWritten {
 }
 
 /// Writes an encrypted backup (database + key slots, one file) into the folder the
-/// administrator typed, else Documents, else home. Never overwrites a file.
+/// administrator typed, else Documents, else home. Never overwrites a file. Emits
+/// `varna://progress` (task `backup`) while it runs.
 #[tauri::command]
 #[specta::specta]
 pub async fn backup_write(
@@ -200,7 +201,8 @@ pub async fn backup_write(
             dir.join(format!("varna-sakerhetskopia-{stamp}-{n}.varnabackup"))
         };
         n += 1;
-        match state.with_store(|s| s.backup_to(&path)) {
+        let progress = crate::progress::emitter(&app, crate::progress::Task::Backup);
+        match state.with_store(|s| s.backup_to_with_progress(&path, progress)) {
             Err(varna_core::Error::Conflict(_)) if n < 1000 => continue,
             other => break (path, other?),
         }

@@ -254,16 +254,18 @@ pub async fn unlock_recovery(
 /// säkerhetskopia"). Only while locked: the shell holds no store then, so nothing has the old
 /// database open. The core checks the whole file before anything is replaced; `username` must
 /// be an administratör in the backup, with the passphrase valid when it was made. Slow (copies
-/// the database, derives a key), so `async`.
+/// the database, derives a key), so `async`; emits `varna://progress` (task `restore`).
 #[tauri::command]
 #[specta::specta]
 pub async fn restore_backup(
+    app: tauri::AppHandle,
     state: State<'_, AppState>,
     file: String,
     username: String,
     passphrase: Secret,
 ) -> CommandResult<Session> {
     restore(
+        &app,
         &state,
         &file,
         RestoreCredential::Passphrase {
@@ -279,6 +281,7 @@ pub async fn restore_backup(
 #[tauri::command]
 #[specta::specta]
 pub async fn restore_backup_recovery(
+    app: tauri::AppHandle,
     state: State<'_, AppState>,
     file: String,
     recovery_key: Secret,
@@ -287,6 +290,7 @@ pub async fn restore_backup_recovery(
 ) -> CommandResult<Session> {
     let key = RecoveryKey::parse(recovery_key.expose_secret())?;
     restore(
+        &app,
         &state,
         &file,
         RestoreCredential::Recovery {
@@ -298,6 +302,7 @@ pub async fn restore_backup_recovery(
 }
 
 fn restore(
+    app: &tauri::AppHandle,
     state: &AppState,
     file: &str,
     credential: RestoreCredential<'_>,
@@ -308,7 +313,9 @@ fn restore(
         );
     }
     let file = std::path::PathBuf::from(file.trim());
-    let (store, origin) = Store::restore_with_origin(&state.data_dir, &file, credential)?;
+    let progress = crate::progress::emitter(app, crate::progress::Task::Restore);
+    let (store, origin) =
+        Store::restore_with_origin_progress(&state.data_dir, &file, credential, progress)?;
     let mut session = open_session(state, store)?;
     session.restored_from = origin;
     Ok(session)

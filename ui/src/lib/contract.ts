@@ -88,7 +88,8 @@ async retentionConfirm() : Promise<RetentionReport> {
 },
 /**
  * Writes an encrypted backup (database + key slots, one file) into the folder the
- * administrator typed, else Documents, else home. Never overwrites a file.
+ * administrator typed, else Documents, else home. Never overwrites a file. Emits
+ * `varna://progress` (task `backup`) while it runs.
  */
 async backupWrite(folder: string | null) : Promise<BackupWritten> {
     return await TAURI_INVOKE("backup_write", { folder });
@@ -219,7 +220,7 @@ async unlockRecovery(recoveryKey: string, username: string, newPassphrase: strin
  * säkerhetskopia"). Only while locked: the shell holds no store then, so nothing has the old
  * database open. The core checks the whole file before anything is replaced; `username` must
  * be an administratör in the backup, with the passphrase valid when it was made. Slow (copies
- * the database, derives a key), so `async`.
+ * the database, derives a key), so `async`; emits `varna://progress` (task `restore`).
  */
 async restoreBackup(file: string, username: string, passphrase: string) : Promise<Session> {
     return await TAURI_INVOKE("restore_backup", { file, username, passphrase });
@@ -413,6 +414,7 @@ async reviewResubmit(id: string) : Promise<ReviewState> {
 
 /** user-defined constants **/
 
+export const PROGRESS_EVENT = "varna://progress" as const;
 export const AUDIT_EVENTS = ["setup","unlock","unlock_failed","lock","screening_create","screening_open","screening_complete","screening_discard","addendum_add","review_decision","export","backup","restore","account_add","account_role","account_units","account_deactivate","passphrase_reset","passphrase_change","recovery_key_rotate","unit_add","unit_rename","settings_change","instrument_add","retention_settings","retention_run","retention_delete","audit_broken","rekey","rollback_detected","review_view","retention_held","retention_confirm","account_reactivate","unit_close","denominator_set","instrument_retire","instrument_reactivate","sender_trust","sender_untrust","document_save","document_print","journal_copy","screening_upgrade","account_remove"] as const;
 
 /** user-defined types **/
@@ -1527,6 +1529,37 @@ export type Printed = {
  */
 at: string; by: string }
 /**
+ * What a long operation is doing.
+ */
+export type ProgressStep = 
+/**
+ * Backup, when the database file cannot be held still: copying its pages into an
+ * encrypted copy.
+ */
+"copy" | 
+/**
+ * Backup: writing the backup file (checksum, then `fsync`).
+ */
+"write" | 
+/**
+ * Restore: reading the backup file into the data folder and checking its checksum.
+ */
+"read" | 
+/**
+ * Backup: verifying the MAC of every page of the database file
+ * (`cipher_integrity_check`). Restore: opening the copy and checking it
+ * (`integrity_check`).
+ */
+"check" | 
+/**
+ * Restore: putting the copy in place and signing in.
+ */
+"open" | 
+/**
+ * The operation is finished.
+ */
+"done"
+/**
  * One line of the review queue. Holds no answer content and no case reference.
  */
 export type QueueItem = { screeningId: string; instrumentId: string; instrumentVersion: string; instrumentTitle: Text; unitCode: string; authorName: string; conductedOn: string; completedAt: string; submittedAt: string; status: ReviewStatus; round: number }
@@ -2027,6 +2060,18 @@ export type Status =
  * Slutförd: immutable; corrections are addenda.
  */
 "completed"
+/**
+ * Which long task the progress belongs to.
+ */
+export type Task = "backup" | "restore"
+/**
+ * The payload of `varna://progress`.
+ */
+export type TaskProgress = { task: Task; step: ProgressStep; 
+/**
+ * Whole percent done, 0–100; never goes back within a task.
+ */
+percent: number }
 /**
  * A text in Swedish (required) and English (optional).
  */

@@ -7,9 +7,11 @@
 //! u32 little-endian           length of the header
 //! header (JSON)               format, created_at, store_id, schema_version, db_len,
 //!                             db_sha256, key_file (the key file's text: slots only)
-//! db_len bytes                the database, exported with `sqlcipher_export` under the
-//!                             same key (the SQLite backup API does not work on encrypted
-//!                             databases)
+//! db_len bytes                the database, encrypted under the store's key with its page
+//!                             MAC: the database file itself, held still and its page MACs
+//!                             verified (`Store::backup_from_file`), or, when the file cannot
+//!                             be held still, a copy made page by page with SQLite's online
+//!                             backup API (`Store::export_pages`)
 //! ```
 //!
 //! Nothing in it is plaintext content: the database pages are encrypted, and the key file
@@ -31,7 +33,9 @@ use super::recovery::RecoveryKey;
 use super::{
     accounts, fsutil, migrations, open_db, throttle, DbContext, OpenMode, Role, Store, DB_FILE,
 };
+use crate::error::RowsExt;
 use crate::error::{Error, Result};
+use crate::progress::{Progress, ProgressStep, Reporter};
 
 const MAGIC: &[u8] = b"VARNA-BACKUP-1\n";
 const MAX_HEADER: u32 = 1024 * 1024;
@@ -105,24 +109,238 @@ impl Store {
     /// Writes a backup of the whole store to `out` (atomically: a temporary file beside it,
     /// renamed when complete). Administrators only.
     pub fn backup_to(&self, out: &Path) -> Result<BackupInfo> {
+        self.backup_to_with_progress(out, |_| {})
+    }
+
+    /// [`Store::backup_to`], telling `progress` how far it has come (see
+    /// [`crate::progress`]): the database's pages copied, then the backup file written.
+    pub fn backup_to_with_progress(
+        &self,
+        out: &Path,
+        mut progress: impl FnMut(Progress),
+    ) -> Result<BackupInfo> {
         self.require(&[Role::Administrator], "making a backup")?;
-        let export = fsutil::temp_sibling(out);
-        let result = self
-            .export_with_key(&export, &self.db_key, Some(&self.actor.id))
-            .and_then(|schema_version| {
-                let (kf, _) = KeyFile::read(&self.data_dir)?;
-                write_container(&export, out, &kf, &self.store_id, schema_version)
-            });
-        let _ = super::remove_db_files(&export);
+        // Half for checking (or copying) the pages, half for writing the file.
+        let pages: i64 = self
+            .conn
+            .query_row("PRAGMA page_count", [], |r| r.get(0))
+            .db("making the backup")?;
+        // SQLCipher answers `PRAGMA page_size` with its own page size, as text.
+        let page_size: i64 = self
+            .conn
+            .query_row("PRAGMA page_size", [], |r| {
+                r.get::<_, rusqlite::types::Value>(0)
+            })
+            .db("making the backup")
+            .map(|v| match v {
+                rusqlite::types::Value::Integer(n) => n,
+                rusqlite::types::Value::Text(t) => t.trim().parse().unwrap_or(4096),
+                _ => 4096,
+            })?;
+        let bytes = (pages.max(1) * page_size.max(1)) as u64;
+        let mut reporter = Reporter::new(&mut progress, 2 * bytes);
+        reporter.report(ProgressStep::Check, 0);
+        // The fast way: the database file itself, as it is on disk (encrypted), when it can be
+        // held still; else a copy made page by page.
+        let result = match self.backup_from_file(out, &mut reporter, bytes) {
+            Ok(Some(info)) => Ok(info),
+            Ok(None) => {
+                let export = fsutil::temp_sibling(out);
+                let result = self
+                    .export_pages(&export, &self.actor.id, &mut reporter, bytes)
+                    .and_then(|schema_version| {
+                        let (kf, _) = KeyFile::read(&self.data_dir)?;
+                        write_container(
+                            &export,
+                            out,
+                            &kf,
+                            &self.store_id,
+                            schema_version,
+                            &mut reporter,
+                            bytes,
+                            &mut || Ok(()),
+                        )
+                    });
+                let _ = super::remove_db_files(&export);
+                result
+            }
+            Err(e) => Err(e),
+        };
         if result.is_ok() {
             self.audit_now(crate::audit::Event::Backup, crate::audit::Obj::none())?;
+            reporter.finish();
         }
         result
     }
 
-    /// Copies the database into a new file `export`, encrypted under `key` (the store's own
-    /// key for a backup, a new key for a re-key). A backup names who made it (`made_by`, an
-    /// account id, inside the encrypted copy only). Returns the schema version.
+    /// The backup straight from the database file, when the file can be held still: the
+    /// note of who makes the backup is written into the store, the write-ahead log is
+    /// checkpointed into the file and emptied (`wal_checkpoint(TRUNCATE)`), and a read
+    /// transaction is opened on the empty log, so that no checkpoint can change the file
+    /// while it is read (SQLite lets no checkpoint write into the file under a reader that
+    /// reads the file alone). The file's pages are already encrypted under the store's key
+    /// with its page MAC, exactly as a restore needs them. Before the file is copied, every
+    /// page's MAC is verified (`PRAGMA cipher_integrity_check`), so a damaged store is
+    /// refused as the page-by-page copy refuses it; the copy is hashed as it is written
+    /// (`write_container`). `Ok(None)` when the file cannot be held still (another
+    /// connection reads or writes it: another process on the same folder); the caller then
+    /// copies page by page.
+    fn backup_from_file(
+        &self,
+        out: &Path,
+        progress: &mut Reporter<'_>,
+        units: u64,
+    ) -> Result<Option<BackupInfo>> {
+        let context = "making the backup";
+        let schema_version = migrations::schema_version(&self.conn)?;
+        self.conn
+            .execute(
+                "INSERT OR REPLACE INTO meta (key, value) VALUES (?1, ?2)",
+                (META_BACKUP_MADE_BY, &self.actor.id),
+            )
+            .db(context)?;
+        let result = (|| -> Result<Option<BackupInfo>> {
+            let busy: i64 = self
+                .conn
+                .query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |r| r.get(0))
+                .db(context)?;
+            if busy != 0 {
+                return Ok(None);
+            }
+            self.conn.execute_batch("BEGIN").db(context)?;
+            let copied = (|| -> Result<Option<BackupInfo>> {
+                let _: i64 = self
+                    .conn
+                    .query_row("SELECT count(*) FROM sqlite_master", [], |r| r.get(0))
+                    .db(context)?;
+                // The read sees the file alone only if the log is still empty.
+                let db = self.data_dir.join(DB_FILE);
+                let wal = sibling(&db, "-wal");
+                if fs::metadata(&wal).map_or(0, |m| m.len()) != 0 {
+                    return Ok(None);
+                }
+                let (kf, _) = KeyFile::read(&self.data_dir)?;
+                // The MACs are checked on a second connection in a second thread while this
+                // one writes the file (the two read the same still file); the file is linked
+                // into place only when the check has passed.
+                let (key, page_mac) = (self.db_key.clone(), self.page_mac);
+                std::thread::scope(|scope| {
+                    let mut checker = Some(scope.spawn(|| verify_page_macs(&db, &key, page_mac)));
+                    let mut checked = || match checker.take().map(|h| h.join()) {
+                        Some(Ok(result)) => result,
+                        Some(Err(_)) => Err(Error::Internal("the page check failed".into())),
+                        None => Ok(()),
+                    };
+                    write_container(
+                        &db,
+                        out,
+                        &kf,
+                        &self.store_id,
+                        schema_version,
+                        progress,
+                        units,
+                        &mut checked,
+                    )
+                    .map(Some)
+                })
+            })();
+            let end = self.conn.execute_batch("COMMIT").db(context);
+            let copied = copied?;
+            end?;
+            Ok(copied)
+        })();
+        // The note belongs in the backup only. Should removing it fail, it stays harmless:
+        // the next backup replaces it and nothing reads it in the store itself.
+        let _ = self
+            .conn
+            .execute("DELETE FROM meta WHERE key = ?1", [META_BACKUP_MADE_BY]);
+        result
+    }
+
+    /// Copies the database page by page into a new file `export` under the store's own key
+    /// and page MAC, with SQLite's online backup API (SQLCipher allows it between two
+    /// encrypted databases of the same page size and reserve; every page is decrypted from
+    /// the store and encrypted anew into the copy, which has its own salt). Unlike
+    /// `sqlcipher_export` it builds no tables or indexes anew, and it can tell how far it
+    /// is: `progress` gets the pages copied so far, as bytes of `units`. The copy names who
+    /// made it (`made_by`, an account id, inside the encrypted copy only) and uses a
+    /// rollback journal, so it is a single file. Returns the schema version.
+    fn export_pages(
+        &self,
+        export: &Path,
+        made_by: &str,
+        progress: &mut Reporter<'_>,
+        units: u64,
+    ) -> Result<u32> {
+        use rusqlite::backup::{Backup, StepResult};
+        use rusqlite::{Connection, OpenFlags};
+        let schema_version = migrations::schema_version(&self.conn)?;
+        new_private_file(export).map_err(|e| fsutil::io_error("making the backup", e))?;
+        let mut copy = Connection::open_with_flags(
+            export,
+            OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_NO_MUTEX,
+        )
+        .db("making the backup")?;
+        let key_sql = Zeroizing::new(format!(
+            "PRAGMA key = \"x'{}'\";",
+            Zeroizing::new(hex::encode_upper(self.db_key.as_ref())).as_str()
+        ));
+        copy.execute_batch(&key_sql).db("making the backup")?;
+        drop(key_sql);
+        // The copy gets the store's page MAC, which the key file in the backup names. It is
+        // a temporary file: what must reach the disk is the backup file, which is synced
+        // when written (`write_container`), so SQLite does not sync this one.
+        copy.execute_batch(&self.page_mac.pragma("main"))
+            .db("making the backup")?;
+        copy.execute_batch("PRAGMA synchronous = OFF;")
+            .db("making the backup")?;
+        {
+            let backup = Backup::new(&self.conn, &mut copy).db("making the backup")?;
+            // 1024 pages (4 MiB) a step: a progress report about every few milliseconds.
+            loop {
+                let step = backup.step(1024).db("making the backup")?;
+                let p = backup.progress();
+                let total = p.pagecount.max(1) as u64;
+                let done = total.saturating_sub(p.remaining.max(0) as u64);
+                progress.report(
+                    ProgressStep::Copy,
+                    crate::progress::scale(done, total, units),
+                );
+                match step {
+                    StepResult::Done => break,
+                    StepResult::More => {}
+                    // Another connection holds a lock: wait a little and go on.
+                    StepResult::Busy | StepResult::Locked => {
+                        std::thread::sleep(std::time::Duration::from_millis(20))
+                    }
+                    _ => {}
+                }
+            }
+        }
+        // The pages came from a store in WAL mode; the copy is put back to a rollback
+        // journal (its header then says so), so that it stays one file wherever it is opened.
+        let mode: String = copy
+            .query_row("PRAGMA journal_mode = DELETE", [], |r| r.get(0))
+            .db("making the backup")?;
+        if !mode.eq_ignore_ascii_case("delete") {
+            return Err(Error::Internal(format!(
+                "the backup's copy stayed in journal mode {mode}"
+            )));
+        }
+        copy.execute(
+            "INSERT OR REPLACE INTO meta (key, value) VALUES (?1, ?2)",
+            (META_BACKUP_MADE_BY, made_by),
+        )
+        .db("making the backup")?;
+        copy.pragma_update(None, "user_version", schema_version)
+            .db("making the backup")?;
+        copy.close().map_err(|(_, e)| e).db("making the backup")?;
+        Ok(schema_version)
+    }
+
+    /// Copies the database into a new file `export`, encrypted under `key` (a re-key's new
+    /// key), with `sqlcipher_export`. `made_by` names who made a copy (an account id, inside
+    /// the encrypted copy only). Returns the schema version.
     pub(super) fn export_with_key(
         &self,
         export: &Path,
@@ -173,7 +391,7 @@ impl Store {
     pub fn inspect_backup(file: &Path) -> Result<BackupInfo> {
         let (header, start) = read_header(file)?;
         let mut reader = open_reader(file, start)?;
-        let sha = hash_copy(&mut reader, header.db_len, None)?;
+        let sha = hash_copy(&mut reader, header.db_len, None, &mut |_| {})?;
         if sha != header.db_sha256 {
             return Err(not_a_backup());
         }
@@ -226,6 +444,7 @@ impl Store {
                 username,
                 passphrase,
             },
+            &mut |_| {},
         )
     }
 
@@ -248,6 +467,7 @@ impl Store {
                 username,
                 new_passphrase,
             },
+            &mut |_| {},
         )
     }
 
@@ -259,13 +479,30 @@ impl Store {
         file: &Path,
         credential: RestoreCredential<'_>,
     ) -> Result<(Store, Option<BackupOrigin>)> {
+        Self::restore_with_origin_progress(data_dir, file, credential, |_| {})
+    }
+
+    /// [`Store::restore_with_origin`], telling `progress` how far it has come (see
+    /// [`crate::progress`]): the backup's database read into the data folder, then checked
+    /// (this step cannot tell how far it is), then put in place and signed in to.
+    pub fn restore_with_origin_progress(
+        data_dir: &Path,
+        file: &Path,
+        credential: RestoreCredential<'_>,
+        mut progress: impl FnMut(Progress),
+    ) -> Result<(Store, Option<BackupOrigin>)> {
         let made_at = read_header(file).map(|(h, _)| h.created_at).ok();
-        let mut store = Store::restore(data_dir, file, credential)?;
+        let mut store = Store::restore(data_dir, file, credential, &mut progress)?;
         let origin = store.take_backup_origin(made_at)?;
         Ok((store, origin))
     }
 
-    fn restore(data_dir: &Path, file: &Path, credential: RestoreCredential<'_>) -> Result<Store> {
+    fn restore(
+        data_dir: &Path,
+        file: &Path,
+        credential: RestoreCredential<'_>,
+        progress: &mut dyn FnMut(Progress),
+    ) -> Result<Store> {
         let username = credential.username();
         if let RestoreCredential::Recovery { new_passphrase, .. } = credential {
             super::passphrase::check_new_passphrase(
@@ -301,6 +538,12 @@ impl Store {
             ));
         }
 
+        // Reading the copy and checking it weigh about the same; signing in (a key
+        // derivation, the log's check from its checkpoint) a little less.
+        let db_len = header.db_len;
+        let mut reporter = Reporter::new(progress, 2 * db_len + db_len / 4);
+        reporter.report(ProgressStep::Read, 0);
+
         // Copy the database out of the backup into the data folder and check its checksum.
         let staging_db = data_dir.join(RESTORE_DB);
         super::remove_db_files(&staging_db)?;
@@ -310,7 +553,9 @@ impl Store {
             let mut reader = open_reader(file, start)?;
             let mut out = new_private_file(&staging_db)
                 .map_err(|e| fsutil::io_error("restoring the backup", e))?;
-            let sha = hash_copy(&mut reader, header.db_len, Some(&mut out))?;
+            let sha = hash_copy(&mut reader, header.db_len, Some(&mut out), &mut |n| {
+                reporter.report(ProgressStep::Read, n)
+            })?;
             out.sync_all()
                 .map_err(|e| fsutil::io_error("restoring the backup", e))?;
             Ok(sha)
@@ -319,6 +564,7 @@ impl Store {
             if sha != header.db_sha256 {
                 return Err(not_a_backup());
             }
+            reporter.report(ProgressStep::Check, db_len);
             verify_staged(&staging_db, &kf, credential)
         });
         let (db_key, account_id) = match outcome {
@@ -350,6 +596,7 @@ impl Store {
             }
         }
 
+        reporter.report(ProgressStep::Open, 2 * db_len);
         // Stage the key file, then mark the restore as ready: from here on it is finished
         // even if the process dies (see `finish_restore`).
         let staged = fsutil::atomic_write(&data_dir.join(RESTORE_KEYS), &kf.to_bytes(), "key file")
@@ -375,7 +622,24 @@ impl Store {
                 chose_passphrase: matches!(credential, RestoreCredential::Recovery { .. }),
             },
         )?;
+        reporter.finish();
         Ok(store)
+    }
+}
+
+/// Verifies the MAC of every page of the database file `db` on a connection of its own
+/// (`PRAGMA cipher_integrity_check` reads the file's pages as they are on disk).
+fn verify_page_macs(db: &Path, key: &keyfile::DbKey, page_mac: crate::db::PageMac) -> Result<()> {
+    let context = "checking the database before the backup";
+    let conn = open_db(db, key, page_mac, OpenMode::Check).map_err(|e| e.into_error(true))?;
+    let mut stmt = conn.prepare("PRAGMA cipher_integrity_check").db(context)?;
+    let problems: Vec<String> = stmt.rows([], context, |r| r.get(0))?;
+    match problems.first() {
+        None => Ok(()),
+        Some(first) => Err(Error::Corrupt(format!(
+            "the database is damaged ({first}; {} problems in all); no backup was written",
+            problems.len()
+        ))),
     }
 }
 
@@ -497,39 +761,81 @@ fn info(h: &Header) -> BackupInfo {
     }
 }
 
+/// Writes the backup file: magic, header, the encrypted copy; then `fsync` and a hard link
+/// to `out` (never over an existing file). The copy is read once: hashed while it is
+/// written, and the header, whose length does not depend on the checksum's value (64 hex
+/// digits), is written first with zeros there and filled in at the end. `progress` gets the
+/// bytes written, as the share `units` after the copy's. `ready` is asked, once the file is
+/// synced, whether it may be linked into place (the page check of the database file).
+#[allow(clippy::too_many_arguments)]
 fn write_container(
     export: &Path,
     out: &Path,
     kf: &KeyFile,
     store_id: &str,
     schema_version: u32,
+    progress: &mut Reporter<'_>,
+    units: u64,
+    ready: &mut dyn FnMut() -> Result<()>,
 ) -> Result<BackupInfo> {
+    use std::io::{Seek, SeekFrom};
     let io = |e| fsutil::io_error("writing the backup", e);
     let db_len = fs::metadata(export).map_err(io)?.len();
-    let sha = hash_copy(
-        &mut BufReader::new(File::open(export).map_err(io)?),
-        db_len,
-        None,
-    )?;
-    let header = Header {
+    let mut header = Header {
         format: "varna-backup".into(),
         created_at: super::now_text(),
         store_id: store_id.to_string(),
         schema_version,
         db_len,
-        db_sha256: sha,
+        db_sha256: "0".repeat(64),
         key_file: String::from_utf8(kf.to_bytes()).expect("key files are UTF-8"),
     };
-    let header_bytes = serde_json::to_vec(&header).expect("header serialises");
+    let placeholder = serde_json::to_vec(&header).expect("header serialises");
+    let base = progress.total() - units;
     let tmp = fsutil::temp_sibling(out);
+    let mut refused = None;
     let written = (|| -> std::io::Result<()> {
         let mut f = new_private_file(&tmp)?;
         f.write_all(MAGIC)?;
-        f.write_all(&(header_bytes.len() as u32).to_le_bytes())?;
+        f.write_all(&(placeholder.len() as u32).to_le_bytes())?;
+        f.write_all(&placeholder)?;
+        let mut src = File::open(export)?;
+        let mut ctx = digest::Context::new(&digest::SHA256);
+        let mut buf = vec![0u8; 1024 * 1024];
+        let mut copied = 0u64;
+        loop {
+            let n = src.read(&mut buf)?;
+            if n == 0 {
+                break;
+            }
+            ctx.update(&buf[..n]);
+            f.write_all(&buf[..n])?;
+            copied += n as u64;
+            progress.report(
+                ProgressStep::Write,
+                base + crate::progress::scale(copied, db_len, units),
+            );
+        }
+        if copied != db_len {
+            return Err(std::io::Error::other(
+                "the backup's copy changed while written",
+            ));
+        }
+        header.db_sha256 = hex::encode(ctx.finish());
+        let header_bytes = serde_json::to_vec(&header).expect("header serialises");
+        if header_bytes.len() != placeholder.len() {
+            return Err(std::io::Error::other(
+                "the backup header changed its length",
+            ));
+        }
+        f.seek(SeekFrom::Start((MAGIC.len() + 4) as u64))?;
         f.write_all(&header_bytes)?;
-        std::io::copy(&mut File::open(export)?, &mut f)?;
         f.sync_all()?;
         drop(f);
+        if let Err(e) = ready() {
+            refused = Some(e);
+            return Err(std::io::Error::other("refused"));
+        }
         // Create-new semantics for the finished file: a hard link fails on an existing
         // file or link instead of replacing it (a rename would replace it silently).
         fs::hard_link(&tmp, out)?;
@@ -538,6 +844,9 @@ fn write_container(
     })();
     if let Err(e) = written {
         let _ = fs::remove_file(&tmp);
+        if let Some(refused) = refused {
+            return Err(refused);
+        }
         if e.kind() == std::io::ErrorKind::AlreadyExists {
             return Err(Error::Conflict(format!(
                 "{} already exists; nothing was overwritten",
@@ -584,11 +893,17 @@ fn open_reader(file: &Path, start: u64) -> Result<BufReader<File>> {
     Ok(BufReader::new(f))
 }
 
-/// Hashes exactly `len` bytes from `reader`, copying them to `out` when given.
-fn hash_copy(reader: &mut impl Read, len: u64, mut out: Option<&mut File>) -> Result<String> {
+/// Hashes exactly `len` bytes from `reader`, copying them to `out` when given; `copied` gets
+/// the bytes done so far.
+fn hash_copy(
+    reader: &mut impl Read,
+    len: u64,
+    mut out: Option<&mut File>,
+    copied: &mut dyn FnMut(u64),
+) -> Result<String> {
     let mut ctx = digest::Context::new(&digest::SHA256);
     let mut left = len;
-    let mut buf = vec![0u8; 64 * 1024];
+    let mut buf = vec![0u8; 1024 * 1024];
     while left > 0 {
         let want = buf.len().min(left as usize);
         let n = reader
@@ -603,6 +918,7 @@ fn hash_copy(reader: &mut impl Read, len: u64, mut out: Option<&mut File>) -> Re
                 .map_err(|e| fsutil::io_error("restoring the backup", e))?;
         }
         left -= n as u64;
+        copied(len - left);
     }
     Ok(hex::encode(ctx.finish()))
 }
@@ -662,5 +978,120 @@ impl Store {
                 days,
             }),
         )
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::{FirstRun, Store, DB_FILE};
+    use crate::db::{open_db, OpenMode};
+    use crate::progress::ProgressStep;
+
+    /// When another connection reads the store, the file cannot be held still: the backup is
+    /// copied page by page, and restores as well.
+    #[test]
+    fn with_another_reader_the_backup_is_copied_page_by_page_and_restores() {
+        let dir = tempfile::tempdir().unwrap();
+        let data = dir.path().join("data");
+        let (mut store, _) = Store::create_first_run(
+            &data,
+            FirstRun {
+                admin_username: "admin",
+                admin_display_name: "Admin",
+                passphrase: "admin passphrase 1",
+                unit_code: "IFO",
+                unit_name: "Individ- och familjeomsorg",
+            },
+        )
+        .unwrap();
+        store.add_unit("VUX", "Vuxen").unwrap();
+        // A reader in the middle of a transaction, on a snapshot that includes the log.
+        let other = open_db(
+            &data.join(DB_FILE),
+            &store.db_key,
+            store.page_mac,
+            OpenMode::Existing,
+        )
+        .map_err(|_| "open")
+        .unwrap();
+        other.execute_batch("BEGIN").unwrap();
+        let _: i64 = other
+            .query_row("SELECT count(*) FROM units", [], |r| r.get(0))
+            .unwrap();
+        let file = dir.path().join("b.varnabackup");
+        let mut steps = Vec::new();
+        store
+            .backup_to_with_progress(&file, |p| {
+                if steps.last() != Some(&p.step) {
+                    steps.push(p.step);
+                }
+            })
+            .unwrap();
+        assert_eq!(
+            steps,
+            [
+                ProgressStep::Check,
+                ProgressStep::Copy,
+                ProgressStep::Write,
+                ProgressStep::Done
+            ]
+        );
+        other.execute_batch("COMMIT").unwrap();
+        drop(other);
+        store.add_unit("LATER", "After the backup").unwrap();
+        store.lock();
+        let restored = Store::restore_from(&data, &file, "admin", "admin passphrase 1").unwrap();
+        let codes: Vec<String> = restored
+            .list_units()
+            .unwrap()
+            .into_iter()
+            .map(|u| u.code)
+            .collect();
+        assert_eq!(codes, ["IFO", "VUX"]);
+    }
+
+    /// A page whose MAC does not match refuses the backup, and no file is left.
+    #[test]
+    fn a_damaged_page_refuses_the_backup() {
+        let dir = tempfile::tempdir().unwrap();
+        let data = dir.path().join("data");
+        let (mut store, _) = Store::create_first_run(
+            &data,
+            FirstRun {
+                admin_username: "admin",
+                admin_display_name: "Admin",
+                passphrase: "admin passphrase 1",
+                unit_code: "IFO",
+                unit_name: "Individ- och familjeomsorg",
+            },
+        )
+        .unwrap();
+        for i in 0..200 {
+            store.add_unit(&format!("U{i:03}"), "En enhet").unwrap();
+        }
+        // Everything in the file (a backup checkpoints the log), then one byte of a page in
+        // the middle of the file changed on disk.
+        store
+            .backup_to(&dir.path().join("first.varnabackup"))
+            .unwrap();
+        let db = data.join(DB_FILE);
+        let mut bytes = std::fs::read(&db).unwrap();
+        let page = 4096;
+        let middle = (bytes.len() / page / 2) * page + 100;
+        bytes[middle] ^= 0x55;
+        std::fs::write(&db, &bytes).unwrap();
+        let out = dir.path().join("second.varnabackup");
+        let err = store.backup_to(&out).unwrap_err();
+        assert!(
+            matches!(err, crate::Error::Corrupt(ref m) if m.contains("HMAC")),
+            "{err:?}"
+        );
+        assert!(!out.exists());
+        let left: Vec<_> = std::fs::read_dir(dir.path())
+            .unwrap()
+            .map(|e| e.unwrap().file_name())
+            .filter(|n| n.to_string_lossy().starts_with('.'))
+            .collect();
+        assert!(left.is_empty(), "{left:?}");
     }
 }
