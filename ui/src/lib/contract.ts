@@ -414,8 +414,8 @@ async reviewResubmit(id: string) : Promise<ReviewState> {
 
 /** user-defined constants **/
 
-export const PROGRESS_EVENT = "varna://progress" as const;
 export const AUDIT_EVENTS = ["setup","unlock","unlock_failed","lock","screening_create","screening_open","screening_complete","screening_discard","addendum_add","review_decision","export","backup","restore","account_add","account_role","account_units","account_deactivate","passphrase_reset","passphrase_change","recovery_key_rotate","unit_add","unit_rename","settings_change","instrument_add","retention_settings","retention_run","retention_delete","audit_broken","rekey","rollback_detected","review_view","retention_held","retention_confirm","account_reactivate","unit_close","denominator_set","instrument_retire","instrument_reactivate","sender_trust","sender_untrust","document_save","document_print","journal_copy","screening_upgrade","account_remove"] as const;
+export const PROGRESS_EVENT = "varna://progress" as const;
 
 /** user-defined types **/
 
