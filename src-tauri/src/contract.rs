@@ -127,6 +127,7 @@ fn generated_files() -> Vec<(&'static str, String)> {
                 .header("/* eslint-disable */\n// Generated from src-tauri/src/contract.rs by `make contract`. Do not edit."),
         )
         .expect("TypeScript bindings");
+    let typescript = constants_in_order(&typescript);
     let mut commands = serde_json::to_string_pretty(&names).expect("names");
     commands.push('\n');
     let mut permissions = vec!["core:event:default".to_owned()];
@@ -149,6 +150,30 @@ fn generated_files() -> Vec<(&'static str, String)> {
         ("src-tauri/commands.json", commands),
         ("src-tauri/capabilities/main.json", capability),
     ]
+}
+
+/// The generated TypeScript with its constants sorted by name: tauri-specta keeps them in a
+/// hash map, so with more than one their order changed from one run to the next and the
+/// freshness check failed at random.
+#[cfg(test)]
+fn constants_in_order(typescript: &str) -> String {
+    const START: &str = "/** user-defined constants **/\n\n";
+    const END: &str = "\n\n/** user-defined types **/";
+    let (Some(a), Some(b)) = (typescript.find(START), typescript.find(END)) else {
+        return typescript.to_owned();
+    };
+    let body = a + START.len();
+    if body > b {
+        return typescript.to_owned();
+    }
+    let mut lines: Vec<&str> = typescript[body..b].lines().collect();
+    lines.sort_unstable();
+    format!(
+        "{}{}{}",
+        &typescript[..body],
+        lines.join("\n"),
+        &typescript[b..]
+    )
 }
 
 /// A tauri-specta "language" that renders only the command names, one per line.
@@ -196,6 +221,25 @@ mod tests {
             stale.is_empty(),
             "generated contract files are stale: {stale:?}; run `make contract` and commit them"
         );
+    }
+
+    #[test]
+    fn the_constants_come_out_in_one_order() {
+        let ts = "x\n/** user-defined constants **/\n\nexport const B = 1;\nexport const A = 2;\n\n/** user-defined types **/\ny";
+        assert_eq!(
+            super::constants_in_order(ts),
+            "x\n/** user-defined constants **/\n\nexport const A = 2;\nexport const B = 1;\n\n/** user-defined types **/\ny"
+        );
+        // The generated file has its constants sorted, whatever order the generator used.
+        let (_, ts) = &super::generated_files()[0];
+        let consts: Vec<&str> = ts
+            .lines()
+            .filter(|l| l.starts_with("export const ") && l.ends_with(" as const;"))
+            .collect();
+        let mut sorted = consts.clone();
+        sorted.sort_unstable();
+        assert!(consts.len() >= 2, "{consts:?}");
+        assert_eq!(consts, sorted);
     }
 
     /// Every command the handler serves is in the ACL manifest and granted to the window, and
