@@ -9,9 +9,16 @@
 //! watcher thread (`crate::idle`) asks [`AppState::lock_if_idle`] every few seconds, so the
 //! store locks also when no command comes at all (a hung page, the recovery-key screen,
 //! a laptop that wakes from suspend: the timer's clock counts the time asleep).
+//!
+//! The store's mutex is fair (`parking_lot::FairMutex`): releasing it hands it to the
+//! longest waiting thread. A long job that takes the store step by step (gallring's
+//! batches) therefore lets a waiting autosave in after every step; with an unfair mutex the
+//! job's thread could take it again first, and the autosave waited several steps.
 
 use std::path::PathBuf;
 use std::sync::{Arc, Mutex, MutexGuard, OnceLock};
+
+use parking_lot::{FairMutex, FairMutexGuard};
 use std::time::{Duration, Instant};
 
 use varna_core::idle::{self, Clock, IdleTimer};
@@ -24,7 +31,7 @@ type IdleLockHook = Box<dyn Fn() + Send + Sync>;
 /// Shared state of the running app.
 pub struct AppState {
     pub data_dir: PathBuf,
-    store: Mutex<Option<Store>>,
+    store: FairMutex<Option<Store>>,
     /// The auto-lock timer. Lock order: `store` before `idle`, always.
     idle: Mutex<IdleTimer>,
     /// A fixed limit replacing the setting (debug builds only: `VARNA_TEST_IDLE_SECONDS`).
@@ -54,7 +61,7 @@ impl AppState {
             idle_override.unwrap_or_else(|| idle::minutes(Settings::DEFAULT_AUTO_LOCK_MINUTES));
         Self {
             data_dir,
-            store: Mutex::new(None),
+            store: FairMutex::new(None),
             idle: Mutex::new(IdleTimer::with_clock(clock, limit)),
             idle_override,
             on_idle_lock: OnceLock::new(),
@@ -74,10 +81,10 @@ impl AppState {
         first.then_some(after)
     }
 
-    fn slot(&self) -> MutexGuard<'_, Option<Store>> {
-        // A panic while holding the lock must not make the app unusable: the store's own
-        // transactions keep the database consistent, so the inner value is still valid.
-        self.store.lock().unwrap_or_else(|p| p.into_inner())
+    fn slot(&self) -> FairMutexGuard<'_, Option<Store>> {
+        // No poisoning: a panic while holding the lock must not make the app unusable, and
+        // the store's own transactions keep the database consistent.
+        self.store.lock()
     }
 
     fn idle(&self) -> MutexGuard<'_, IdleTimer> {

@@ -7,7 +7,8 @@
 //! `Store::bench_backdate_completed`) and retention set to 12 months. Then the handläggare
 //! unlocks, as in the app: `Store::unlock` removes the run's first batch itself and leaves the
 //! rest ([`Store::take_retention_at_unlock`]), which one thread drives batch by batch the way
-//! the shell does (`drive_retention`): the store in a `Mutex`, locked for one batch, released
+//! the shell does (`drive_retention`): the store in a fair mutex (as the shell's
+//! `AppState`), locked for one step, released
 //! with `retention::BATCH_PAUSE` between batches. Another thread autosaves an answer of a
 //! draft (`save_answer`) every 20 ms through the same mutex; its latency counts from the
 //! moment it asks for the lock. Baseline, in the same run on the same store afterwards: the
@@ -23,7 +24,9 @@
 
 use std::path::Path;
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
+
+use parking_lot::FairMutex;
 use std::time::{Duration, Instant};
 
 use varna_core::export::PersonRole;
@@ -65,7 +68,7 @@ fn percentile(v: &mut [Duration], p: f64) -> Duration {
 /// Autosaves every [`AUTOSAVE_EVERY`] through `store` until `stop`, returning each one's
 /// latency from asking for the lock to the answer being saved.
 fn autosaves(
-    store: &Mutex<Store>,
+    store: &FairMutex<Store>,
     doc: &str,
     key: &str,
     stop: &AtomicBool,
@@ -77,7 +80,7 @@ fn autosaves(
         value = !value;
         let t = Instant::now();
         {
-            let mut s = store.lock().unwrap_or_else(|p| p.into_inner());
+            let mut s = store.lock();
             ok(
                 s.save_answer(doc, key, Some(AnswerValue::YesNo(value))),
                 "autosave",
@@ -170,7 +173,7 @@ pub fn bench_gallring(work: &Path, history: u64, report: &mut Report) {
         .unwrap_or_else(|| die("no yes/no item"))
         .answer_keys()[0]
         .to_string();
-    let store = Arc::new(Mutex::new(worker));
+    let store = Arc::new(FairMutex::new(worker));
     let stop = Arc::new(AtomicBool::new(false));
 
     // Gallring and autosaves together.
@@ -185,7 +188,7 @@ pub fn bench_gallring(work: &Path, history: u64, report: &mut Report) {
         sizes.push(run.batch_size());
         let h = Instant::now();
         {
-            let mut s = store.lock().unwrap_or_else(|p| p.into_inner());
+            let mut s = store.lock();
             ok(s.retention_step(&mut run), "a batch");
         }
         holds.push(h.elapsed());
@@ -211,8 +214,7 @@ pub fn bench_gallring(work: &Path, history: u64, report: &mut Report) {
     let mut alone = autosaves(&store, &doc.id, &key, &stop, during.len().max(50));
     let worker = Arc::try_unwrap(store)
         .unwrap_or_else(|_| die("the store is still shared"))
-        .into_inner()
-        .unwrap_or_else(|p| p.into_inner());
+        .into_inner();
     worker.lock();
     let admin = ok(Store::unlock(&dir, ADMIN, PASS), "unlock");
     let check = ok(admin.verify_audit(), "checking the log");

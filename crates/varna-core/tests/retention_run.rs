@@ -6,6 +6,7 @@
 mod screening_support;
 
 use std::path::Path;
+use std::time::Duration;
 
 use screening_support::*;
 use varna_core::audit::AuditFilter;
@@ -80,6 +81,46 @@ fn assert_wal_truncated(store: &Store, dir: &Path) {
     for w in wal {
         assert_eq!(std::fs::metadata(w).unwrap().len(), 0, "{}", w.display());
     }
+}
+
+/// The size of the store's write-ahead log.
+fn wal_len(dir: &Path) -> u64 {
+    let mut all = Vec::new();
+    files(dir, &mut all);
+    all.iter()
+        .filter(|p| p.to_string_lossy().ends_with("-wal"))
+        .map(|p| std::fs::metadata(p).unwrap().len())
+        .sum()
+}
+
+/// The log is checkpointed at most a set time after the removals it covers: with that time
+/// zero, a checkpoint step follows every batch, and after each the log is empty.
+#[test]
+fn a_run_checkpoints_the_log_as_often_as_set() {
+    let (w, admin) = world();
+    admin.lock();
+    old_screenings(&w, 4, 2);
+    let mut admin = w.unlock("admin");
+    set_periods(&mut admin);
+    let mut run = admin
+        .retention_begin(false)
+        .unwrap()
+        .with_batch_size(2)
+        .with_checkpoint_every(Duration::ZERO);
+    let mut seen = Vec::new();
+    while !run.is_finished() {
+        let before = run.progress().done;
+        let p = admin.retention_step(&mut run).unwrap();
+        seen.push(p.done);
+        if p.done == before {
+            assert_eq!(wal_len(w.path()), 0, "a checkpoint step after {before}");
+        } else {
+            assert!(wal_len(w.path()) > 0, "a batch step to {}", p.done);
+        }
+    }
+    assert_eq!(seen, [2, 2, 4, 4, 6, 6]);
+    assert_wal_truncated(&admin, w.path());
+    assert_no_canary(w.path());
 }
 
 fn tally(store: &Store) -> Vec<String> {
@@ -566,8 +607,9 @@ fn set_periods(admin: &mut Store) {
 
 /// A run in batches: each batch removes at most its size in its own transaction with a
 /// `retention_delete` row per screening; the `retention_run` row with the totals comes with
-/// the last batch; progress counts up to the total; the log stays intact, the removed drafts
-/// count as discarded, and nothing of the removed content is left in any file.
+/// the last batch; the run ends with a step that checkpoints the log; progress counts up to
+/// the total; the log stays intact, the removed drafts count as discarded, and nothing of
+/// the removed content is left in any file.
 #[test]
 fn a_run_in_batches_removes_everything_with_one_summary_and_progress() {
     let (w, admin) = world();
@@ -576,7 +618,11 @@ fn a_run_in_batches_removes_everything_with_one_summary_and_progress() {
     let mut admin = w.unlock("admin");
     let discarded_before = count(&admin, "discarded");
     set_periods(&mut admin);
-    let mut run = admin.retention_begin(false).unwrap().with_batch_size(3);
+    let mut run = admin
+        .retention_begin(false)
+        .unwrap()
+        .with_batch_size(3)
+        .with_checkpoint_every(Duration::from_secs(3600));
     assert_eq!(run.progress(), RetentionProgress { done: 0, total: 9 });
     let mut seen = Vec::new();
     while !run.is_finished() {
@@ -587,11 +633,16 @@ fn a_run_in_batches_removes_everything_with_one_summary_and_progress() {
         // The summary only with the last batch.
         assert_eq!(
             events(&admin, "retention_run").len(),
-            usize::from(run.is_finished())
+            usize::from(p.done == 9)
         );
         assert!(admin.verify_audit().unwrap().ok);
+        if p.done == 9 && !run.is_finished() {
+            // Removed, and the log not yet checkpointed: the step that does it ends the run.
+            assert!(wal_len(w.path()) > 0);
+        }
     }
-    assert_eq!(seen, [3, 6, 9]);
+    // Three batches, then the checkpoint.
+    assert_eq!(seen, [3, 6, 9, 9]);
     // A finished run does nothing more.
     assert_eq!(admin.retention_step(&mut run).unwrap().done, 9);
     let report = run.into_report();
@@ -639,7 +690,8 @@ fn a_run_reports_progress_before_and_after_each_batch() {
     let report = admin
         .retention_run_with(false, |p| seen.push((p.done, p.total)))
         .unwrap();
-    assert_eq!(seen, [(0, 4), (4, 4)]);
+    // before, after the one batch, after the checkpoint that ends the run
+    assert_eq!(seen, [(0, 4), (4, 4), (4, 4)]);
     assert_eq!((report.completed_removed, report.drafts_removed), (3, 1));
     assert!(ids.iter().all(|id| !exists(&admin, id)));
     // Nothing due: one empty batch, still one summary row.
@@ -702,7 +754,11 @@ fn a_run_passes_over_what_stopped_being_due_between_batches() {
     let ids = old_screenings(&w, 2, 2);
     let mut admin = w.unlock("admin");
     set_periods(&mut admin);
-    let mut run = admin.retention_begin(false).unwrap().with_batch_size(2);
+    let mut run = admin
+        .retention_begin(false)
+        .unwrap()
+        .with_batch_size(2)
+        .with_checkpoint_every(Duration::from_secs(3600));
     // The plan: the two completed, then the two drafts.
     admin.retention_step(&mut run).unwrap();
     admin
@@ -713,8 +769,11 @@ fn a_run_passes_over_what_stopped_being_due_between_batches() {
         ))
         .unwrap();
     let p = admin.retention_step(&mut run).unwrap();
-    assert!(run.is_finished());
     assert_eq!(p, RetentionProgress { done: 4, total: 4 });
+    // the checkpoint ends it
+    assert!(!run.is_finished());
+    admin.retention_step(&mut run).unwrap();
+    assert!(run.is_finished());
     let report = run.into_report();
     assert_eq!((report.completed_removed, report.drafts_removed), (2, 1));
     assert!(exists(&admin, &ids[2]));

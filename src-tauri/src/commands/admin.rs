@@ -309,7 +309,11 @@ mod tests {
     fn a_run_releases_the_store_between_batches_and_tells_its_progress() {
         let (_dir, state) = state_with_due(5);
         let mut run = state
-            .with_store(|s| Ok(s.retention_begin(false)?.with_batch_size(2)))
+            .with_store(|s| {
+                Ok(s.retention_begin(false)?
+                    .with_batch_size(2)
+                    .with_checkpoint_every(std::time::Duration::from_secs(3600)))
+            })
             .unwrap();
         let mut seen = Vec::new();
         drive_retention(&state, &mut run, true, |p| {
@@ -318,7 +322,8 @@ mod tests {
             seen.push((p.done, p.total));
         })
         .unwrap();
-        assert_eq!(seen, [(0, 5), (2, 5), (4, 5), (5, 5)]);
+        // before, after each batch, after the checkpoint that ends the run
+        assert_eq!(seen, [(0, 5), (2, 5), (4, 5), (5, 5), (5, 5)]);
         assert_eq!(run.into_report().drafts_removed, 5);
         let left = state.with_store(|s| s.retention_preview()).unwrap();
         assert!(left.is_empty());
@@ -330,7 +335,11 @@ mod tests {
     fn a_run_stops_when_the_store_locks_and_the_rest_stays_due() {
         let (dir, state) = state_with_due(5);
         let mut run = state
-            .with_store(|s| Ok(s.retention_begin(false)?.with_batch_size(2)))
+            .with_store(|s| {
+                Ok(s.retention_begin(false)?
+                    .with_batch_size(2)
+                    .with_checkpoint_every(std::time::Duration::from_secs(3600)))
+            })
             .unwrap();
         let err = drive_retention(&state, &mut run, false, |p| {
             if p.done == 2 {

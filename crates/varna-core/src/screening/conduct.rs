@@ -836,7 +836,7 @@ impl Store {
     /// One page of the signed-in account's drafts or completed screenings, newest first
     /// (drafts by their last change), read by keyset on the list's index (migration 13):
     /// `(updated_at | completed_at, created_at, id)` strictly below the cursor. The total is
-    /// counted on the index `screenings_by_author`.
+    /// counted on the index `screenings_mine_completed` (its start: author and status).
     pub fn my_screenings_page(
         &self,
         list: MyList,

@@ -23,6 +23,7 @@
 import { tick } from 'svelte';
 import { AppError } from '../../../lib/api';
 import { Debounced } from '../../../lib/flush';
+import { reconcile } from '../../../lib/reconcile';
 import {
   allKeys, answerSave, findItem, noteSave, positionSave, screeningDiscard,
   type AnswerValue, type Evaluation, type Item, type Saved, type ScreeningDoc,
@@ -91,7 +92,9 @@ export class InterviewController {
   private discarded = false;
   /** Looked up from the core's keys and evaluation, once per object the core sent. */
   private readonly keyLookups = new WeakMap<object, { order: string[]; itemOf: Map<string, string> }>();
-  private readonly shownItems = new WeakMap<Evaluation, Set<string>>();
+  /** The shown items of the evaluation applied last (cleared when a new one is applied: the
+   *  evaluation is updated in place, see `applyEvaluation`). */
+  private shownItems: { of: Evaluation; items: Set<string> } | null = null;
 
   constructor(
     private readonly getDoc: () => ScreeningDoc,
@@ -145,12 +148,8 @@ export class InterviewController {
   /** Whether the core's evaluation shows the item of `key`. */
   isShown(key: string): boolean {
     const ev = this.doc.evaluation;
-    let shown = this.shownItems.get(ev);
-    if (!shown) {
-      shown = new Set(ev.visibleItems);
-      this.shownItems.set(ev, shown);
-    }
-    return shown.has(this.itemOf(key));
+    if (this.shownItems?.of !== ev) this.shownItems = { of: ev, items: new Set(ev.visibleItems) };
+    return this.shownItems.items.has(this.itemOf(key));
   }
 
   /** The first shown key of a section, for the section links. */
@@ -169,7 +168,9 @@ export class InterviewController {
   private applyEvaluation(my: number, ev: Evaluation) {
     if (my <= this.appliedSeq) return;
     this.appliedSeq = my;
-    this.doc.evaluation = ev;
+    // In place, so that only what changed re-renders (not every item of the instrument).
+    reconcile(this.doc.evaluation, ev);
+    this.shownItems = null;
     void this.keepFocusVisible();
   }
 
