@@ -74,7 +74,11 @@ async fn samples(app: &App, screen: &str) -> Result<usize, String> {
 async fn wait_for(app: &App, css: &str) -> Result<(), String> {
     let js = format!("return !!document.querySelector({})", json!(css));
     for _ in 0..300 {
-        let v = app.client.execute(&js, vec![]).await.map_err(|e| e.to_string())?;
+        let v = app
+            .client
+            .execute(&js, vec![])
+            .await
+            .map_err(|e| e.to_string())?;
         if v.as_bool() == Some(true) {
             return Ok(());
         }

@@ -112,7 +112,19 @@ async fn measure(
     let out = home.path().join("backups");
     std::fs::create_dir_all(&out)?;
     let probe_env = probe.display().to_string();
-    let app = App::start_in_with_env(home, &[("VARNA_BENCH_STALL", probe_env.as_str())]).await?;
+    // A copy of the cached store shares its store id: the app's unlock and backup move the
+    // anchor outside the data folder past the cached original, whose next unlock (benchmark
+    // 7) would rightly report a rollback. The copy gets an anchor folder of its own, as on
+    // another computer (as benchmark 11 does).
+    let anchors = home.path().join("anchors").display().to_string();
+    let app = App::start_in_with_env(
+        home,
+        &[
+            ("VARNA_BENCH_STALL", probe_env.as_str()),
+            ("VARNA_ANCHOR_DIR", anchors.as_str()),
+        ],
+    )
+    .await?;
     let mut result = Value::Null;
     run_on("main_thread_stall", app, async |app: &App| {
         app.by_test_id("unlock-username").await?;

@@ -175,4 +175,75 @@ impl Report {
         }
         s
     }
+
+    /// The report on one screen: a line per benchmark (its number, result, value against its
+    /// goal, and the start of its name), then how many met their goals. The full table with
+    /// every note is in the markdown report.
+    pub fn summary(&self) -> String {
+        let mut s = String::new();
+        let (mut met, mut missed, mut not_run) = (0, 0, 0);
+        for r in &self.rows {
+            let (id, title) = r.name.split_once(". ").unwrap_or(("", r.name.as_str()));
+            let result = if r.info {
+                "detail"
+            } else if r.note.starts_with("NOT RUN") {
+                not_run += 1;
+                "NOT RUN"
+            } else if r.pass {
+                met += 1;
+                "pass"
+            } else {
+                missed += 1;
+                "FAIL"
+            };
+            let value = if r.ratio == "—" {
+                r.median.clone()
+            } else {
+                format!("{} ({})", r.ratio, r.median)
+            };
+            let title: String = title.chars().take(48).collect();
+            s.push_str(&format!(
+                "{id:<4} {result:<7} {value:<24} {goal:<12} {title}\n",
+                goal = r.goal
+            ));
+        }
+        s.push_str(&format!(
+            "{met} met their goal, {missed} missed, {not_run} did not run\n"
+        ));
+        s
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_summary_has_a_short_line_per_benchmark_and_the_counts() {
+        let mut r = Report::new();
+        r.push(Row::ratio(
+            "1. Autosave of one answer, a long name that goes on and on past the width of a line",
+            Duration::from_micros(300),
+            "plain SQLite",
+            Duration::from_micros(250),
+            1.15,
+            "a very long note ".repeat(20),
+        ));
+        r.push(Row::absolute(
+            "11a. Gallring: the whole run",
+            Duration::from_secs(12),
+            Duration::from_secs(10),
+            String::new(),
+        ));
+        r.push(Row::not_run("4a. Cold start", "needs --app"));
+        let s = r.summary();
+        let lines: Vec<&str> = s.lines().collect();
+        assert_eq!(lines.len(), 4, "{s}");
+        assert!(lines[0].starts_with("1    FAIL    1.200×"), "{s}");
+        assert!(lines[1].starts_with("11a  FAIL    12.000 s"), "{s}");
+        assert!(lines[2].starts_with("4a   NOT RUN"), "{s}");
+        assert_eq!(lines[3], "0 met their goal, 2 missed, 1 did not run");
+        assert!(lines.iter().all(|l| l.chars().count() <= 100), "{s}");
+        assert!(!s.contains("a very long note"));
+    }
 }

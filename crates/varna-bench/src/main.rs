@@ -164,7 +164,12 @@ fn main() {
     }
     std::fs::write(&o.out, &md).unwrap_or_else(|e| die(&format!("writing the report: {e}")));
     println!("{md}");
-    eprintln!("varna-bench: wrote {}", o.out.display());
+    // Last, so that it is what the screen shows when `make bench` ends.
+    println!(
+        "Summary (every note in {}):\n{}",
+        o.out.display(),
+        report.summary()
+    );
 }
 
 /// A store with an administratör, a handläggare and the shipped instruments.
