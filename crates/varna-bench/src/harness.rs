@@ -184,6 +184,7 @@ impl Report {
         let (mut met, mut missed, mut not_run) = (0, 0, 0);
         for r in &self.rows {
             let (id, title) = r.name.split_once(". ").unwrap_or(("", r.name.as_str()));
+            let id = id.trim_end_matches(" (detail)");
             let result = if r.info {
                 "detail"
             } else if r.note.starts_with("NOT RUN") {
