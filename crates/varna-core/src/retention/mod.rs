@@ -30,7 +30,7 @@
 //!   removes is still due. A run that stops half-way (locked, crashed) leaves a consistent
 //!   store: the removed are removed and logged (without a `retention_run` row), the rest is
 //!   still due and goes at the next run, which ends with the checkpoint (until then the last
-//!   quarter second's removals have their zeroed pages in the log only, and SQLite's own
+//!   tenth of a second's removals have their zeroed pages in the log only, and SQLite's own
 //!   checkpoint on closing the store or on a full log copies them over).
 //! - Runs on demand (administratör) and at every unlock when a period is set. The unlock
 //!   removes at most one batch itself; the rest of that run is left in the store for the
@@ -625,7 +625,6 @@ impl RetentionRun {
         self
     }
 
-    /// The size of the next batch.
     /// Checkpoints at most `every` after the removals it covers instead of
     /// [`CHECKPOINT_EVERY`] (zero: after every batch); for tests, which need the steps to
     /// come in a fixed order whatever the machine's speed.
@@ -634,6 +633,7 @@ impl RetentionRun {
         self
     }
 
+    /// The size of the next batch.
     pub fn batch_size(&self) -> usize {
         self.batch
     }
