@@ -35,6 +35,24 @@ describe('reconcile', () => {
     expect(arr.v).toEqual([9]);
   });
 
+  it('grows and shrinks arrays held in $state, and what reads them follows', () => {
+    const doc = $state({ ev: { items: ['a', 'b', 'c'], scores: [{ id: 's', value: 1 }] as { id: string; value: number | null }[] } });
+    const seen: string[] = [];
+    const stop = $effect.root(() => {
+      $effect(() => {
+        seen.push(`${doc.ev.items.length}:${doc.ev.items.join(',')}`);
+      });
+    });
+    flushSync();
+    reconcile(doc.ev, { items: ['a'], scores: [{ id: 's', value: null }, { id: 't', value: 2 }] });
+    flushSync();
+    reconcile(doc.ev, { items: ['a', 'x', 'y', 'z'], scores: [] });
+    flushSync();
+    expect(seen).toEqual(['3:a,b,c', '1:a', '4:a,x,y,z']);
+    expect($state.snapshot(doc.ev)).toEqual({ items: ['a', 'x', 'y', 'z'], scores: [] });
+    stop();
+  });
+
   it('compares structurally', () => {
     expect(equalValues({ a: [1, { b: 2 }] }, { a: [1, { b: 2 }] })).toBe(true);
     expect(equalValues({ a: [1, { b: 2 }] }, { a: [1, { b: 3 }] })).toBe(false);
