@@ -17,9 +17,9 @@
 
 use std::path::PathBuf;
 use std::sync::{Arc, Mutex, MutexGuard, OnceLock};
+use std::time::{Duration, Instant};
 
 use parking_lot::{FairMutex, FairMutexGuard};
-use std::time::{Duration, Instant};
 
 use varna_core::idle::{self, Clock, IdleTimer};
 use varna_core::store::{Settings, Store};

@@ -25,9 +25,9 @@
 use std::path::Path;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
+use std::time::{Duration, Instant};
 
 use parking_lot::FairMutex;
-use std::time::{Duration, Instant};
 
 use varna_core::export::PersonRole;
 use varna_core::instrument::{self, AnswerValue};
