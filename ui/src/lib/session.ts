@@ -4,9 +4,26 @@ import { commands } from './contract';
 
 // The shapes are generated from the Rust shell and core (./contract.ts, `make contract`).
 export type { AppInfo, BackupPreview, Role, Session, SetupInput, SetupResult } from './contract';
-import type { SetupInput } from './contract';
+import type { AppInfo, SetupInput } from './contract';
 
 export const appInfo = () => guard(commands.appInfo());
+
+/**
+ * The `app_info` answer that public/boot.js asked for at parse time, taken once: null when
+ * there is none (not in the app, or taken already) or the call failed (the app then asks
+ * again through `appInfo`, which reports the error).
+ */
+export async function takeBootAppInfo(): Promise<AppInfo | null> {
+  const w = globalThis as { __varnaBoot?: { appInfo?: Promise<AppInfo> } };
+  const pending = w.__varnaBoot?.appInfo;
+  w.__varnaBoot = undefined;
+  if (!pending) return null;
+  try {
+    return await pending;
+  } catch {
+    return null;
+  }
+}
 export const setupFirstRun = (setup: SetupInput) => guard(commands.setupFirstRun(setup));
 export const unlock = (username: string, passphrase: string) => guard(commands.unlock(username, passphrase));
 export const unlockRecovery = (recoveryKey: string, username: string, newPassphrase: string) =>
