@@ -127,7 +127,7 @@ fn generated_files() -> Vec<(&'static str, String)> {
                 .header("/* eslint-disable */\n// Generated from src-tauri/src/contract.rs by `make contract`. Do not edit."),
         )
         .expect("TypeScript bindings");
-    let typescript = constants_in_order(&typescript);
+    let typescript = type_only_window_import(&constants_in_order(&typescript));
     let mut commands = serde_json::to_string_pretty(&names).expect("names");
     commands.push('\n');
     let mut permissions = vec!["core:event:default".to_owned()];
@@ -176,6 +176,18 @@ fn constants_in_order(typescript: &str) -> String {
     )
 }
 
+/// tauri-specta imports the `WebviewWindow` type as `import { type … }`. Under the UI's
+/// `verbatimModuleSyntax` that keeps `@tauri-apps/api/webviewWindow` as a side-effect import,
+/// which put Tauri's whole window API (about 17 kB) into the script the unlock screen waits
+/// for. Only the type is used: `import type` drops the module from the bundle.
+#[cfg(test)]
+fn type_only_window_import(typescript: &str) -> String {
+    typescript.replace(
+        "import { type WebviewWindow as __WebviewWindow__ } from",
+        "import type { WebviewWindow as __WebviewWindow__ } from",
+    )
+}
+
 /// A tauri-specta "language" that renders only the command names, one per line.
 #[cfg(test)]
 struct CommandNames;
@@ -221,6 +233,16 @@ mod tests {
             stale.is_empty(),
             "generated contract files are stale: {stale:?}; run `make contract` and commit them"
         );
+    }
+
+    #[test]
+    fn the_window_type_is_imported_as_a_type_only() {
+        let (_, ts) = &super::generated_files()[0];
+        assert!(ts.contains("import type { WebviewWindow as __WebviewWindow__ } from"));
+        // No value import of the window API is left for the bundler to keep.
+        assert!(!ts
+            .lines()
+            .any(|l| l.starts_with("import {") && l.contains("@tauri-apps/api/webviewWindow")));
     }
 
     #[test]

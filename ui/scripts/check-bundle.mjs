@@ -28,6 +28,8 @@ const code = [...upfront].map(read).join('\n');
 // A message only Chart.js carries (it survives minification).
 const CHART_JS = 'Canvas is already in use';
 if (code.includes(CHART_JS)) problems.push('Chart.js is loaded before the first screen');
+// Tauri's window API (only its type is used, src-tauri/src/contract.rs).
+if (code.includes('plugin:window|')) problems.push("Tauri's window API is loaded before the first screen");
 if (!sizes.some((s) => read(s.f).includes(CHART_JS)))
   problems.push('Chart.js is in no chunk: the marker this check looks for has changed');
 for (const screen of ['Workspace', 'ReviewWorkspace', 'StatsView', 'AdminView']) {
