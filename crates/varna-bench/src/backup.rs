@@ -87,6 +87,12 @@ pub fn bench_backup(work: &Path, history: u64, stall: &Path, report: &mut Report
         .unwrap_or_else(|e| die(&format!("temp dir: {e}")));
     let dir = tmp.path().join("store");
     copy_and_sync(&store_files(&cached), &dir);
+    // The copy (and its restores) share the cached store's id: with this computer's anchor
+    // folder, their unlocks would move the outside anchor past the cached original, and the
+    // next run's benchmark 7 would (rightly) find it rolled back. An anchor folder of their
+    // own, as on a new computer (as benchmark 11 does); put back at the end.
+    let anchors_before = std::env::var_os("VARNA_ANCHOR_DIR");
+    std::env::set_var("VARNA_ANCHOR_DIR", tmp.path().join("anchors"));
     let files = store_files(&dir);
     let store_bytes = dir_bytes(&files);
     let admin = ok(Store::unlock(&dir, ADMIN, PASS), "unlock");
@@ -205,6 +211,10 @@ pub fn bench_backup(work: &Path, history: u64, stall: &Path, report: &mut Report
         copy_median,
         format!("3 runs; {restore_reports} progress reports each, checked"),
     ));
+    match anchors_before {
+        Some(v) => std::env::set_var("VARNA_ANCHOR_DIR", v),
+        None => std::env::remove_var("VARNA_ANCHOR_DIR"),
+    }
     stall_rows(stall, report);
 }
 
